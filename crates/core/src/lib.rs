@@ -1,0 +1,15 @@
+//! The domain core of LuxeVault: money, currencies, prices, the catalog's rules and cart pricing.
+//!
+//! Nothing in this crate performs I/O. Storage, HTTP and integrations depend on it, never the
+//! reverse, so every business rule here can be tested with plain values.
+
+pub mod cart;
+pub mod catalog;
+pub mod clock;
+pub mod lang;
+pub mod money;
+pub mod pricing;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use lang::Lang;
+pub use money::{Currency, Money, MoneyError, Rate};
