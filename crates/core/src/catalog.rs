@@ -103,3 +103,193 @@ mod tests {
         assert!(!is_valid_sku(""));
     }
 }
+
+/// The catalog as the storefront reads it: every collection, product, variant and price, indexed
+/// by slug and SKU. Storage loads it whole (a boutique has hundreds of pieces, not millions) and
+/// reloads it when the catalog's version changes, so a page is rendered without a query per field.
+pub mod snapshot {
+    use std::collections::HashMap;
+
+    use uuid::Uuid;
+
+    use super::{Availability, StockState};
+    use crate::pricing::CurrencyTable;
+    use crate::{Lang, Money};
+
+    /// Texts keyed by language code.
+    pub type Localized<T> = HashMap<String, T>;
+
+    /// The text in `lang`, else in `fallback`, else in any language (a product added in one
+    /// language is still shown).
+    pub fn localized<'a, T>(
+        texts: &'a Localized<T>,
+        lang: &Lang,
+        fallback: &Lang,
+    ) -> Option<&'a T> {
+        texts
+            .get(lang.as_str())
+            .or_else(|| texts.get(fallback.as_str()))
+            .or_else(|| texts.keys().min().and_then(|k| texts.get(k)))
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Colour {
+        pub code: String,
+        pub hex: String,
+        pub names: Localized<String>,
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct CollectionText {
+        pub name: String,
+        pub description: String,
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Collection {
+        pub id: Uuid,
+        pub slug: String,
+        pub image: Option<String>,
+        pub texts: Localized<CollectionText>,
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct ProductText {
+        pub name: String,
+        pub subtitle: String,
+        pub description: Vec<String>,
+        pub details: Vec<String>,
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Variant {
+        pub id: Uuid,
+        pub sku: String,
+        pub colour: Option<String>,
+        pub size: Option<String>,
+        pub stock: i64,
+        pub availability: Availability,
+    }
+
+    impl Variant {
+        pub fn stock_state(&self) -> StockState {
+            match self.availability {
+                Availability::Active => StockState::of(self.stock),
+                Availability::Retired => StockState::SoldOut,
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Product {
+        pub id: Uuid,
+        pub slug: String,
+        pub availability: Availability,
+        pub featured: bool,
+        pub texts: Localized<ProductText>,
+        pub images: Vec<String>,
+        /// Collection ids, in the order the product is filed.
+        pub collections: Vec<Uuid>,
+        pub variants: Vec<Variant>,
+        /// Explicit prices, one per currency the house priced it in.
+        pub prices: Vec<Money>,
+    }
+
+    impl Product {
+        pub fn on_sale(&self) -> bool {
+            self.availability == Availability::Active
+        }
+
+        pub fn sold_out(&self) -> bool {
+            self.variants
+                .iter()
+                .all(|v| v.stock_state() == StockState::SoldOut)
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Catalog {
+        pub version: i64,
+        pub currencies: CurrencyTable,
+        pub colours: Vec<Colour>,
+        pub collections: Vec<Collection>,
+        pub products: Vec<Product>,
+        product_by_slug: HashMap<String, usize>,
+        variant_by_sku: HashMap<String, (usize, usize)>,
+        collection_by_slug: HashMap<String, usize>,
+    }
+
+    impl Catalog {
+        pub fn new(
+            version: i64,
+            currencies: CurrencyTable,
+            colours: Vec<Colour>,
+            collections: Vec<Collection>,
+            products: Vec<Product>,
+        ) -> Self {
+            let product_by_slug = products
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.slug.clone(), i))
+                .collect();
+            let variant_by_sku = products
+                .iter()
+                .enumerate()
+                .flat_map(|(pi, p)| {
+                    p.variants
+                        .iter()
+                        .enumerate()
+                        .map(move |(vi, v)| (v.sku.clone(), (pi, vi)))
+                })
+                .collect();
+            let collection_by_slug = collections
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.slug.clone(), i))
+                .collect();
+            Self {
+                version,
+                currencies,
+                colours,
+                collections,
+                products,
+                product_by_slug,
+                variant_by_sku,
+                collection_by_slug,
+            }
+        }
+
+        pub fn product(&self, slug: &str) -> Option<&Product> {
+            self.product_by_slug
+                .get(slug)
+                .and_then(|&i| self.products.get(i))
+        }
+
+        pub fn variant(&self, sku: &str) -> Option<(&Product, &Variant)> {
+            let &(pi, vi) = self.variant_by_sku.get(sku)?;
+            let product = self.products.get(pi)?;
+            Some((product, product.variants.get(vi)?))
+        }
+
+        pub fn collection(&self, slug: &str) -> Option<&Collection> {
+            self.collection_by_slug
+                .get(slug)
+                .and_then(|&i| self.collections.get(i))
+        }
+
+        pub fn collection_by_id(&self, id: Uuid) -> Option<&Collection> {
+            self.collections.iter().find(|c| c.id == id)
+        }
+
+        pub fn colour(&self, code: &str) -> Option<&Colour> {
+            self.colours.iter().find(|c| c.code == code)
+        }
+
+        /// Products on sale in a collection, in catalog order.
+        pub fn products_in(&self, collection: Uuid) -> impl Iterator<Item = &Product> {
+            self.products
+                .iter()
+                .filter(move |p| p.on_sale() && p.collections.contains(&collection))
+        }
+    }
+}

@@ -6,6 +6,7 @@
 pub mod cart;
 pub mod catalog;
 pub mod clock;
+pub mod ids;
 pub mod lang;
 pub mod money;
 pub mod pricing;

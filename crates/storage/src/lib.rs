@@ -1,1 +1,25 @@
+//! Storage: every SQL statement of LuxeVault, its migrations, and the connection to SQLite or
+//! PostgreSQL.
+//!
+//! Each statement is written once, as a `&'static str` in a portable subset of SQL (`$n`
+//! placeholders, `RETURNING`, `ON CONFLICT`, integer timestamps), and runs on the pool of either
+//! backend through [`on_db!`]. A test prepares every statement of [`statements()`] on both.
 
+mod catalog;
+mod db;
+mod migrations;
+
+pub use catalog::{
+    CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant,
+};
+pub use db::{Backend, Db, DbError, DbOptions};
+pub use migrations::migrate;
+
+/// Every SQL statement the application runs, named, for the test that prepares them all on both
+/// backends.
+pub fn statements() -> Vec<(&'static str, &'static str)> {
+    let mut all = Vec::new();
+    all.extend_from_slice(catalog::STATEMENTS);
+    all.extend_from_slice(db::STATEMENTS);
+    all
+}

@@ -1,0 +1,206 @@
+//! Configuration: built-in defaults, then a TOML file, then `LUXEVAULT_*` environment variables,
+//! then command-line flags — each overriding the one before. Every key is documented in
+//! README.md and in `luxevault.example.toml`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use luxevault_core::Lang;
+use luxevault_web::{Controller, ShopSettings, StorageKeys};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub bind: SocketAddr,
+    /// Folder for the SQLite database and the shop's files.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; empty for SQLite in the data folder.
+    pub database_url: String,
+    /// Largest number of database connections per process.
+    pub database_max_connections: u32,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    pub shop: ShopConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopConfig {
+    pub name: String,
+    pub tagline: String,
+    /// Languages offered, default first (each needs assets/i18n/<code>.json).
+    pub languages: Vec<String>,
+    /// localStorage key of the cart (the privacy policy publishes it).
+    pub cart_storage_key: String,
+    /// localStorage key of the chosen currency (the privacy policy publishes it).
+    pub currency_storage_key: String,
+    /// The data controller and its privacy contacts, shown on /privacy.
+    pub controller_name: String,
+    pub privacy_email: String,
+    pub privacy_whatsapp: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let storage = StorageKeys::default();
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            database_max_connections: 16,
+            log_format: LogFormat::Text,
+            shop: ShopConfig {
+                name: "Maison Élégance".into(),
+                tagline: "Maison de couture, Paris".into(),
+                languages: vec!["en".into(), "fr".into()],
+                cart_storage_key: storage.cart,
+                currency_storage_key: storage.currency,
+                controller_name: "LIEN GROUP".into(),
+                privacy_email: "privacy@liengroup.com".into(),
+                privacy_whatsapp: "+86 16657122166".into(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("configuration: {0}")]
+    Figment(#[from] Box<figment::Error>),
+}
+
+/// Values given on the command line; `None` leaves the configured value.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+const DEFAULT_FILE: &str = "luxevault.toml";
+
+impl Config {
+    /// Reads the configuration. `file` must exist when given; without it, `./luxevault.toml` is
+    /// read if present.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError::Invalid(format!(
+                    "the configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_FILE))
+            }
+            None => {}
+        }
+        let config: Config = figment
+            .merge(
+                Env::prefixed("LUXEVAULT_")
+                    .ignore(&["CONFIG", "LOG"])
+                    .split("__"),
+            )
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database_url.trim();
+        if !url.is_empty() && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(
+                "database_url must start with postgres:// (or be empty to use SQLite in the data folder)".into(),
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database_max_connections must be at least 1".into(),
+            ));
+        }
+        self.shop_settings().map(|_| ())
+    }
+
+    pub fn shop_settings(&self) -> Result<ShopSettings, ConfigError> {
+        let mut langs = Vec::new();
+        for code in &self.shop.languages {
+            let lang = Lang::parse(code).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "shop.languages: {code:?} is not a language code such as \"en\""
+                ))
+            })?;
+            if langs.contains(&lang) {
+                return Err(ConfigError::Invalid(format!(
+                    "shop.languages lists {code} twice"
+                )));
+            }
+            langs.push(lang);
+        }
+        if langs.is_empty() {
+            return Err(ConfigError::Invalid(
+                "shop.languages must name at least one language".into(),
+            ));
+        }
+        let key_ok = |k: &str| {
+            !k.is_empty()
+                && k.len() <= 64
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        for key in [&self.shop.cart_storage_key, &self.shop.currency_storage_key] {
+            if !key_ok(key) {
+                return Err(ConfigError::Invalid(format!(
+                    "storage key {key:?} must be 1–64 letters, digits, _ or -"
+                )));
+            }
+        }
+        if self.shop.cart_storage_key == self.shop.currency_storage_key {
+            return Err(ConfigError::Invalid(
+                "the cart and currency storage keys must differ".into(),
+            ));
+        }
+        Ok(ShopSettings {
+            name: self.shop.name.clone(),
+            tagline: self.shop.tagline.clone(),
+            langs,
+            storage: StorageKeys {
+                cart: self.shop.cart_storage_key.clone(),
+                currency: self.shop.currency_storage_key.clone(),
+            },
+            controller: Controller {
+                name: self.shop.controller_name.clone(),
+                email: self.shop.privacy_email.clone(),
+                whatsapp: self.shop.privacy_whatsapp.clone(),
+            },
+        })
+    }
+
+    pub fn uses_postgres(&self) -> bool {
+        !self.database_url.trim().is_empty()
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("luxevault.db")
+    }
+}

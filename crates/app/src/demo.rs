@@ -1,0 +1,202 @@
+//! The demo shop: a catalog of a Paris maison with drawn images, compiled into the binary and
+//! written on first start with `--demo`.
+
+use std::borrow::Cow;
+
+use luxevault_core::catalog::snapshot::ProductText;
+use luxevault_core::{Currency, Money, Rate};
+use luxevault_storage::{
+    NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant,
+};
+use luxevault_web::MediaSource;
+use rust_embed::Embed;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Embed)]
+#[folder = "demo/media/"]
+struct DemoMedia;
+
+/// Images of the demo catalog, served under `/media/`.
+pub struct DemoMediaSource;
+
+impl MediaSource for DemoMediaSource {
+    fn get(&self, path: &str) -> Option<Cow<'static, [u8]>> {
+        DemoMedia::get(path).map(|file| file.data)
+    }
+}
+
+const CATALOG_JSON: &str = include_str!("../demo/catalog.json");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoCatalog {
+    base_currency: String,
+    currencies: Vec<DemoCurrency>,
+    colours: BTreeMap<String, DemoColour>,
+    collections: Vec<DemoCollection>,
+    products: Vec<DemoProduct>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoCurrency {
+    code: String,
+    rate: String,
+    rounding_minor: i64,
+}
+
+#[derive(Deserialize)]
+struct DemoColour {
+    hex: String,
+    #[serde(flatten)]
+    names: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct DemoCollectionText {
+    name: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct DemoCollection {
+    slug: String,
+    image: Option<String>,
+    #[serde(flatten)]
+    texts: BTreeMap<String, DemoCollectionText>,
+}
+
+#[derive(Deserialize)]
+struct DemoProductText {
+    name: String,
+    subtitle: String,
+    description: Vec<String>,
+    details: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoVariant {
+    sku: String,
+    colour: Option<String>,
+    size: Option<String>,
+    stock: i64,
+}
+
+#[derive(Deserialize)]
+struct DemoProduct {
+    slug: String,
+    collections: Vec<String>,
+    #[serde(default)]
+    featured: bool,
+    images: Vec<String>,
+    variants: Vec<DemoVariant>,
+    prices: BTreeMap<String, String>,
+    #[serde(flatten)]
+    texts: BTreeMap<String, DemoProductText>,
+}
+
+/// The demo catalog, parsed and checked.
+pub fn catalog() -> Result<NewCatalog, String> {
+    let demo: DemoCatalog =
+        serde_json::from_str(CATALOG_JSON).map_err(|e| format!("demo/catalog.json: {e}"))?;
+    let currency =
+        |code: &str| Currency::from_code(code).map_err(|e| format!("demo/catalog.json: {e}"));
+    let base_currency = currency(&demo.base_currency)?;
+    let mut currencies = Vec::new();
+    for c in &demo.currencies {
+        currencies.push(NewCurrency {
+            currency: currency(&c.code)?,
+            rate: Rate::parse(&c.rate).map_err(|e| format!("demo/catalog.json: {e}"))?,
+            rounding_minor: c.rounding_minor,
+        });
+    }
+    let colours = demo
+        .colours
+        .into_iter()
+        .map(|(code, c)| NewColour {
+            code,
+            hex: c.hex,
+            names: c.names.into_iter().collect(),
+        })
+        .collect();
+    let collections = demo
+        .collections
+        .into_iter()
+        .map(|c| NewCollection {
+            slug: c.slug,
+            image: c.image,
+            texts: c
+                .texts
+                .into_iter()
+                .map(|(lang, t)| (lang, t.name, t.description))
+                .collect(),
+        })
+        .collect();
+    let mut products = Vec::new();
+    for p in demo.products {
+        let mut prices = Vec::new();
+        for (code, amount) in &p.prices {
+            let money = Money::parse_major(amount, currency(code)?)
+                .map_err(|e| format!("demo product {}: {e}", p.slug))?;
+            prices.push(money);
+        }
+        for image in &p.images {
+            if DemoMedia::get(image).is_none() {
+                return Err(format!(
+                    "demo product {} names a missing image {image}",
+                    p.slug
+                ));
+            }
+        }
+        products.push(NewProduct {
+            slug: p.slug,
+            featured: p.featured,
+            collections: p.collections,
+            images: p.images,
+            texts: p
+                .texts
+                .into_iter()
+                .map(|(lang, t)| {
+                    (
+                        lang,
+                        ProductText {
+                            name: t.name,
+                            subtitle: t.subtitle,
+                            description: t.description,
+                            details: t.details,
+                        },
+                    )
+                })
+                .collect(),
+            variants: p
+                .variants
+                .into_iter()
+                .map(|v| NewVariant {
+                    sku: v.sku,
+                    colour: v.colour,
+                    size: v.size,
+                    stock: v.stock,
+                })
+                .collect(),
+            prices,
+        });
+    }
+    Ok(NewCatalog {
+        base_currency,
+        currencies,
+        colours,
+        collections,
+        products,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_catalog_parses_and_has_its_images() {
+        let catalog = super::catalog().unwrap_or_else(|e| panic!("{e}"));
+        assert!(catalog.products.len() >= 25, "about 30 products");
+        assert_eq!(catalog.currencies.len(), 5);
+    }
+}

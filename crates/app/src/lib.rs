@@ -1,0 +1,8 @@
+//! The `luxevault` binary's library: configuration, wiring of storage, web and jobs, the demo
+//! shop, and the commands of the CLI. `main.rs` only parses arguments and calls in here, so the
+//! test suite can start the very same application on a random port.
+
+pub mod config;
+pub mod demo;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,53 @@
+//! Migrations: one portable set for both backends, with a per-backend file only where a dialect
+//! forces it (none yet). Embedded in the binary, applied in order, each in a transaction;
+//! PostgreSQL takes an advisory lock so several nodes starting at once migrate once.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AssertSqlSafe, SqlSafeStr};
+
+use crate::{Db, DbError, on_db};
+
+struct Step {
+    version: i64,
+    description: &'static str,
+    portable: &'static str,
+    sqlite: Option<&'static str>,
+    postgres: Option<&'static str>,
+}
+
+const STEPS: &[Step] = &[Step {
+    version: 1,
+    description: "catalog",
+    portable: include_str!("../migrations/0001_catalog.sql"),
+    sqlite: None,
+    postgres: None,
+}];
+
+fn migrator(db: &Db) -> Migrator {
+    let migrations = STEPS
+        .iter()
+        .map(|step| {
+            let sql = match db {
+                Db::Sqlite(_) => step.sqlite.unwrap_or(step.portable),
+                Db::Postgres(_) => step.postgres.unwrap_or(step.portable),
+            };
+            Migration::new(
+                step.version,
+                Cow::Borrowed(step.description),
+                MigrationType::Simple,
+                AssertSqlSafe(sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// Brings the schema up to date. Safe to call on every start.
+pub async fn migrate(db: &Db) -> Result<(), DbError> {
+    let migrator = migrator(db);
+    on_db!(db, pool => migrator.run(pool).await)?;
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Errors as the web edge answers them: JSON `{"error": {"code", "message"}}` for the API, a
+//! calm page for the storefront. Internal details go to the log (without personal data), never
+//! to the client.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use luxevault_storage::DbError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code, e.g. `not_found`, `invalid_json`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side. Please try again.",
+        )
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The shop is busy. Please try again in a moment.",
+        )
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        tracing::error!(error = %error, "storage error");
+        if error.is_busy() {
+            Self::unavailable()
+        } else {
+            Self::internal()
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// `Json<T>` whose rejections are JSON errors with the right status: 400 for malformed JSON,
+/// 413 for a body over the limit, 415 for another content type, 422 for the wrong shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let (code, message) = match &rejection {
+        JsonRejection::JsonSyntaxError(_) => (
+            "invalid_json",
+            "The request body is not valid JSON.".to_string(),
+        ),
+        JsonRejection::JsonDataError(e) => (
+            "invalid_body",
+            format!("The request body has the wrong shape: {}", e.body_text()),
+        ),
+        JsonRejection::MissingJsonContentType(_) => (
+            "unsupported_media_type",
+            "Send the request body as JSON with Content-Type: application/json.".into(),
+        ),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            ("body_too_large", "The request body is too large.".into())
+        }
+        _ => ("invalid_body", "The request body could not be read.".into()),
+    };
+    ApiError::new(status, code, message)
+}
+
+/// Why a storefront page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    NotFound,
+    Internal,
+}
+
+impl From<DbError> for PageError {
+    fn from(error: DbError) -> Self {
+        tracing::error!(error = %error, "storage error while rendering a page");
+        Self::Internal
+    }
+}

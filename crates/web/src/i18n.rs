@@ -1,0 +1,191 @@
+//! UI strings per language, from `assets/i18n/<lang>.json`, compiled into the binary.
+
+use std::collections::{BTreeMap, HashMap};
+
+use luxevault_core::Lang;
+use rust_embed::Embed;
+
+#[derive(Embed)]
+#[folder = "assets/i18n/"]
+struct Files;
+
+pub struct Translations {
+    by_lang: HashMap<String, BTreeMap<String, String>>,
+    default_lang: String,
+}
+
+impl Translations {
+    /// Loads the strings of every offered language; fails with a sentence when one is missing
+    /// or is not a flat JSON object of strings.
+    pub fn load(langs: &[Lang]) -> Result<Self, String> {
+        let mut by_lang = HashMap::new();
+        for lang in langs {
+            let name = format!("{lang}.json");
+            let file = Files::get(&name).ok_or_else(|| {
+                format!("no UI strings for the language {lang} (assets/i18n/{name})")
+            })?;
+            let strings: BTreeMap<String, String> =
+                serde_json::from_slice(&file.data).map_err(|e| {
+                    format!("assets/i18n/{name} is not a flat JSON object of strings: {e}")
+                })?;
+            by_lang.insert(lang.to_string(), strings);
+        }
+        let default_lang = langs
+            .first()
+            .map(|l| l.to_string())
+            .ok_or("no language is configured")?;
+        Ok(Self {
+            by_lang,
+            default_lang,
+        })
+    }
+
+    /// Every string of a language (for templates).
+    pub fn all(&self, lang: &Lang) -> &BTreeMap<String, String> {
+        self.by_lang
+            .get(lang.as_str())
+            .or_else(|| self.by_lang.get(&self.default_lang))
+            .unwrap_or_else(|| empty())
+    }
+
+    /// One string, with `{name}` placeholders filled in. Falls back to the default language,
+    /// then to the key itself, so a missing string is visible but never an error page.
+    pub fn text(&self, lang: &Lang, key: &str, args: &[(&str, &str)]) -> String {
+        let raw = self
+            .by_lang
+            .get(lang.as_str())
+            .and_then(|m| m.get(key))
+            .or_else(|| {
+                self.by_lang
+                    .get(&self.default_lang)
+                    .and_then(|m| m.get(key))
+            })
+            .map(String::as_str)
+            .unwrap_or(key);
+        args.iter().fold(raw.to_string(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
+    }
+
+    /// Fails, naming them, when a language lacks strings the code reads or strings another
+    /// language has: a half-translated theme is caught at start, not by a customer.
+    pub fn check_required(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        for (lang, strings) in &self.by_lang {
+            let missing: Vec<&str> = REQUIRED_KEYS
+                .iter()
+                .copied()
+                .filter(|k| !strings.contains_key(*k))
+                .collect();
+            if !missing.is_empty() {
+                problems.push(format!(
+                    "assets/i18n/{lang}.json lacks {}",
+                    missing.join(", ")
+                ));
+            }
+        }
+        for (lang, missing) in self.missing_keys() {
+            problems.push(format!(
+                "assets/i18n/{lang}.json lacks {}",
+                missing.join(", ")
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// Languages whose file lacks keys another has: (language, missing keys).
+    pub fn missing_keys(&self) -> Vec<(String, Vec<String>)> {
+        let all: std::collections::BTreeSet<&String> =
+            self.by_lang.values().flat_map(|m| m.keys()).collect();
+        let mut out: Vec<(String, Vec<String>)> = self
+            .by_lang
+            .iter()
+            .map(|(lang, m)| {
+                (
+                    lang.clone(),
+                    all.iter()
+                        .filter(|k| !m.contains_key(**k))
+                        .map(|k| (*k).clone())
+                        .collect(),
+                )
+            })
+            .filter(|(_, missing): &(String, Vec<String>)| !missing.is_empty())
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn empty() -> &'static BTreeMap<String, String> {
+    static EMPTY: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(BTreeMap::new)
+}
+
+/// Keys the Rust code itself reads; each language must have them.
+pub const REQUIRED_KEYS: &[&str] = &[
+    "quote.unknown_variant",
+    "quote.retired",
+    "quote.insufficient_stock",
+    "quote.invalid_quantity",
+    "quote.unknown_currency",
+    "stock.in_stock",
+    "stock.low_stock",
+    "stock.sold_out",
+    "error.not_found.title",
+    "error.not_found.message",
+    "error.server.title",
+    "error.server.message",
+    "meta.home_title",
+    "meta.home_description",
+    "meta.cart_title",
+    "meta.privacy_title",
+    "storage.cart.purpose",
+    "storage.cart.lifetime",
+    "storage.currency.purpose",
+    "storage.currency.lifetime",
+    "storage.kind.local",
+    "storage.kind.essential",
+    "storage.kind.preference",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn langs() -> Vec<Lang> {
+        ["en", "fr"].iter().filter_map(|c| Lang::parse(c)).collect()
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let t = Translations::load(&langs()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.missing_keys(), Vec::<(String, Vec<String>)>::new());
+        for lang in langs() {
+            for key in REQUIRED_KEYS {
+                assert!(t.all(&lang).contains_key(*key), "{lang} lacks {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let t = Translations::load(&langs()).unwrap_or_else(|e| panic!("{e}"));
+        let en = Lang::parse("en").unwrap_or_else(|| panic!("en"));
+        let text = t.text(&en, "quote.insufficient_stock", &[("available", "2")]);
+        assert!(
+            text.contains('2') && !text.contains("{available}"),
+            "{text}"
+        );
+        assert_eq!(t.text(&en, "no.such.key", &[]), "no.such.key");
+    }
+
+    #[test]
+    fn unknown_language_is_an_error() {
+        let xx = Lang::parse("xx").unwrap_or_else(|| panic!("xx"));
+        assert!(Translations::load(&[xx]).is_err());
+    }
+}

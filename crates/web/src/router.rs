@@ -1,0 +1,89 @@
+//! The route table and the layers every request passes through.
+
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router, middleware};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+use crate::storefront::PageLang;
+use crate::{api, assets, health, security, storefront};
+
+/// Request bodies larger than this are refused with 413: the API takes small JSON documents.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let mut pages = Router::new();
+    for lang in &state.settings().langs {
+        let prefix = state.settings().prefix(lang);
+        let home = if prefix.is_empty() {
+            "/".to_string()
+        } else {
+            format!("{prefix}/")
+        };
+        let mut group = Router::new()
+            .route(&home, get(storefront::home))
+            .route(
+                &format!("{prefix}/collections/{{slug}}"),
+                get(storefront::collection),
+            )
+            .route(
+                &format!("{prefix}/products/{{slug}}"),
+                get(storefront::product),
+            )
+            .route(&format!("{prefix}/cart"), get(storefront::cart))
+            .route(&format!("{prefix}/privacy"), get(storefront::privacy));
+        if !prefix.is_empty() {
+            group = group.route(&prefix, get(storefront::home));
+        }
+        pages = pages.merge(group.layer(Extension(PageLang(lang.clone()))));
+    }
+
+    let api = Router::new()
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/products", get(api::list_products))
+        .route("/api/v1/products/{slug}", get(api::get_product))
+        .route("/api/v1/collections", get(api::list_collections))
+        .route("/api/v1/currencies", get(api::list_currencies))
+        .route("/api/v1/cart/quote", post(api::quote_cart));
+
+    Router::new()
+        .merge(pages)
+        .merge(api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/static/{*path}", get(assets::static_file))
+        .route("/media/{*path}", get(assets::media_file))
+        .fallback(storefront::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security::headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(|_| panic_response()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                // Method and route template only: a URL's path values and query may identify a person.
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("unmatched");
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+}
+
+fn panic_response() -> Response {
+    tracing::error!("a request handler panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": {"code": "internal", "message": "Something went wrong on our side."}})))
+        .into_response()
+}
