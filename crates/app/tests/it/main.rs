@@ -1,1 +1,11 @@
-//! The one integration-test binary (one link, many tests).
+//! The one integration-test binary (one link, many tests). Every test that touches storage or
+//! HTTP runs twice, on SQLite and on PostgreSQL, through `backend_tests!`.
+
+#[macro_use]
+mod support;
+
+mod api;
+mod cli;
+mod quote;
+mod storage;
+mod storefront;

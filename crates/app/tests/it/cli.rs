@@ -1,0 +1,110 @@
+//! The `luxevault` command as an operator meets it: clear sentences and exit codes.
+
+use std::process::Command;
+
+fn luxevault() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_luxevault"))
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let output = luxevault()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("LUXEVAULT_DATABASE_URL")
+        .output();
+    let output = output.unwrap_or_else(|e| panic!("run: {e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
+    assert!(dir.path().join("luxevault.db").exists());
+}
+
+#[test]
+fn bad_configuration_is_a_sentence_and_a_failure() {
+    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec!["migrate", "--database-url", "mysql://x"],
+            vec![],
+            "database_url must start with postgres://",
+        ),
+        (
+            vec!["--config", "/nonexistent/luxevault.toml", "migrate"],
+            vec![],
+            "does not exist",
+        ),
+        (
+            vec!["migrate"],
+            vec![("LUXEVAULT_SHOP__LANGUAGES", "[\"en\", \"en\"]")],
+            "twice",
+        ),
+        (
+            vec!["migrate"],
+            vec![("LUXEVAULT_BIND", "not-an-address")],
+            "BIND",
+        ),
+        (vec!["serve", "--bind", "nonsense"], vec![], "invalid value"),
+        (
+            vec![
+                "migrate",
+                "--database-url",
+                "postgres://nobody@127.0.0.1:1/none",
+            ],
+            vec![],
+            "could not connect to PostgreSQL",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut command = luxevault();
+        command
+            .args(&args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("LUXEVAULT_DATABASE_URL")
+            .current_dir(dir.path());
+        for (k, v) in &env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap_or_else(|e| panic!("run: {e}"));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} should fail");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: expected {expected:?} in {stderr:?}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    }
+}
+
+#[test]
+fn a_config_file_is_read() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("shop.toml");
+    std::fs::write(&file, "database_url = \"sqlite-is-not-a-url\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = luxevault()
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .env_remove("LUXEVAULT_DATABASE_URL")
+        .output();
+    let output = output.unwrap_or_else(|e| panic!("run: {e}"));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("database_url"));
+    std::fs::write(&file, "unknown_key = 1\n").unwrap_or_else(|e| panic!("{e}"));
+    let output = luxevault()
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .unwrap_or_else(|e| panic!("run: {e}"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("unknown_key"),
+        "unknown keys are named"
+    );
+}

@@ -1,0 +1,311 @@
+//! The test kit: spawns the real application on a random port with a fresh database, and hands
+//! the test a client, the database and a clock it can move.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use luxevault::config::Config;
+use luxevault::server::Application;
+use luxevault_core::{ManualClock, Timestamp};
+use luxevault_storage::Db;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates, for each named `async fn name(backend: Backend)` in the calling module, a test in
+/// `sqlite::name` and one in `postgres::name`.
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// The PostgreSQL server tests create their databases on (trust auth on loopback in CI).
+pub fn postgres_admin_url() -> String {
+    std::env::var("LUXEVAULT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A database of its own for one test, dropped when the test ends (even when it fails).
+pub struct PgDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> Self {
+        let admin_url = postgres_admin_url();
+        let name = format!("lv_t_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL must be running at {admin_url} for the tests: {e}")
+        });
+        let create = format!("CREATE DATABASE \"{name}\"");
+        sqlx::query(sqlx::AssertSqlSafe(create))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        admin.close().await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin_url);
+        Self {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside async context guarantees: use a runtime of its own on a thread.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(admin) = sqlx::PgPool::connect(&postgres_admin_url()).await {
+                    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&admin).await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fresh empty database of the given backend, migrated, with what keeps it alive.
+pub struct TestDb {
+    pub db: Db,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let (config, pg) = config_for(backend, &dir).await;
+        let db = luxevault::server::open_database(&config)
+            .await
+            .unwrap_or_else(|e| panic!("open database: {e:#}"));
+        Self {
+            db,
+            _dir: dir,
+            _pg: pg,
+        }
+    }
+}
+
+async fn config_for(backend: Backend, dir: &tempfile::TempDir) -> (Config, Option<PgDatabase>) {
+    let mut config = Config::default();
+    config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.data_dir = dir.path().to_path_buf();
+    config.database_max_connections = 4;
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let pg = PgDatabase::create().await;
+            config.database_url = pg.url.clone();
+            Some(pg)
+        }
+    };
+    (config, pg)
+}
+
+/// 2026-11-22T10:00:00Z, the tests' "now" unless they move it.
+pub const TEST_NOW: Timestamp = Timestamp(1_795_341_600_000_000);
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub db: Db,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestApp {
+    /// The demo shop on a random port.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let (mut config, pg) = config_for(backend, &dir).await;
+        configure(&mut config);
+        let clock = ManualClock::new(TEST_NOW);
+        let app = Application::build(&config, Arc::new(clock.clone()), true)
+            .await
+            .unwrap_or_else(|e| panic!("build app: {e:#}"));
+        let addr = app
+            .local_addr()
+            .unwrap_or_else(|e| panic!("local addr: {e}"));
+        let db = app.state().db().clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let _ = app
+                .run_until_stopped(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"));
+        Self {
+            base: format!("http://{addr}"),
+            client,
+            clock,
+            db,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+            _pg: pg,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: body is not JSON: {e}"));
+        (status, body)
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = response.status().as_u16();
+        let body = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: body is not JSON: {e}"));
+        (status, body)
+    }
+
+    /// The demo catalog as the test sees it in storage.
+    pub async fn catalog(&self) -> luxevault_core::catalog::snapshot::Catalog {
+        luxevault_storage::CatalogStore::load(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("load catalog: {e}"))
+    }
+
+    /// Stops the server and waits for it, so the database is released before it is dropped.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// Picks demo products by what a test needs, so tests do not hard-code catalog content.
+pub mod pick {
+    use luxevault_core::catalog::snapshot::{Catalog, Product, Variant};
+
+    pub fn product_with_sizes(catalog: &Catalog) -> &Product {
+        catalog
+            .products
+            .iter()
+            .find(|p| {
+                p.variants
+                    .iter()
+                    .filter(|v| v.size.is_some() && v.stock > 0)
+                    .count()
+                    >= 2
+            })
+            .unwrap_or_else(|| panic!("the demo catalog has a product with several sizes in stock"))
+    }
+
+    pub fn in_stock_variant(catalog: &Catalog, at_least: i64) -> (&Product, &Variant) {
+        catalog
+            .products
+            .iter()
+            .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+            .find(|(_, v)| v.stock >= at_least)
+            .unwrap_or_else(|| panic!("the demo catalog has a variant with stock ≥ {at_least}"))
+    }
+
+    pub fn sold_out_variant(catalog: &Catalog) -> (&Product, &Variant) {
+        catalog
+            .products
+            .iter()
+            .flat_map(|p| p.variants.iter().map(move |v| (p, v)))
+            .find(|(_, v)| v.stock == 0)
+            .unwrap_or_else(|| panic!("the demo catalog has a sold-out variant"))
+    }
+
+    /// A product with no explicit price in `currency` (so its price there is converted).
+    pub fn product_without_price_in<'a>(catalog: &'a Catalog, currency: &str) -> &'a Product {
+        catalog
+            .products
+            .iter()
+            .find(|p| !p.prices.iter().any(|m| m.currency().code() == currency))
+            .unwrap_or_else(|| {
+                panic!("the demo catalog has a product without an explicit {currency} price")
+            })
+    }
+
+    pub fn product_with_price_in<'a>(catalog: &'a Catalog, currency: &str) -> &'a Product {
+        catalog
+            .products
+            .iter()
+            .find(|p| p.prices.iter().any(|m| m.currency().code() == currency))
+            .unwrap_or_else(|| {
+                panic!("the demo catalog has a product with an explicit {currency} price")
+            })
+    }
+}
