@@ -95,6 +95,15 @@ pub struct Overrides {
 
 const DEFAULT_FILE: &str = "luxevault.toml";
 
+/// Environment variables `LUXEVAULT_<KEY>` that are configuration. Others with the prefix
+/// (`LUXEVAULT_LOG`, `LUXEVAULT_CONFIG`, test settings) belong to something else and are left
+/// alone, while the file stays strict about unknown keys.
+fn is_config_key(key: &str) -> bool {
+    const TOP: &[&str] = &["bind", "data_dir", "database_url", "database_max_connections", "log_format"];
+    let key = key.to_ascii_lowercase();
+    TOP.contains(&key.as_str()) || key.starts_with("shop__")
+}
+
 impl Config {
     /// Reads the configuration. `file` must exist when given; without it, `./luxevault.toml` is
     /// read if present.
@@ -102,23 +111,14 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError::Invalid(format!(
-                    "the configuration file {} does not exist",
-                    path.display()
-                )));
+                return Err(ConfigError::Invalid(format!("the configuration file {} does not exist", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new(DEFAULT_FILE).exists() => {
-                figment = figment.merge(Toml::file_exact(DEFAULT_FILE))
-            }
+            None if Path::new(DEFAULT_FILE).exists() => figment = figment.merge(Toml::file_exact(DEFAULT_FILE)),
             None => {}
         }
         let config: Config = figment
-            .merge(
-                Env::prefixed("LUXEVAULT_")
-                    .ignore(&["CONFIG", "LOG"])
-                    .split("__"),
-            )
+            .merge(Env::prefixed("LUXEVAULT_").filter(|key| is_config_key(key.as_str())).split("__"))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)?;
@@ -128,16 +128,13 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database_url.trim();
-        if !url.is_empty() && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        {
+        if !(url.is_empty() || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(ConfigError::Invalid(
                 "database_url must start with postgres:// (or be empty to use SQLite in the data folder)".into(),
             ));
         }
         if self.database_max_connections == 0 {
-            return Err(ConfigError::Invalid(
-                "database_max_connections must be at least 1".into(),
-            ));
+            return Err(ConfigError::Invalid("database_max_connections must be at least 1".into()));
         }
         self.shop_settings().map(|_| ())
     }
@@ -146,39 +143,26 @@ impl Config {
         let mut langs = Vec::new();
         for code in &self.shop.languages {
             let lang = Lang::parse(code).ok_or_else(|| {
-                ConfigError::Invalid(format!(
-                    "shop.languages: {code:?} is not a language code such as \"en\""
-                ))
+                ConfigError::Invalid(format!("shop.languages: {code:?} is not a language code such as \"en\""))
             })?;
             if langs.contains(&lang) {
-                return Err(ConfigError::Invalid(format!(
-                    "shop.languages lists {code} twice"
-                )));
+                return Err(ConfigError::Invalid(format!("shop.languages lists {code} twice")));
             }
             langs.push(lang);
         }
         if langs.is_empty() {
-            return Err(ConfigError::Invalid(
-                "shop.languages must name at least one language".into(),
-            ));
+            return Err(ConfigError::Invalid("shop.languages must name at least one language".into()));
         }
         let key_ok = |k: &str| {
-            !k.is_empty()
-                && k.len() <= 64
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         };
         for key in [&self.shop.cart_storage_key, &self.shop.currency_storage_key] {
             if !key_ok(key) {
-                return Err(ConfigError::Invalid(format!(
-                    "storage key {key:?} must be 1–64 letters, digits, _ or -"
-                )));
+                return Err(ConfigError::Invalid(format!("storage key {key:?} must be 1–64 letters, digits, _ or -")));
             }
         }
         if self.shop.cart_storage_key == self.shop.currency_storage_key {
-            return Err(ConfigError::Invalid(
-                "the cart and currency storage keys must differ".into(),
-            ));
+            return Err(ConfigError::Invalid("the cart and currency storage keys must differ".into()));
         }
         Ok(ShopSettings {
             name: self.shop.name.clone(),

@@ -5,9 +5,7 @@ use std::borrow::Cow;
 
 use luxevault_core::catalog::snapshot::ProductText;
 use luxevault_core::{Currency, Money, Rate};
-use luxevault_storage::{
-    NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant,
-};
+use luxevault_storage::{NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 use luxevault_web::MediaSource;
 use rust_embed::Embed;
 use serde::Deserialize;
@@ -98,10 +96,8 @@ struct DemoProduct {
 
 /// The demo catalog, parsed and checked.
 pub fn catalog() -> Result<NewCatalog, String> {
-    let demo: DemoCatalog =
-        serde_json::from_str(CATALOG_JSON).map_err(|e| format!("demo/catalog.json: {e}"))?;
-    let currency =
-        |code: &str| Currency::from_code(code).map_err(|e| format!("demo/catalog.json: {e}"));
+    let demo: DemoCatalog = serde_json::from_str(CATALOG_JSON).map_err(|e| format!("demo/catalog.json: {e}"))?;
+    let currency = |code: &str| Currency::from_code(code).map_err(|e| format!("demo/catalog.json: {e}"));
     let base_currency = currency(&demo.base_currency)?;
     let mut currencies = Vec::new();
     for c in &demo.currencies {
@@ -114,11 +110,7 @@ pub fn catalog() -> Result<NewCatalog, String> {
     let colours = demo
         .colours
         .into_iter()
-        .map(|(code, c)| NewColour {
-            code,
-            hex: c.hex,
-            names: c.names.into_iter().collect(),
-        })
+        .map(|(code, c)| NewColour { code, hex: c.hex, names: c.names.into_iter().collect() })
         .collect();
     let collections = demo
         .collections
@@ -126,27 +118,20 @@ pub fn catalog() -> Result<NewCatalog, String> {
         .map(|c| NewCollection {
             slug: c.slug,
             image: c.image,
-            texts: c
-                .texts
-                .into_iter()
-                .map(|(lang, t)| (lang, t.name, t.description))
-                .collect(),
+            texts: c.texts.into_iter().map(|(lang, t)| (lang, t.name, t.description)).collect(),
         })
         .collect();
     let mut products = Vec::new();
     for p in demo.products {
         let mut prices = Vec::new();
         for (code, amount) in &p.prices {
-            let money = Money::parse_major(amount, currency(code)?)
-                .map_err(|e| format!("demo product {}: {e}", p.slug))?;
+            let money =
+                Money::parse_major(amount, currency(code)?).map_err(|e| format!("demo product {}: {e}", p.slug))?;
             prices.push(money);
         }
         for image in &p.images {
             if DemoMedia::get(image).is_none() {
-                return Err(format!(
-                    "demo product {} names a missing image {image}",
-                    p.slug
-                ));
+                return Err(format!("demo product {} names a missing image {image}", p.slug));
             }
         }
         products.push(NewProduct {
@@ -172,23 +157,12 @@ pub fn catalog() -> Result<NewCatalog, String> {
             variants: p
                 .variants
                 .into_iter()
-                .map(|v| NewVariant {
-                    sku: v.sku,
-                    colour: v.colour,
-                    size: v.size,
-                    stock: v.stock,
-                })
+                .map(|v| NewVariant { sku: v.sku, colour: v.colour, size: v.size, stock: v.stock })
                 .collect(),
             prices,
         });
     }
-    Ok(NewCatalog {
-        base_currency,
-        currencies,
-        colours,
-        collections,
-        products,
-    })
+    Ok(NewCatalog { base_currency, currencies, colours, collections, products })
 }
 
 #[cfg(test)]

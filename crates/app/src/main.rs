@@ -11,11 +11,7 @@ use luxevault::telemetry;
 use luxevault_core::SystemClock;
 
 #[derive(Parser)]
-#[command(
-    name = "luxevault",
-    version,
-    about = "A self-hosted commerce platform for luxury boutiques"
-)]
+#[command(name = "luxevault", version, about = "A self-hosted commerce platform for luxury boutiques")]
 struct Cli {
     /// Configuration file (TOML). Default: ./luxevault.toml when it exists.
     #[arg(long, global = true, env = "LUXEVAULT_CONFIG")]
@@ -51,11 +47,7 @@ fn main() -> ExitCode {
         Command::Serve { bind, .. } => *bind,
         Command::Migrate => None,
     };
-    let overrides = Overrides {
-        bind,
-        data_dir: cli.data_dir.clone(),
-        database_url: cli.database_url.clone(),
-    };
+    let overrides = Overrides { bind, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,
         Err(error) => return fail(&error.to_string()),
@@ -85,11 +77,7 @@ fn main() -> ExitCode {
 async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let app = Application::build(config, Arc::new(SystemClock), demo).await?;
     let addr = app.local_addr()?;
-    let backend = if config.uses_postgres() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = if config.uses_postgres() { "PostgreSQL" } else { "SQLite" };
     tracing::info!(%addr, backend, demo, "listening");
     say(&format!(
         "LuxeVault is serving http://{addr} ({backend}{}). Press Ctrl-C to stop.",

@@ -17,33 +17,17 @@ use crate::demo;
 /// Opens the configured database (creating the data folder for SQLite) and brings its schema
 /// up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
-    let options = DbOptions {
-        max_connections: config.database_max_connections,
-        ..DbOptions::default()
-    };
+    let options = DbOptions { max_connections: config.database_max_connections, ..DbOptions::default() };
     let db = if config.uses_postgres() {
-        Db::open_postgres(config.database_url.trim(), &options)
-            .await
-            .context("could not connect to PostgreSQL")?
+        Db::open_postgres(config.database_url.trim(), &options).await.context("could not connect to PostgreSQL")?
     } else {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "could not create the data folder {}",
-                config.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("could not create the data folder {}", config.data_dir.display()))?;
         Db::open_sqlite(&config.sqlite_path(), &options)
             .await
-            .with_context(|| {
-                format!(
-                    "could not open the SQLite database {}",
-                    config.sqlite_path().display()
-                )
-            })?
+            .with_context(|| format!("could not open the SQLite database {}", config.sqlite_path().display()))?
     };
-    migrate(&db)
-        .await
-        .context("could not migrate the database")?;
+    migrate(&db).await.context("could not migrate the database")?;
     Ok(db)
 }
 
@@ -53,9 +37,7 @@ pub async fn seed_demo(db: &Db, clock: &dyn Clock) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let catalog = demo::catalog().map_err(anyhow::Error::msg)?;
-    CatalogStore::insert(db, &catalog, clock.now())
-        .await
-        .context("could not write the demo catalog")?;
+    CatalogStore::insert(db, &catalog, clock.now()).await.context("could not write the demo catalog")?;
     Ok(true)
 }
 
@@ -79,9 +61,8 @@ impl Application {
         };
         let settings = config.shop_settings()?;
         let state = AppState::new(db, clock, settings, media).map_err(anyhow::Error::msg)?;
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .with_context(|| format!("could not listen on {}", config.bind))?;
+        let listener =
+            TcpListener::bind(config.bind).await.with_context(|| format!("could not listen on {}", config.bind))?;
         Ok(Self { listener, state })
     }
 
@@ -95,15 +76,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight and closes the
     /// database.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let db = self.state.db().clone();
         let app = luxevault_web::router(self.state);
-        let result = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         db.close().await;
         result
     }

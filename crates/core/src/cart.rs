@@ -56,46 +56,25 @@ pub struct QuotedLine {
 /// (`None` when the catalog does not know the SKU).
 pub fn quote_line(quantity: i64, offer: Option<&VariantOffer>) -> Result<QuotedLine, MoneyError> {
     let Some(offer) = offer else {
-        return Ok(QuotedLine {
-            status: LineStatus::UnknownVariant,
-            available: 0,
-            unit_price: None,
-            line_total: None,
-        });
+        return Ok(QuotedLine { status: LineStatus::UnknownVariant, available: 0, unit_price: None, line_total: None });
     };
     let available = offer.stock.max(0);
-    let unpriced = |status| QuotedLine {
-        status,
-        available,
-        unit_price: offer.unit_price,
-        line_total: None,
-    };
+    let unpriced = |status| QuotedLine { status, available, unit_price: offer.unit_price, line_total: None };
     let Some(unit_price) = offer.unit_price.filter(|_| offer.on_sale) else {
         return Ok(unpriced(LineStatus::Retired));
     };
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
         return Ok(unpriced(LineStatus::InvalidQuantity));
     }
-    let (status, supplied) = if quantity > available {
-        (LineStatus::InsufficientStock, available)
-    } else {
-        (LineStatus::Ok, quantity)
-    };
+    let (status, supplied) =
+        if quantity > available { (LineStatus::InsufficientStock, available) } else { (LineStatus::Ok, quantity) };
     let supplied = u32::try_from(supplied).map_err(|_| MoneyError::Overflow)?;
     let line_total = unit_price.checked_mul(supplied)?;
-    Ok(QuotedLine {
-        status,
-        available,
-        unit_price: Some(unit_price),
-        line_total: Some(line_total),
-    })
+    Ok(QuotedLine { status, available, unit_price: Some(unit_price), line_total: Some(line_total) })
 }
 
 /// The sum of the priced lines.
-pub fn subtotal<'a>(
-    currency: Currency,
-    lines: impl IntoIterator<Item = &'a QuotedLine>,
-) -> Result<Money, MoneyError> {
+pub fn subtotal<'a>(currency: Currency, lines: impl IntoIterator<Item = &'a QuotedLine>) -> Result<Money, MoneyError> {
     lines
         .into_iter()
         .filter_map(|line| line.line_total)
@@ -121,40 +100,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn eur(minor: i64) -> Money {
-        Money::new(
-            minor,
-            Currency::from_code("EUR").unwrap_or_else(|e| panic!("{e}")),
-        )
+        Money::new(minor, Currency::from_code("EUR").unwrap_or_else(|e| panic!("{e}")))
     }
 
     fn offer(stock: i64) -> VariantOffer {
-        VariantOffer {
-            on_sale: true,
-            stock,
-            unit_price: Some(eur(100_000)),
-        }
+        VariantOffer { on_sale: true, stock, unit_price: Some(eur(100_000)) }
     }
 
     #[test]
     fn each_line_gets_its_verdict() -> Result<(), MoneyError> {
-        assert_eq!(
-            quote_line(2, Some(&offer(5)))?.line_total,
-            Some(eur(200_000))
-        );
+        assert_eq!(quote_line(2, Some(&offer(5)))?.line_total, Some(eur(200_000)));
         assert_eq!(quote_line(1, None)?.status, LineStatus::UnknownVariant);
-        let retired = VariantOffer {
-            on_sale: false,
-            ..offer(5)
-        };
+        let retired = VariantOffer { on_sale: false, ..offer(5) };
         assert_eq!(quote_line(1, Some(&retired))?.status, LineStatus::Retired);
-        assert_eq!(
-            quote_line(0, Some(&offer(5)))?.status,
-            LineStatus::InvalidQuantity
-        );
-        assert_eq!(
-            quote_line(100, Some(&offer(500)))?.status,
-            LineStatus::InvalidQuantity
-        );
+        assert_eq!(quote_line(0, Some(&offer(5)))?.status, LineStatus::InvalidQuantity);
+        assert_eq!(quote_line(100, Some(&offer(500)))?.status, LineStatus::InvalidQuantity);
         let short = quote_line(4, Some(&offer(2)))?;
         assert_eq!(
             (short.status, short.available, short.line_total),
@@ -167,22 +127,14 @@ mod tests {
 
     #[test]
     fn subtotal_skips_unpriced_lines() -> Result<(), MoneyError> {
-        let lines = [
-            quote_line(2, Some(&offer(5)))?,
-            quote_line(1, None)?,
-            quote_line(1, Some(&offer(1)))?,
-        ];
+        let lines = [quote_line(2, Some(&offer(5)))?, quote_line(1, None)?, quote_line(1, Some(&offer(1)))?];
         assert_eq!(subtotal(eur(0).currency(), &lines)?, eur(300_000));
         Ok(())
     }
 
     #[test]
     fn duplicate_skus_merge() {
-        let merged = merge_lines([
-            ("A".to_string(), 1),
-            ("B".to_string(), 2),
-            ("A".to_string(), 3),
-        ]);
+        let merged = merge_lines([("A".to_string(), 1), ("B".to_string(), 2), ("A".to_string(), 3)]);
         assert_eq!(merged, vec![("A".to_string(), 4), ("B".to_string(), 2)]);
     }
 

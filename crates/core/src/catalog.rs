@@ -63,20 +63,14 @@ impl StockState {
 pub fn is_valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 120
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
 }
 
 /// A stock-keeping unit: uppercase ASCII letters, digits and hyphens.
 pub fn is_valid_sku(sku: &str) -> bool {
-    !sku.is_empty()
-        && sku.len() <= 64
-        && sku
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    !sku.is_empty() && sku.len() <= 64 && sku.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -121,11 +115,7 @@ pub mod snapshot {
 
     /// The text in `lang`, else in `fallback`, else in any language (a product added in one
     /// language is still shown).
-    pub fn localized<'a, T>(
-        texts: &'a Localized<T>,
-        lang: &Lang,
-        fallback: &Lang,
-    ) -> Option<&'a T> {
+    pub fn localized<'a, T>(texts: &'a Localized<T>, lang: &Lang, fallback: &Lang) -> Option<&'a T> {
         texts
             .get(lang.as_str())
             .or_else(|| texts.get(fallback.as_str()))
@@ -201,9 +191,7 @@ pub mod snapshot {
         }
 
         pub fn sold_out(&self) -> bool {
-            self.variants
-                .iter()
-                .all(|v| v.stock_state() == StockState::SoldOut)
+            self.variants.iter().all(|v| v.stock_state() == StockState::SoldOut)
         }
     }
 
@@ -227,26 +215,13 @@ pub mod snapshot {
             collections: Vec<Collection>,
             products: Vec<Product>,
         ) -> Self {
-            let product_by_slug = products
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.slug.clone(), i))
-                .collect();
+            let product_by_slug = products.iter().enumerate().map(|(i, p)| (p.slug.clone(), i)).collect();
             let variant_by_sku = products
                 .iter()
                 .enumerate()
-                .flat_map(|(pi, p)| {
-                    p.variants
-                        .iter()
-                        .enumerate()
-                        .map(move |(vi, v)| (v.sku.clone(), (pi, vi)))
-                })
+                .flat_map(|(pi, p)| p.variants.iter().enumerate().map(move |(vi, v)| (v.sku.clone(), (pi, vi))))
                 .collect();
-            let collection_by_slug = collections
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.slug.clone(), i))
-                .collect();
+            let collection_by_slug = collections.iter().enumerate().map(|(i, c)| (c.slug.clone(), i)).collect();
             Self {
                 version,
                 currencies,
@@ -260,9 +235,7 @@ pub mod snapshot {
         }
 
         pub fn product(&self, slug: &str) -> Option<&Product> {
-            self.product_by_slug
-                .get(slug)
-                .and_then(|&i| self.products.get(i))
+            self.product_by_slug.get(slug).and_then(|&i| self.products.get(i))
         }
 
         pub fn variant(&self, sku: &str) -> Option<(&Product, &Variant)> {
@@ -272,9 +245,7 @@ pub mod snapshot {
         }
 
         pub fn collection(&self, slug: &str) -> Option<&Collection> {
-            self.collection_by_slug
-                .get(slug)
-                .and_then(|&i| self.collections.get(i))
+            self.collection_by_slug.get(slug).and_then(|&i| self.collections.get(i))
         }
 
         pub fn collection_by_id(&self, id: Uuid) -> Option<&Collection> {
@@ -287,9 +258,7 @@ pub mod snapshot {
 
         /// Products on sale in a collection, in catalog order.
         pub fn products_in(&self, collection: Uuid) -> impl Iterator<Item = &Product> {
-            self.products
-                .iter()
-                .filter(move |p| p.on_sale() && p.collections.contains(&collection))
+            self.products.iter().filter(move |p| p.on_sale() && p.collections.contains(&collection))
         }
     }
 }

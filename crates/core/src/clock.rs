@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 ///
 /// Stored as `BIGINT` on every backend: text timestamps sort wrongly below one second on SQLite,
 /// and integers compare and index the same way everywhere.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
@@ -23,17 +21,11 @@ impl Timestamp {
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {
-        Self(
-            self.0
-                .saturating_add(seconds.saturating_mul(Self::MICROS_PER_SECOND)),
-        )
+        Self(self.0.saturating_add(seconds.saturating_mul(Self::MICROS_PER_SECOND)))
     }
 
     pub fn plus_days(self, days: i64) -> Self {
-        Self(
-            self.0
-                .saturating_add(days.saturating_mul(Self::MICROS_PER_DAY)),
-        )
+        Self(self.0.saturating_add(days.saturating_mul(Self::MICROS_PER_DAY)))
     }
 }
 
@@ -70,10 +62,7 @@ impl ManualClock {
     }
 
     pub fn advance_days(&self, days: i64) {
-        self.0.fetch_add(
-            days.saturating_mul(Timestamp::MICROS_PER_DAY),
-            Ordering::SeqCst,
-        );
+        self.0.fetch_add(days.saturating_mul(Timestamp::MICROS_PER_DAY), Ordering::SeqCst);
     }
 }
 
@@ -92,10 +81,7 @@ mod tests {
         let clock = ManualClock::new(Timestamp(1_000));
         assert_eq!(clock.now(), Timestamp(1_000));
         clock.advance_days(2);
-        assert_eq!(
-            clock.now(),
-            Timestamp(1_000 + 2 * Timestamp::MICROS_PER_DAY)
-        );
+        assert_eq!(clock.now(), Timestamp(1_000 + 2 * Timestamp::MICROS_PER_DAY));
     }
 
     #[test]

@@ -7,11 +7,7 @@ use crate::Timestamp;
 
 pub fn new_id(now: Timestamp) -> Uuid {
     let micros = now.as_micros().max(0) as u64;
-    let ts = uuid::Timestamp::from_unix(
-        NoContext,
-        micros / 1_000_000,
-        ((micros % 1_000_000) * 1_000) as u32,
-    );
+    let ts = uuid::Timestamp::from_unix(NoContext, micros / 1_000_000, ((micros % 1_000_000) * 1_000) as u32);
     Uuid::new_v7(ts)
 }
 

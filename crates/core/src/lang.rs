@@ -31,10 +31,7 @@ mod tests {
 
     #[test]
     fn parses_codes() {
-        assert_eq!(
-            Lang::parse("FR").map(|l| l.to_string()),
-            Some("fr".to_string())
-        );
+        assert_eq!(Lang::parse("FR").map(|l| l.to_string()), Some("fr".to_string()));
         assert!(Lang::parse("f").is_none());
         assert!(Lang::parse("fr-FR").is_none());
         assert!(Lang::parse("../").is_none());

@@ -14,11 +14,7 @@ pub enum MoneyError {
     #[error("{0:?} is not an amount (digits with an optional decimal point)")]
     InvalidAmount(String),
     #[error("{amount:?} has more decimals than {currency} allows ({exponent})")]
-    TooManyDecimals {
-        amount: String,
-        currency: String,
-        exponent: u32,
-    },
+    TooManyDecimals { amount: String, currency: String, exponent: u32 },
     #[error("{0:?} is not an exchange rate (a positive decimal number)")]
     InvalidRate(String),
     #[error("the amount is too large")]
@@ -46,10 +42,7 @@ impl Currency {
         let exponent = iso.exponent().ok_or_else(unknown)?;
         let mut bytes = [0u8; 3];
         bytes.copy_from_slice(upper.as_bytes());
-        Ok(Self {
-            code: bytes,
-            exponent: u8::try_from(exponent).map_err(|_| unknown())?,
-        })
+        Ok(Self { code: bytes, exponent: u8::try_from(exponent).map_err(|_| unknown())? })
     }
 
     pub fn code(&self) -> &str {
@@ -63,9 +56,7 @@ impl Currency {
 
     /// The English name, e.g. "Swiss franc".
     pub fn name(&self) -> String {
-        iso_currency::Currency::from_code(self.code())
-            .map(|c| c.name().to_string())
-            .unwrap_or_default()
+        iso_currency::Currency::from_code(self.code()).map(|c| c.name().to_string()).unwrap_or_default()
     }
 
     /// The symbol shown next to amounts in the given language. Codes where a symbol would be
@@ -156,35 +147,21 @@ impl Money {
         for (i, digit) in significant.bytes().enumerate() {
             frac_minor += i128::from(digit - b'0') * 10i128.pow(exponent - 1 - i as u32);
         }
-        let minor = whole
-            .checked_mul(currency.scale())
-            .and_then(|m| m.checked_add(frac_minor))
-            .ok_or(MoneyError::Overflow)?;
-        Ok(Self::new(
-            i64::try_from(minor).map_err(|_| MoneyError::Overflow)?,
-            currency,
-        ))
+        let minor =
+            whole.checked_mul(currency.scale()).and_then(|m| m.checked_add(frac_minor)).ok_or(MoneyError::Overflow)?;
+        Ok(Self::new(i64::try_from(minor).map_err(|_| MoneyError::Overflow)?, currency))
     }
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch(
-                self.currency.to_string(),
-                other.currency.to_string(),
-            ));
+            return Err(MoneyError::CurrencyMismatch(self.currency.to_string(), other.currency.to_string()));
         }
-        let minor = self
-            .minor
-            .checked_add(other.minor)
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
         Ok(Self::new(minor, self.currency))
     }
 
     pub fn checked_mul(self, quantity: u32) -> Result<Money, MoneyError> {
-        let minor = self
-            .minor
-            .checked_mul(i64::from(quantity))
-            .ok_or(MoneyError::Overflow)?;
+        let minor = self.minor.checked_mul(i64::from(quantity)).ok_or(MoneyError::Overflow)?;
         Ok(Self::new(minor, self.currency))
     }
 
@@ -222,7 +199,7 @@ fn group_digits(value: u128, separator: char) -> String {
     let raw = value.to_string();
     let mut out = String::with_capacity(raw.len() + raw.len() / 3);
     for (i, ch) in raw.chars().enumerate() {
-        if i > 0 && (raw.len() - i) % 3 == 0 {
+        if i > 0 && (raw.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(ch);
@@ -239,21 +216,14 @@ pub struct Rate {
 }
 
 impl Rate {
-    pub const ONE: Rate = Rate {
-        mantissa: 1,
-        scale: 0,
-    };
+    pub const ONE: Rate = Rate { mantissa: 1, scale: 0 };
     const MAX_SCALE: u32 = 12;
 
     pub fn parse(text: &str) -> Result<Self, MoneyError> {
         let invalid = || MoneyError::InvalidRate(text.chars().take(32).collect());
         let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
         let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty()
-            || !digits_only(whole)
-            || !digits_only(frac)
-            || (text.contains('.') && frac.is_empty())
-        {
+        if whole.is_empty() || !digits_only(whole) || !digits_only(frac) || (text.contains('.') && frac.is_empty()) {
             return Err(invalid());
         }
         let frac = frac.trim_end_matches('0');
@@ -272,23 +242,14 @@ impl Rate {
     pub fn to_decimal_string(&self) -> String {
         let raw = format!("{:0width$}", self.mantissa, width = self.scale as usize + 1);
         let split = raw.len() - self.scale as usize;
-        if self.scale == 0 {
-            raw
-        } else {
-            format!("{}.{}", &raw[..split], &raw[split..])
-        }
+        if self.scale == 0 { raw } else { format!("{}.{}", &raw[..split], &raw[split..]) }
     }
 }
 
 /// Converts `amount` into `to` at `rate` and rounds half away from zero to a multiple of
 /// `increment_minor` (e.g. 1000 to land on whole tens of euros). A positive amount never rounds
 /// down to zero: the smallest result is one increment.
-pub fn convert(
-    amount: Money,
-    to: Currency,
-    rate: Rate,
-    increment_minor: i64,
-) -> Result<Money, MoneyError> {
+pub fn convert(amount: Money, to: Currency, rate: Rate, increment_minor: i64) -> Result<Money, MoneyError> {
     let increment = i128::from(increment_minor.max(1));
     let numerator = i128::from(amount.minor)
         .checked_mul(i128::from(rate.mantissa))
@@ -301,25 +262,14 @@ pub fn convert(
         .and_then(|d| d.checked_mul(increment))
         .ok_or(MoneyError::Overflow)?;
     let steps = div_round_half_away(numerator, denominator);
-    let steps = if steps == 0 && numerator > 0 {
-        1
-    } else {
-        steps
-    };
+    let steps = if steps == 0 && numerator > 0 { 1 } else { steps };
     let minor = steps.checked_mul(increment).ok_or(MoneyError::Overflow)?;
-    Ok(Money::new(
-        i64::try_from(minor).map_err(|_| MoneyError::Overflow)?,
-        to,
-    ))
+    Ok(Money::new(i64::try_from(minor).map_err(|_| MoneyError::Overflow)?, to))
 }
 
 fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
     let (q, r) = (numerator / denominator, numerator % denominator);
-    if 2 * r.abs() >= denominator {
-        q + numerator.signum()
-    } else {
-        q
-    }
+    if 2 * r.abs() >= denominator { q + numerator.signum() } else { q }
 }
 
 #[cfg(test)]
@@ -344,54 +294,21 @@ mod tests {
         assert_eq!(cur("EUR").exponent(), 2);
         assert_eq!(cur("jpy").exponent(), 0);
         assert_eq!(cur("KWD").exponent(), 3);
-        assert!(
-            Currency::from_code("XAU").is_err(),
-            "metals have no minor unit"
-        );
+        assert!(Currency::from_code("XAU").is_err(), "metals have no minor unit");
         assert!(Currency::from_code("ZZZ").is_err());
         assert!(Currency::from_code("€").is_err());
     }
 
     #[test]
     fn parses_major_units_exactly() {
-        assert_eq!(
-            Money::parse_major("2450", cur("EUR")).map(|m| m.minor()),
-            Ok(245_000)
-        );
-        assert_eq!(
-            Money::parse_major("395.5", cur("EUR")).map(|m| m.minor()),
-            Ok(39_550)
-        );
-        assert_eq!(
-            Money::parse_major("420000", cur("JPY")).map(|m| m.minor()),
-            Ok(420_000)
-        );
-        assert_eq!(
-            Money::parse_major("1.234", cur("KWD")).map(|m| m.minor()),
-            Ok(1_234)
-        );
-        assert_eq!(
-            Money::parse_major("12.00", cur("JPY")).map(|m| m.minor()),
-            Ok(12)
-        );
-        assert!(matches!(
-            Money::parse_major("12.5", cur("JPY")),
-            Err(MoneyError::TooManyDecimals { .. })
-        ));
-        for bad in [
-            "",
-            "-1",
-            "1e3",
-            "1.",
-            ".5",
-            "1,5",
-            "١٢",
-            "99999999999999999999",
-        ] {
-            assert!(
-                Money::parse_major(bad, cur("EUR")).is_err(),
-                "{bad:?} must be rejected"
-            );
+        assert_eq!(Money::parse_major("2450", cur("EUR")).map(|m| m.minor()), Ok(245_000));
+        assert_eq!(Money::parse_major("395.5", cur("EUR")).map(|m| m.minor()), Ok(39_550));
+        assert_eq!(Money::parse_major("420000", cur("JPY")).map(|m| m.minor()), Ok(420_000));
+        assert_eq!(Money::parse_major("1.234", cur("KWD")).map(|m| m.minor()), Ok(1_234));
+        assert_eq!(Money::parse_major("12.00", cur("JPY")).map(|m| m.minor()), Ok(12));
+        assert!(matches!(Money::parse_major("12.5", cur("JPY")), Err(MoneyError::TooManyDecimals { .. })));
+        for bad in ["", "-1", "1e3", "1.", ".5", "1,5", "١٢", "99999999999999999999"] {
+            assert!(Money::parse_major(bad, cur("EUR")).is_err(), "{bad:?} must be rejected");
         }
     }
 
@@ -414,63 +331,32 @@ mod tests {
         let eur = |minor| Money::new(minor, cur("EUR"));
         let gbp = Rate::parse("0.8412").unwrap_or(Rate::ONE);
         // 2,450 EUR × 0.8412 = 2,060.94 GBP → nearest 10 GBP = 2,060
-        assert_eq!(
-            convert(eur(245_000), cur("GBP"), gbp, 1_000).map(|m| m.minor()),
-            Ok(206_000)
-        );
+        assert_eq!(convert(eur(245_000), cur("GBP"), gbp, 1_000).map(|m| m.minor()), Ok(206_000));
         // JPY has no minor unit: 2,450 × 162.12 = 397,194 → nearest ¥1,000 = 397,000
         let jpy = Rate::parse("162.12").unwrap_or(Rate::ONE);
-        assert_eq!(
-            convert(eur(245_000), cur("JPY"), jpy, 1_000).map(|m| m.minor()),
-            Ok(397_000)
-        );
+        assert_eq!(convert(eur(245_000), cur("JPY"), jpy, 1_000).map(|m| m.minor()), Ok(397_000));
         // Three decimals, Stripe's rule that the last digit is 0: increment 10 fils.
         let kwd = Rate::parse("0.3342").unwrap_or(Rate::ONE);
-        assert_eq!(
-            convert(eur(1_999), cur("KWD"), kwd, 10).map(|m| m.minor()),
-            Ok(6_680)
-        );
+        assert_eq!(convert(eur(1_999), cur("KWD"), kwd, 10).map(|m| m.minor()), Ok(6_680));
         // Half rounds away from zero; a small positive price never becomes free.
-        assert_eq!(
-            convert(eur(500), cur("EUR"), Rate::ONE, 1_000).map(|m| m.minor()),
-            Ok(1_000)
-        );
-        assert_eq!(
-            convert(eur(1), cur("EUR"), Rate::ONE, 1_000).map(|m| m.minor()),
-            Ok(1_000)
-        );
-        assert_eq!(
-            convert(eur(0), cur("EUR"), Rate::ONE, 1_000).map(|m| m.minor()),
-            Ok(0)
-        );
-        assert_eq!(
-            convert(eur(i64::MAX), cur("JPY"), jpy, 1),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(convert(eur(500), cur("EUR"), Rate::ONE, 1_000).map(|m| m.minor()), Ok(1_000));
+        assert_eq!(convert(eur(1), cur("EUR"), Rate::ONE, 1_000).map(|m| m.minor()), Ok(1_000));
+        assert_eq!(convert(eur(0), cur("EUR"), Rate::ONE, 1_000).map(|m| m.minor()), Ok(0));
+        assert_eq!(convert(eur(i64::MAX), cur("JPY"), jpy, 1), Err(MoneyError::Overflow));
     }
 
     #[test]
     fn rates_parse_exactly() {
-        assert_eq!(
-            Rate::parse("0.8412").map(|r| r.to_decimal_string()),
-            Ok("0.8412".into())
-        );
-        assert_eq!(
-            Rate::parse("162.120").map(|r| r.to_decimal_string()),
-            Ok("162.12".into())
-        );
-        assert_eq!(
-            Rate::parse("1").map(|r| r.to_decimal_string()),
-            Ok("1".into())
-        );
+        assert_eq!(Rate::parse("0.8412").map(|r| r.to_decimal_string()), Ok("0.8412".into()));
+        assert_eq!(Rate::parse("162.120").map(|r| r.to_decimal_string()), Ok("162.12".into()));
+        assert_eq!(Rate::parse("1").map(|r| r.to_decimal_string()), Ok("1".into()));
         for bad in ["0", "0.000", "-1", "1,2", "", "abc", "1.0000000000001"] {
             assert!(Rate::parse(bad).is_err(), "{bad:?} must be rejected");
         }
     }
 
     fn currency_strategy() -> impl Strategy<Value = Currency> {
-        prop::sample::select(vec!["EUR", "GBP", "USD", "CHF", "JPY", "KWD", "BHD", "ISK"])
-            .prop_map(cur)
+        prop::sample::select(vec!["EUR", "GBP", "USD", "CHF", "JPY", "KWD", "BHD", "ISK"]).prop_map(cur)
     }
 
     proptest! {

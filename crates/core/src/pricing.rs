@@ -70,30 +70,15 @@ impl CurrencyTable {
 
     /// The price of a product in `target`, from the product's explicit prices (any currencies).
     /// `None` when the product has neither a price in `target` nor a base price.
-    pub fn price(
-        &self,
-        explicit: &[Money],
-        target: &OfferedCurrency,
-    ) -> Result<Option<Price>, MoneyError> {
+    pub fn price(&self, explicit: &[Money], target: &OfferedCurrency) -> Result<Option<Price>, MoneyError> {
         if let Some(money) = explicit.iter().find(|m| m.currency() == target.currency) {
-            return Ok(Some(Price {
-                money: *money,
-                source: PriceSource::Explicit,
-            }));
+            return Ok(Some(Price { money: *money, source: PriceSource::Explicit }));
         }
         let Some(base_price) = explicit.iter().find(|m| m.currency() == self.base) else {
             return Ok(None);
         };
-        let money = convert(
-            *base_price,
-            target.currency,
-            target.rate,
-            target.rounding_minor,
-        )?;
-        Ok(Some(Price {
-            money,
-            source: PriceSource::Converted,
-        }))
+        let money = convert(*base_price, target.currency, target.rate, target.rounding_minor)?;
+        Ok(Some(Price { money, source: PriceSource::Converted }))
     }
 }
 
@@ -113,11 +98,7 @@ mod tests {
         };
         CurrencyTable::new(
             c("EUR"),
-            vec![
-                offer("EUR", "1", 1_000),
-                offer("GBP", "0.8412", 1_000),
-                offer("JPY", "162.12", 1_000),
-            ],
+            vec![offer("EUR", "1", 1_000), offer("GBP", "0.8412", 1_000), offer("JPY", "162.12", 1_000)],
         )
         .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -126,55 +107,30 @@ mod tests {
     fn explicit_price_wins_over_conversion() {
         let t = table();
         let prices = [Money::new(245_000, c("EUR")), Money::new(210_000, c("GBP"))];
-        let gbp = t
-            .find("gbp")
-            .copied()
-            .unwrap_or_else(|| panic!("gbp offered"));
+        let gbp = t.find("gbp").copied().unwrap_or_else(|| panic!("gbp offered"));
         let price = t.price(&prices, &gbp).ok().flatten();
-        assert_eq!(
-            price,
-            Some(Price {
-                money: Money::new(210_000, c("GBP")),
-                source: PriceSource::Explicit
-            })
-        );
+        assert_eq!(price, Some(Price { money: Money::new(210_000, c("GBP")), source: PriceSource::Explicit }));
     }
 
     #[test]
     fn missing_price_is_converted_from_base_and_rounded() {
         let t = table();
         let prices = [Money::new(245_000, c("EUR"))];
-        let jpy = t
-            .find("JPY")
-            .copied()
-            .unwrap_or_else(|| panic!("jpy offered"));
+        let jpy = t.find("JPY").copied().unwrap_or_else(|| panic!("jpy offered"));
         let price = t.price(&prices, &jpy).ok().flatten();
-        assert_eq!(
-            price,
-            Some(Price {
-                money: Money::new(397_000, c("JPY")),
-                source: PriceSource::Converted
-            })
-        );
+        assert_eq!(price, Some(Price { money: Money::new(397_000, c("JPY")), source: PriceSource::Converted }));
     }
 
     #[test]
     fn no_base_price_means_no_price() {
         let t = table();
-        let jpy = t
-            .find("JPY")
-            .copied()
-            .unwrap_or_else(|| panic!("jpy offered"));
+        let jpy = t.find("JPY").copied().unwrap_or_else(|| panic!("jpy offered"));
         assert_eq!(t.price(&[Money::new(210_000, c("GBP"))], &jpy), Ok(None));
     }
 
     #[test]
     fn table_requires_its_base() {
-        let gbp = OfferedCurrency {
-            currency: c("GBP"),
-            rate: Rate::ONE,
-            rounding_minor: 1,
-        };
+        let gbp = OfferedCurrency { currency: c("GBP"), rate: Rate::ONE, rounding_minor: 1 };
         assert!(CurrencyTable::new(c("EUR"), vec![gbp]).is_err());
         assert!(CurrencyTable::new(c("EUR"), vec![]).is_err());
         assert!(table().find("USD").is_none());

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 
 use luxevault_core::catalog::Availability;
-use luxevault_core::catalog::snapshot::{
-    Catalog, Collection, CollectionText, Colour, Product, ProductText, Variant,
-};
+use luxevault_core::catalog::snapshot::{Catalog, Collection, CollectionText, Colour, Product, ProductText, Variant};
 use luxevault_core::ids::new_id;
 use luxevault_core::pricing::{CurrencyTable, OfferedCurrency};
 use luxevault_core::{Currency, Money, Rate, Timestamp};
@@ -17,30 +15,25 @@ use crate::{Db, DbError, on_db};
 const VERSION: &str = "SELECT version FROM catalog_state WHERE id = 1";
 const BUMP_VERSION: &str = "INSERT INTO catalog_state (id, version, updated_at) VALUES (1, 1, $1) \
      ON CONFLICT (id) DO UPDATE SET version = catalog_state.version + 1, updated_at = excluded.updated_at";
-const CURRENCIES: &str =
-    "SELECT code, rate, rounding_minor, is_base FROM currencies ORDER BY position, code";
+const CURRENCIES: &str = "SELECT code, rate, rounding_minor, is_base FROM currencies ORDER BY position, code";
 const COLOURS: &str = "SELECT code, hex FROM colours ORDER BY code";
 const COLOUR_NAMES: &str = "SELECT colour_code, lang, name FROM colour_names";
 const COLLECTIONS: &str = "SELECT id, slug, image FROM collections ORDER BY position, slug";
-const COLLECTION_TEXTS: &str =
-    "SELECT collection_id, lang, name, description FROM collection_texts";
-const PRODUCTS: &str =
-    "SELECT id, slug, availability, featured FROM products ORDER BY position, slug";
-const PRODUCT_TEXTS: &str =
-    "SELECT product_id, lang, name, subtitle, description, details FROM product_texts";
+const COLLECTION_TEXTS: &str = "SELECT collection_id, lang, name, description FROM collection_texts";
+const PRODUCTS: &str = "SELECT id, slug, availability, featured FROM products ORDER BY position, slug";
+const PRODUCT_TEXTS: &str = "SELECT product_id, lang, name, subtitle, description, details FROM product_texts";
 const PRODUCT_COLLECTIONS: &str =
     "SELECT product_id, collection_id FROM product_collections ORDER BY product_id, position";
-const PRODUCT_IMAGES: &str =
-    "SELECT product_id, src FROM product_images ORDER BY product_id, position";
-const VARIANTS: &str = "SELECT id, product_id, sku, colour_code, size, stock, availability FROM variants ORDER BY product_id, position";
+const PRODUCT_IMAGES: &str = "SELECT product_id, src FROM product_images ORDER BY product_id, position";
+const VARIANTS: &str =
+    "SELECT id, product_id, sku, colour_code, size, stock, availability FROM variants ORDER BY product_id, position";
 const PRICES: &str = "SELECT product_id, currency, amount_minor FROM product_prices";
 const COUNT_PRODUCTS: &str = "SELECT COUNT(*) FROM products";
 
 const INSERT_CURRENCY: &str = "INSERT INTO currencies (code, rate, rounding_minor, is_base, position, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 const INSERT_COLOUR: &str = "INSERT INTO colours (code, hex) VALUES ($1, $2)";
-const INSERT_COLOUR_NAME: &str =
-    "INSERT INTO colour_names (colour_code, lang, name) VALUES ($1, $2, $3)";
+const INSERT_COLOUR_NAME: &str = "INSERT INTO colour_names (colour_code, lang, name) VALUES ($1, $2, $3)";
 const INSERT_COLLECTION: &str =
     "INSERT INTO collections (id, slug, image, position, created_at) VALUES ($1, $2, $3, $4, $5)";
 const INSERT_COLLECTION_TEXT: &str =
@@ -51,15 +44,12 @@ const INSERT_PRODUCT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, 
      VALUES ($1, $2, $3, $4, $5, $6)";
 const INSERT_PRODUCT_COLLECTION: &str =
     "INSERT INTO product_collections (product_id, collection_id, position) VALUES ($1, $2, $3)";
-const INSERT_PRODUCT_IMAGE: &str =
-    "INSERT INTO product_images (product_id, position, src) VALUES ($1, $2, $3)";
+const INSERT_PRODUCT_IMAGE: &str = "INSERT INTO product_images (product_id, position, src) VALUES ($1, $2, $3)";
 const INSERT_VARIANT: &str = "INSERT INTO variants (id, product_id, sku, colour_code, size, stock, availability, position) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-const INSERT_PRICE: &str =
-    "INSERT INTO product_prices (product_id, currency, amount_minor) VALUES ($1, $2, $3)";
+const INSERT_PRICE: &str = "INSERT INTO product_prices (product_id, currency, amount_minor) VALUES ($1, $2, $3)";
 const SET_STOCK: &str = "UPDATE variants SET stock = $2 WHERE sku = $1";
-const SET_PRODUCT_AVAILABILITY: &str =
-    "UPDATE products SET availability = $2, updated_at = $3 WHERE slug = $1";
+const SET_PRODUCT_AVAILABILITY: &str = "UPDATE products SET availability = $2, updated_at = $3 WHERE slug = $1";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog.version", VERSION),
@@ -83,10 +73,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog.insert_collection_text", INSERT_COLLECTION_TEXT),
     ("catalog.insert_product", INSERT_PRODUCT),
     ("catalog.insert_product_text", INSERT_PRODUCT_TEXT),
-    (
-        "catalog.insert_product_collection",
-        INSERT_PRODUCT_COLLECTION,
-    ),
+    ("catalog.insert_product_collection", INSERT_PRODUCT_COLLECTION),
     ("catalog.insert_product_image", INSERT_PRODUCT_IMAGE),
     ("catalog.insert_variant", INSERT_VARIANT),
     ("catalog.insert_price", INSERT_PRICE),
@@ -234,19 +221,11 @@ pub struct NewVariant {
 pub struct CatalogStore;
 
 fn split_paragraphs(text: &str) -> Vec<String> {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(String::from)
-        .collect()
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
 }
 
 fn split_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect()
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
 }
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> DbError {
@@ -256,14 +235,12 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> DbError {
 impl CatalogStore {
     /// The catalog's version; it changes with every write, so a cached snapshot knows it is stale.
     pub async fn version(db: &Db) -> Result<i64, DbError> {
-        let version: Option<i64> =
-            on_db!(db, pool => sqlx::query_scalar(VERSION).fetch_optional(pool).await)?;
+        let version: Option<i64> = on_db!(db, pool => sqlx::query_scalar(VERSION).fetch_optional(pool).await)?;
         Ok(version.unwrap_or(0))
     }
 
     pub async fn is_empty(db: &Db) -> Result<bool, DbError> {
-        let count: i64 =
-            on_db!(db, pool => sqlx::query_scalar(COUNT_PRODUCTS).fetch_one(pool).await)?;
+        let count: i64 = on_db!(db, pool => sqlx::query_scalar(COUNT_PRODUCTS).fetch_one(pool).await)?;
         Ok(count == 0)
     }
 
@@ -297,16 +274,10 @@ impl CatalogStore {
             if row.is_base {
                 base = Some(currency);
             }
-            offered.push(OfferedCurrency {
-                currency,
-                rate,
-                rounding_minor: row.rounding_minor,
-            });
+            offered.push(OfferedCurrency { currency, rate, rounding_minor: row.rounding_minor });
         }
         let table = match base {
-            Some(base) => {
-                CurrencyTable::new(base, offered).map_err(|e| corrupt("currency table", e))?
-            }
+            Some(base) => CurrencyTable::new(base, offered).map_err(|e| corrupt("currency table", e))?,
             None => {
                 return Err(DbError::Invalid(
                     "no base currency is configured; run with --demo or import a catalog".into(),
@@ -314,14 +285,8 @@ impl CatalogStore {
             }
         };
 
-        let mut colour_list: Vec<Colour> = colours
-            .into_iter()
-            .map(|c| Colour {
-                code: c.code,
-                hex: c.hex,
-                names: HashMap::new(),
-            })
-            .collect();
+        let mut colour_list: Vec<Colour> =
+            colours.into_iter().map(|c| Colour { code: c.code, hex: c.hex, names: HashMap::new() }).collect();
         for row in colour_names {
             if let Some(colour) = colour_list.iter_mut().find(|c| c.code == row.colour_code) {
                 colour.names.insert(row.lang, row.name);
@@ -330,25 +295,11 @@ impl CatalogStore {
 
         let mut collection_list: Vec<Collection> = collections
             .into_iter()
-            .map(|c| Collection {
-                id: c.id,
-                slug: c.slug,
-                image: c.image,
-                texts: HashMap::new(),
-            })
+            .map(|c| Collection { id: c.id, slug: c.slug, image: c.image, texts: HashMap::new() })
             .collect();
         for row in collection_texts {
-            if let Some(c) = collection_list
-                .iter_mut()
-                .find(|c| c.id == row.collection_id)
-            {
-                c.texts.insert(
-                    row.lang,
-                    CollectionText {
-                        name: row.name,
-                        description: row.description,
-                    },
-                );
+            if let Some(c) = collection_list.iter_mut().find(|c| c.id == row.collection_id) {
+                c.texts.insert(row.lang, CollectionText { name: row.name, description: row.description });
             }
         }
 
@@ -371,10 +322,7 @@ impl CatalogStore {
             });
         }
         for row in texts {
-            if let Some(p) = index
-                .get(&row.product_id)
-                .and_then(|&i| product_list.get_mut(i))
-            {
+            if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i)) {
                 let text = ProductText {
                     name: row.name,
                     subtitle: row.subtitle,
@@ -385,28 +333,19 @@ impl CatalogStore {
             }
         }
         for row in links {
-            if let Some(p) = index
-                .get(&row.product_id)
-                .and_then(|&i| product_list.get_mut(i))
-            {
+            if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i)) {
                 p.collections.push(row.collection_id);
             }
         }
         for row in images {
-            if let Some(p) = index
-                .get(&row.product_id)
-                .and_then(|&i| product_list.get_mut(i))
-            {
+            if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i)) {
                 p.images.push(row.src);
             }
         }
         for row in variants {
             let availability = Availability::parse(&row.availability)
                 .ok_or_else(|| corrupt("variant availability", &row.availability))?;
-            if let Some(p) = index
-                .get(&row.product_id)
-                .and_then(|&i| product_list.get_mut(i))
-            {
+            if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i)) {
                 p.variants.push(Variant {
                     id: row.id,
                     sku: row.sku,
@@ -418,22 +357,12 @@ impl CatalogStore {
             }
         }
         for row in prices {
-            let currency =
-                Currency::from_code(&row.currency).map_err(|e| corrupt("price currency", e))?;
-            if let Some(p) = index
-                .get(&row.product_id)
-                .and_then(|&i| product_list.get_mut(i))
-            {
+            let currency = Currency::from_code(&row.currency).map_err(|e| corrupt("price currency", e))?;
+            if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i)) {
                 p.prices.push(Money::new(row.amount_minor, currency));
             }
         }
-        Ok(Catalog::new(
-            version,
-            table,
-            colour_list,
-            collection_list,
-            product_list,
-        ))
+        Ok(Catalog::new(version, table, colour_list, collection_list, product_list))
     }
 
     /// Writes a whole catalog in one transaction: either all of it is there afterwards, or none.
@@ -541,12 +470,7 @@ impl CatalogStore {
     }
 
     /// Sets a variant's stock (an inventory count, a restock). Returns whether the SKU exists.
-    pub async fn set_stock(
-        db: &Db,
-        sku: &str,
-        stock: i64,
-        now: Timestamp,
-    ) -> Result<bool, DbError> {
+    pub async fn set_stock(db: &Db, sku: &str, stock: i64, now: Timestamp) -> Result<bool, DbError> {
         if stock < 0 {
             return Err(DbError::Invalid("stock cannot be negative".into()));
         }
@@ -588,43 +512,23 @@ impl CatalogStore {
 fn validate(catalog: &NewCatalog) -> Result<(), DbError> {
     use luxevault_core::catalog::{is_valid_sku, is_valid_slug};
     let invalid = |msg: String| Err(DbError::Invalid(msg));
-    if !catalog
-        .currencies
-        .iter()
-        .any(|c| c.currency == catalog.base_currency)
-    {
-        return invalid(format!(
-            "the base currency {} is not among the offered currencies",
-            catalog.base_currency
-        ));
+    if !catalog.currencies.iter().any(|c| c.currency == catalog.base_currency) {
+        return invalid(format!("the base currency {} is not among the offered currencies", catalog.base_currency));
     }
     let mut skus = std::collections::HashSet::new();
     for p in &catalog.products {
         if !is_valid_slug(&p.slug) {
-            return invalid(format!(
-                "{:?} is not a valid product slug (lowercase letters, digits, hyphens)",
-                p.slug
-            ));
+            return invalid(format!("{:?} is not a valid product slug (lowercase letters, digits, hyphens)", p.slug));
         }
-        if !p
-            .prices
-            .iter()
-            .any(|m| m.currency() == catalog.base_currency)
-        {
-            return invalid(format!(
-                "product {} has no price in the base currency {}",
-                p.slug, catalog.base_currency
-            ));
+        if !p.prices.iter().any(|m| m.currency() == catalog.base_currency) {
+            return invalid(format!("product {} has no price in the base currency {}", p.slug, catalog.base_currency));
         }
         if p.texts.is_empty() {
             return invalid(format!("product {} has no name in any language", p.slug));
         }
         for v in &p.variants {
             if !is_valid_sku(&v.sku) {
-                return invalid(format!(
-                    "{:?} is not a valid SKU (uppercase letters, digits, hyphens)",
-                    v.sku
-                ));
+                return invalid(format!("{:?} is not a valid SKU (uppercase letters, digits, hyphens)", v.sku));
             }
             if !skus.insert(v.sku.as_str()) {
                 return invalid(format!("SKU {} appears twice", v.sku));
@@ -632,10 +536,10 @@ fn validate(catalog: &NewCatalog) -> Result<(), DbError> {
             if v.stock < 0 {
                 return invalid(format!("SKU {} has negative stock", v.sku));
             }
-            if let Some(colour) = &v.colour {
-                if !catalog.colours.iter().any(|c| &c.code == colour) {
-                    return invalid(format!("SKU {} names an unknown colour {colour}", v.sku));
-                }
+            if let Some(colour) = &v.colour
+                && !catalog.colours.iter().any(|c| &c.code == colour)
+            {
+                return invalid(format!("SKU {} names an unknown colour {colour}", v.sku));
             }
         }
     }

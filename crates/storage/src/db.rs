@@ -58,10 +58,7 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -90,10 +87,7 @@ impl Db {
     /// Connects to PostgreSQL. The URL is not echoed in errors: it may hold a password.
     pub async fn open_postgres(url: &str, options: &DbOptions) -> Result<Self, DbError> {
         let connect = PgConnectOptions::from_str(url).map_err(|_| {
-            DbError::Invalid(
-                "the PostgreSQL URL is not valid (expected postgres://user@host:port/database)"
-                    .into(),
-            )
+            DbError::Invalid("the PostgreSQL URL is not valid (expected postgres://user@host:port/database)".into())
         })?;
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)

@@ -9,9 +9,7 @@ mod catalog;
 mod db;
 mod migrations;
 
-pub use catalog::{
-    CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant,
-};
+pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use migrations::migrate;
 

@@ -19,13 +19,7 @@ use crate::state::AppState;
         title = "LuxeVault API",
         description = "The shop's catalog and cart pricing. Amounts are integer minor units of the currency (cents; yen for JPY)."
     ),
-    paths(
-        list_products,
-        get_product,
-        list_collections,
-        list_currencies,
-        quote_cart
-    ),
+    paths(list_products, get_product, list_collections, list_currencies, quote_cart),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
@@ -155,56 +149,32 @@ fn resolve_lang(state: &AppState, requested: Option<&str>) -> Result<Lang, ApiEr
     let settings = state.settings();
     match requested {
         None | Some("") => Ok(settings.default_lang().clone()),
-        Some(code) => Lang::parse(code)
-            .filter(|l| settings.langs.contains(l))
-            .ok_or_else(|| {
-                let offered: Vec<&str> = settings.langs.iter().map(Lang::as_str).collect();
-                ApiError::bad_request(
-                    "unsupported_language",
-                    format!(
-                        "Language is not offered; use one of: {}.",
-                        offered.join(", ")
-                    ),
-                )
-            }),
+        Some(code) => Lang::parse(code).filter(|l| settings.langs.contains(l)).ok_or_else(|| {
+            let offered: Vec<&str> = settings.langs.iter().map(Lang::as_str).collect();
+            ApiError::bad_request(
+                "unsupported_language",
+                format!("Language is not offered; use one of: {}.", offered.join(", ")),
+            )
+        }),
     }
 }
 
-fn resolve_currency<'a>(
-    catalog: &'a Catalog,
-    requested: Option<&str>,
-) -> Result<&'a OfferedCurrency, ApiError> {
+fn resolve_currency<'a>(catalog: &'a Catalog, requested: Option<&str>) -> Result<&'a OfferedCurrency, ApiError> {
     let base = catalog.currencies.base();
     let code = requested.filter(|c| !c.is_empty()).unwrap_or(base.code());
-    catalog
-        .currencies
-        .find(code)
-        .ok_or_else(|| unsupported_currency(catalog))
+    catalog.currencies.find(code).ok_or_else(|| unsupported_currency(catalog))
 }
 
 fn unsupported_currency(catalog: &Catalog) -> ApiError {
-    let offered: Vec<&str> = catalog
-        .currencies
-        .offered()
-        .iter()
-        .map(|o| o.currency.code())
-        .collect();
+    let offered: Vec<&str> = catalog.currencies.offered().iter().map(|o| o.currency.code()).collect();
     ApiError::bad_request(
         "unsupported_currency",
-        format!(
-            "Currency is not offered; use one of: {}.",
-            offered.join(", ")
-        ),
+        format!("Currency is not offered; use one of: {}.", offered.join(", ")),
     )
 }
 
 fn collection_slugs(catalog: &Catalog, product: &Product) -> Vec<String> {
-    product
-        .collections
-        .iter()
-        .filter_map(|id| catalog.collection_by_id(*id))
-        .map(|c| c.slug.clone())
-        .collect()
+    product.collections.iter().filter_map(|id| catalog.collection_by_id(*id)).map(|c| c.slug.clone()).collect()
 }
 
 fn summary(
@@ -219,10 +189,7 @@ fn summary(
     ProductSummary {
         slug: product.slug.clone(),
         href: product_href(settings, lang, product),
-        image: product.images.first().map(|src| ImageView {
-            src: media_url(src),
-            alt: name.clone(),
-        }),
+        image: product.images.first().map(|src| ImageView { src: media_url(src), alt: name.clone() }),
         price: price_in(catalog, product, currency).map(|m| MoneyView::of(m, lang)),
         sold_out: product.sold_out(),
         collections: collection_slugs(catalog, product),
@@ -243,13 +210,9 @@ pub async fn list_products(
     let currency = resolve_currency(&catalog, query.currency.as_deref())?;
     let products: Vec<ProductSummary> = match query.collection.as_deref() {
         Some(slug) => {
-            let collection = catalog
-                .collection(slug)
-                .ok_or_else(|| ApiError::not_found("No collection has this slug."))?;
-            catalog
-                .products_in(collection.id)
-                .map(|p| summary(&state, &catalog, p, &lang, currency))
-                .collect()
+            let collection =
+                catalog.collection(slug).ok_or_else(|| ApiError::not_found("No collection has this slug."))?;
+            catalog.products_in(collection.id).map(|p| summary(&state, &catalog, p, &lang, currency)).collect()
         }
         None => catalog
             .products
@@ -285,17 +248,11 @@ pub async fn get_product(
         .filter(|v| v.availability == luxevault_core::catalog::Availability::Active)
         .map(|v| VariantView {
             sku: v.sku.clone(),
-            colour: v
-                .colour
-                .as_deref()
-                .and_then(|code| catalog.colour(code))
-                .map(|c| ColourView {
-                    code: c.code.clone(),
-                    name: localized(&c.names, &lang, settings.default_lang())
-                        .cloned()
-                        .unwrap_or_else(|| c.code.clone()),
-                    hex: c.hex.clone(),
-                }),
+            colour: v.colour.as_deref().and_then(|code| catalog.colour(code)).map(|c| ColourView {
+                code: c.code.clone(),
+                name: localized(&c.names, &lang, settings.default_lang()).cloned().unwrap_or_else(|| c.code.clone()),
+                hex: c.hex.clone(),
+            }),
             size: v.size.clone(),
             label: variant_label(&catalog, v, &lang, settings),
             stock_state: v.stock_state().as_str().to_string(),
@@ -313,14 +270,7 @@ pub async fn get_product(
         description: text.map(|t| t.description.clone()).unwrap_or_default(),
         details: text.map(|t| t.details.clone()).unwrap_or_default(),
         href: product_href(settings, &lang, product),
-        images: product
-            .images
-            .iter()
-            .map(|src| ImageView {
-                src: media_url(src),
-                alt: name.clone(),
-            })
-            .collect(),
+        images: product.images.iter().map(|src| ImageView { src: media_url(src), alt: name.clone() }).collect(),
         price: price_in(&catalog, product, currency).map(|m| MoneyView::of(m, &lang)),
         prices,
         collections: collection_slugs(&catalog, product),
@@ -345,17 +295,12 @@ pub async fn list_collections(
         .iter()
         .map(|c| {
             let text = localized(&c.texts, &lang, settings.default_lang());
-            let name = text
-                .map(|t| t.name.clone())
-                .unwrap_or_else(|| c.slug.clone());
+            let name = text.map(|t| t.name.clone()).unwrap_or_else(|| c.slug.clone());
             CollectionView {
                 slug: c.slug.clone(),
                 description: text.map(|t| t.description.clone()).unwrap_or_default(),
                 href: format!("{}/collections/{}", settings.prefix(&lang), c.slug),
-                image: c.image.as_deref().map(|src| ImageView {
-                    src: media_url(src),
-                    alt: name.clone(),
-                }),
+                image: c.image.as_deref().map(|src| ImageView { src: media_url(src), alt: name.clone() }),
                 product_count: catalog.products_in(c.id).count(),
                 name,
             }
@@ -367,9 +312,7 @@ pub async fn list_collections(
 
 /// Currencies the shop prices in.
 #[utoipa::path(get, path = "/api/v1/currencies", tag = "catalog", responses((status = 200, body = CurrencyList)))]
-pub async fn list_currencies(
-    State(state): State<AppState>,
-) -> Result<Json<CurrencyList>, ApiError> {
+pub async fn list_currencies(State(state): State<AppState>) -> Result<Json<CurrencyList>, ApiError> {
     let catalog = state.catalog().await?;
     let base = catalog.currencies.base();
     let currencies = catalog
@@ -460,17 +403,8 @@ pub async fn quote_cart(
         Some(found) => (found, None),
         None => {
             let base_offer = resolve_currency(&catalog, None)?;
-            let requested: String = request
-                .currency
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(8)
-                .collect();
-            let notice = t.text(
-                &lang,
-                "quote.unknown_currency",
-                &[("requested", &requested), ("currency", &base)],
-            );
+            let requested: String = request.currency.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+            let notice = t.text(&lang, "quote.unknown_currency", &[("requested", &requested), ("currency", &base)]);
             (base_offer, Some(notice))
         }
     };
@@ -481,38 +415,29 @@ pub async fn quote_cart(
     for (sku, quantity) in merged {
         let found = catalog.variant(&sku);
         let offer = found.map(|(product, variant)| VariantOffer {
-            on_sale: product.on_sale()
-                && variant.availability == luxevault_core::catalog::Availability::Active,
+            on_sale: product.on_sale() && variant.availability == luxevault_core::catalog::Availability::Active,
             stock: variant.stock,
             unit_price: price_in(&catalog, product, currency),
         });
-        let line = cart::quote_line(quantity, offer.as_ref()).map_err(|_| {
-            ApiError::bad_request("amount_too_large", "The cart's total is too large.")
-        })?;
+        let line = cart::quote_line(quantity, offer.as_ref())
+            .map_err(|_| ApiError::bad_request("amount_too_large", "The cart's total is too large."))?;
         let message = match line.status {
             LineStatus::Ok => None,
             LineStatus::UnknownVariant => Some(t.text(&lang, "quote.unknown_variant", &[])),
             LineStatus::Retired => Some(t.text(&lang, "quote.retired", &[])),
-            LineStatus::InsufficientStock => Some(t.text(
-                &lang,
-                "quote.insufficient_stock",
-                &[("available", &line.available.to_string())],
-            )),
-            LineStatus::InvalidQuantity => Some(t.text(
-                &lang,
-                "quote.invalid_quantity",
-                &[("max", &cart::MAX_LINE_QUANTITY.to_string())],
-            )),
+            LineStatus::InsufficientStock => {
+                Some(t.text(&lang, "quote.insufficient_stock", &[("available", &line.available.to_string())]))
+            }
+            LineStatus::InvalidQuantity => {
+                Some(t.text(&lang, "quote.invalid_quantity", &[("max", &cart::MAX_LINE_QUANTITY.to_string())]))
+            }
         };
         let product = found.map(|(product, _)| {
             let (name, _) = product_name(product, &lang, settings);
             QuoteProduct {
                 slug: product.slug.clone(),
                 href: product_href(settings, &lang, product),
-                image: product.images.first().map(|src| ImageView {
-                    src: media_url(src),
-                    alt: name.clone(),
-                }),
+                image: product.images.first().map(|src| ImageView { src: media_url(src), alt: name.clone() }),
                 name,
             }
         });
@@ -527,8 +452,7 @@ pub async fn quote_cart(
             status: line.status.as_str().to_string(),
             message,
             available: line.available,
-            variant_label: found
-                .map(|(_, variant)| variant_label(&catalog, variant, &lang, settings)),
+            variant_label: found.map(|(_, variant)| variant_label(&catalog, variant, &lang, settings)),
             unit_price: line.unit_price.map(|m| MoneyView::of(m, &lang)),
             line_total: line.line_total.map(|m| MoneyView::of(m, &lang)),
             product,
@@ -541,13 +465,7 @@ pub async fn quote_cart(
         .iter()
         .zip(&lines)
         .filter_map(|(q, l)| {
-            q.line_total.map(|_| {
-                if q.status == LineStatus::InsufficientStock {
-                    q.available
-                } else {
-                    l.quantity
-                }
-            })
+            q.line_total.map(|_| if q.status == LineStatus::InsufficientStock { q.available } else { l.quantity })
         })
         .sum();
     Ok(Json(QuoteResponse {

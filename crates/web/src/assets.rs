@@ -15,10 +15,7 @@ struct StaticFiles;
 /// The versioned URL of a static file: `/static/shop.css?v=3f2a…`.
 pub fn versioned_url(path: &str) -> String {
     match StaticFiles::get(path) {
-        Some(file) => format!(
-            "/static/{path}?v={}",
-            hex_prefix(&file.metadata.sha256_hash())
-        ),
+        Some(file) => format!("/static/{path}?v={}", hex_prefix(&file.metadata.sha256_hash())),
         None => format!("/static/{path}"),
     }
 }
@@ -28,11 +25,7 @@ fn hex_prefix(hash: &[u8]) -> String {
 }
 
 pub fn content_type(path: &str) -> &'static str {
-    match path
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .as_deref()
-    {
+    match path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).as_deref() {
         Some("css") => "text/css; charset=utf-8",
         Some("js") => "text/javascript; charset=utf-8",
         Some("svg") => "image/svg+xml",
@@ -67,10 +60,7 @@ pub async fn static_file(Path(path): Path<String>, Query(query): Query<VersionQu
     };
     let mut response = (StatusCode::OK, file.data.into_owned()).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&path)),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }
@@ -84,14 +74,8 @@ pub async fn media_file(State(state): State<AppState>, Path(path): Path<String>)
     };
     let mut response = (StatusCode::OK, bytes.into_owned()).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&path)),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     response
 }
 
@@ -103,10 +87,7 @@ mod tests {
     fn theme_assets_exist_and_are_versioned() {
         for path in ["shop.css", "shop.js"] {
             let url = versioned_url(path);
-            assert!(
-                url.starts_with(&format!("/static/{path}?v=")),
-                "{path} missing from assets/static: {url}"
-            );
+            assert!(url.starts_with(&format!("/static/{path}?v=")), "{path} missing from assets/static: {url}");
         }
     }
 

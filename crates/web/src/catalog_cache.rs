@@ -16,17 +16,11 @@ pub struct CatalogCache {
 
 impl CatalogCache {
     pub fn new() -> Self {
-        Self {
-            current: RwLock::new(None),
-            reload: tokio::sync::Mutex::new(()),
-        }
+        Self { current: RwLock::new(None), reload: tokio::sync::Mutex::new(()) }
     }
 
     fn cached(&self) -> Option<Arc<Catalog>> {
-        self.current
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.current.read().map(|c| c.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     pub async fn get(&self, db: &Db) -> Result<Arc<Catalog>, DbError> {
@@ -39,10 +33,7 @@ impl CatalogCache {
             return Ok(catalog);
         }
         let fresh = Arc::new(CatalogStore::load(db).await?);
-        let mut slot = self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut slot = self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         *slot = Some(fresh.clone());
         Ok(fresh)
     }

@@ -32,11 +32,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
+        Self { status, code, message: message.into() }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -48,41 +44,24 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Something went wrong on our side. Please try again.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side. Please try again.")
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "The shop is busy. Please try again in a moment.",
-        )
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "The shop is busy. Please try again in a moment.")
     }
 }
 
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         tracing::error!(error = %error, "storage error");
-        if error.is_busy() {
-            Self::unavailable()
-        } else {
-            Self::internal()
-        }
+        if error.is_busy() { Self::unavailable() } else { Self::internal() }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_string(),
-                message: self.message,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message } };
         (self.status, Json(body)).into_response()
     }
 }
@@ -109,21 +88,14 @@ where
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     let status = rejection.status();
     let (code, message) = match &rejection {
-        JsonRejection::JsonSyntaxError(_) => (
-            "invalid_json",
-            "The request body is not valid JSON.".to_string(),
-        ),
-        JsonRejection::JsonDataError(e) => (
-            "invalid_body",
-            format!("The request body has the wrong shape: {}", e.body_text()),
-        ),
-        JsonRejection::MissingJsonContentType(_) => (
-            "unsupported_media_type",
-            "Send the request body as JSON with Content-Type: application/json.".into(),
-        ),
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-            ("body_too_large", "The request body is too large.".into())
+        JsonRejection::JsonSyntaxError(_) => ("invalid_json", "The request body is not valid JSON.".to_string()),
+        JsonRejection::JsonDataError(e) => {
+            ("invalid_body", format!("The request body has the wrong shape: {}", e.body_text()))
         }
+        JsonRejection::MissingJsonContentType(_) => {
+            ("unsupported_media_type", "Send the request body as JSON with Content-Type: application/json.".into())
+        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "The request body is too large.".into()),
         _ => ("invalid_body", "The request body could not be read.".into()),
     };
     ApiError::new(status, code, message)

@@ -21,31 +21,19 @@ impl Translations {
         let mut by_lang = HashMap::new();
         for lang in langs {
             let name = format!("{lang}.json");
-            let file = Files::get(&name).ok_or_else(|| {
-                format!("no UI strings for the language {lang} (assets/i18n/{name})")
-            })?;
-            let strings: BTreeMap<String, String> =
-                serde_json::from_slice(&file.data).map_err(|e| {
-                    format!("assets/i18n/{name} is not a flat JSON object of strings: {e}")
-                })?;
+            let file = Files::get(&name)
+                .ok_or_else(|| format!("no UI strings for the language {lang} (assets/i18n/{name})"))?;
+            let strings: BTreeMap<String, String> = serde_json::from_slice(&file.data)
+                .map_err(|e| format!("assets/i18n/{name} is not a flat JSON object of strings: {e}"))?;
             by_lang.insert(lang.to_string(), strings);
         }
-        let default_lang = langs
-            .first()
-            .map(|l| l.to_string())
-            .ok_or("no language is configured")?;
-        Ok(Self {
-            by_lang,
-            default_lang,
-        })
+        let default_lang = langs.first().map(|l| l.to_string()).ok_or("no language is configured")?;
+        Ok(Self { by_lang, default_lang })
     }
 
     /// Every string of a language (for templates).
     pub fn all(&self, lang: &Lang) -> &BTreeMap<String, String> {
-        self.by_lang
-            .get(lang.as_str())
-            .or_else(|| self.by_lang.get(&self.default_lang))
-            .unwrap_or_else(|| empty())
+        self.by_lang.get(lang.as_str()).or_else(|| self.by_lang.get(&self.default_lang)).unwrap_or_else(|| empty())
     }
 
     /// One string, with `{name}` placeholders filled in. Falls back to the default language,
@@ -55,16 +43,10 @@ impl Translations {
             .by_lang
             .get(lang.as_str())
             .and_then(|m| m.get(key))
-            .or_else(|| {
-                self.by_lang
-                    .get(&self.default_lang)
-                    .and_then(|m| m.get(key))
-            })
+            .or_else(|| self.by_lang.get(&self.default_lang).and_then(|m| m.get(key)))
             .map(String::as_str)
             .unwrap_or(key);
-        args.iter().fold(raw.to_string(), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
-        })
+        args.iter().fold(raw.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
     }
 
     /// Fails, naming them, when a language lacks strings the code reads or strings another
@@ -72,46 +54,25 @@ impl Translations {
     pub fn check_required(&self) -> Result<(), String> {
         let mut problems = Vec::new();
         for (lang, strings) in &self.by_lang {
-            let missing: Vec<&str> = REQUIRED_KEYS
-                .iter()
-                .copied()
-                .filter(|k| !strings.contains_key(*k))
-                .collect();
+            let missing: Vec<&str> = REQUIRED_KEYS.iter().copied().filter(|k| !strings.contains_key(*k)).collect();
             if !missing.is_empty() {
-                problems.push(format!(
-                    "assets/i18n/{lang}.json lacks {}",
-                    missing.join(", ")
-                ));
+                problems.push(format!("assets/i18n/{lang}.json lacks {}", missing.join(", ")));
             }
         }
         for (lang, missing) in self.missing_keys() {
-            problems.push(format!(
-                "assets/i18n/{lang}.json lacks {}",
-                missing.join(", ")
-            ));
+            problems.push(format!("assets/i18n/{lang}.json lacks {}", missing.join(", ")));
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
     }
 
     /// Languages whose file lacks keys another has: (language, missing keys).
     pub fn missing_keys(&self) -> Vec<(String, Vec<String>)> {
-        let all: std::collections::BTreeSet<&String> =
-            self.by_lang.values().flat_map(|m| m.keys()).collect();
+        let all: std::collections::BTreeSet<&String> = self.by_lang.values().flat_map(|m| m.keys()).collect();
         let mut out: Vec<(String, Vec<String>)> = self
             .by_lang
             .iter()
             .map(|(lang, m)| {
-                (
-                    lang.clone(),
-                    all.iter()
-                        .filter(|k| !m.contains_key(**k))
-                        .map(|k| (*k).clone())
-                        .collect(),
-                )
+                (lang.clone(), all.iter().filter(|k| !m.contains_key(**k)).map(|k| (*k).clone()).collect())
             })
             .filter(|(_, missing): &(String, Vec<String>)| !missing.is_empty())
             .collect();
@@ -176,10 +137,7 @@ mod tests {
         let t = Translations::load(&langs()).unwrap_or_else(|e| panic!("{e}"));
         let en = Lang::parse("en").unwrap_or_else(|| panic!("en"));
         let text = t.text(&en, "quote.insufficient_stock", &[("available", "2")]);
-        assert!(
-            text.contains('2') && !text.contains("{available}"),
-            "{text}"
-        );
+        assert!(text.contains('2') && !text.contains("{available}"), "{text}");
         assert_eq!(t.text(&en, "no.such.key", &[]), "no.such.key");
     }
 

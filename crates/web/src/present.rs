@@ -24,18 +24,11 @@ pub fn price_view(catalog: &Catalog, product: &Product, lang: &Lang) -> Value {
     let mut all = Map::new();
     for offered in catalog.currencies.offered() {
         if let Some(money) = price_in(catalog, product, offered) {
-            all.insert(
-                offered.currency.code().to_string(),
-                Value::String(money.format(lang)),
-            );
+            all.insert(offered.currency.code().to_string(), Value::String(money.format(lang)));
         }
     }
     let base = catalog.currencies.base().code().to_string();
-    let display = all
-        .get(&base)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let display = all.get(&base).and_then(Value::as_str).unwrap_or_default().to_string();
     json!({"display": display, "all_json": Value::Object(all).to_string()})
 }
 
@@ -53,16 +46,8 @@ pub fn colour_name(catalog: &Catalog, code: &str, lang: &Lang, settings: &ShopSe
 }
 
 /// "Noir — 38", "Noir", "38", or the SKU when the variant has neither.
-pub fn variant_label(
-    catalog: &Catalog,
-    variant: &Variant,
-    lang: &Lang,
-    settings: &ShopSettings,
-) -> String {
-    let colour = variant
-        .colour
-        .as_deref()
-        .map(|c| colour_name(catalog, c, lang, settings));
+pub fn variant_label(catalog: &Catalog, variant: &Variant, lang: &Lang, settings: &ShopSettings) -> String {
+    let colour = variant.colour.as_deref().map(|c| colour_name(catalog, c, lang, settings));
     match (colour, variant.size.as_deref()) {
         (Some(c), Some(s)) => format!("{c} — {s}"),
         (Some(c), None) => c,

@@ -22,21 +22,11 @@ pub fn router(state: AppState) -> Router {
     let mut pages = Router::new();
     for lang in &state.settings().langs {
         let prefix = state.settings().prefix(lang);
-        let home = if prefix.is_empty() {
-            "/".to_string()
-        } else {
-            format!("{prefix}/")
-        };
+        let home = if prefix.is_empty() { "/".to_string() } else { format!("{prefix}/") };
         let mut group = Router::new()
             .route(&home, get(storefront::home))
-            .route(
-                &format!("{prefix}/collections/{{slug}}"),
-                get(storefront::collection),
-            )
-            .route(
-                &format!("{prefix}/products/{{slug}}"),
-                get(storefront::product),
-            )
+            .route(&format!("{prefix}/collections/{{slug}}"), get(storefront::collection))
+            .route(&format!("{prefix}/products/{{slug}}"), get(storefront::product))
             .route(&format!("{prefix}/cart"), get(storefront::cart))
             .route(&format!("{prefix}/privacy"), get(storefront::privacy));
         if !prefix.is_empty() {
@@ -64,26 +54,20 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(security::headers))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_| panic_response()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // Method and route template only: a URL's path values and query may identify a person.
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(MatchedPath::as_str)
-                    .unwrap_or("unmatched");
-                tracing::info_span!("request", method = %request.method(), route)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // Method and route template only: a URL's path values and query may identify a person.
+            let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
+            tracing::info_span!("request", method = %request.method(), route)
+        }))
 }
 
 fn panic_response() -> Response {
     tracing::error!("a request handler panicked");
-    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(serde_json::json!({"error": {"code": "internal", "message": "Something went wrong on our side."}})))
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(serde_json::json!({"error": {"code": "internal", "message": "Something went wrong on our side."}})),
+    )
         .into_response()
 }

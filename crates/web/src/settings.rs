@@ -12,10 +12,7 @@ pub struct StorageKeys {
 
 impl Default for StorageKeys {
     fn default() -> Self {
-        Self {
-            cart: "luxevault_cart".into(),
-            currency: "lg_currency".into(),
-        }
+        Self { cart: "luxevault_cart".into(), currency: "lg_currency".into() }
     }
 }
 
@@ -45,11 +42,7 @@ impl ShopSettings {
 
     /// URL prefix for a language: "" for the default, "/fr" for French.
     pub fn prefix(&self, lang: &Lang) -> String {
-        if lang == self.default_lang() {
-            String::new()
-        } else {
-            format!("/{lang}")
-        }
+        if lang == self.default_lang() { String::new() } else { format!("/{lang}") }
     }
 }
 

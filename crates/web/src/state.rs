@@ -55,15 +55,7 @@ impl AppState {
         let translations = Translations::load(&settings.langs)?;
         translations.check_required()?;
         let views = Views::load()?;
-        Ok(Self(Arc::new(Inner {
-            db,
-            clock,
-            settings,
-            catalog: CatalogCache::new(),
-            views,
-            translations,
-            media,
-        })))
+        Ok(Self(Arc::new(Inner { db, clock, settings, catalog: CatalogCache::new(), views, translations, media })))
     }
 
     pub fn db(&self) -> &Db {

@@ -20,14 +20,7 @@ use crate::state::AppState;
 pub struct PageLang(pub Lang);
 
 /// Everything about the page's frame: the shop, its languages and currencies, navigation.
-fn frame(
-    state: &AppState,
-    catalog: &Catalog,
-    lang: &Lang,
-    path: &str,
-    title: &str,
-    description: &str,
-) -> Value {
+fn frame(state: &AppState, catalog: &Catalog, lang: &Lang, path: &str, title: &str, description: &str) -> Value {
     let settings = state.settings();
     let prefix = settings.prefix(lang);
     let langs: Vec<Value> = settings
@@ -35,11 +28,7 @@ fn frame(
         .iter()
         .map(|l| {
             let href = format!("{}{}", settings.prefix(l), path);
-            let href = if href.is_empty() {
-                "/".to_string()
-            } else {
-                href
-            };
+            let href = if href.is_empty() { "/".to_string() } else { href };
             json!({"code": l.as_str(), "label": lang_label(l), "href": href, "current": l == lang})
         })
         .collect();
@@ -54,16 +43,14 @@ fn frame(
         .iter()
         .filter(|c| catalog.products_in(c.id).next().is_some())
         .map(|c| {
-            let name = localized(&c.texts, lang, settings.default_lang()).map(|t| t.name.clone()).unwrap_or_else(|| c.slug.clone());
+            let name = localized(&c.texts, lang, settings.default_lang())
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| c.slug.clone());
             let href = format!("{prefix}/collections/{}", c.slug);
             json!({"slug": c.slug, "name": name, "current": path == format!("/collections/{}", c.slug), "href": href})
         })
         .collect();
-    let home = if prefix.is_empty() {
-        "/".to_string()
-    } else {
-        format!("{prefix}/")
-    };
+    let home = if prefix.is_empty() { "/".to_string() } else { format!("{prefix}/") };
     json!({
         "shop": {
             "name": settings.name,
@@ -102,25 +89,16 @@ fn render(state: &AppState, template: &str, context: &Value) -> Result<Response,
 fn page_response(status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     // Pages hold prices and stock: always revalidate.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 
 fn title(state: &AppState, part: &str) -> String {
-    if part.is_empty() {
-        state.settings().name.clone()
-    } else {
-        format!("{part} — {}", state.settings().name)
-    }
+    if part.is_empty() { state.settings().name.clone() } else { format!("{part} — {}", state.settings().name) }
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    Extension(PageLang(lang)): Extension<PageLang>,
-) -> Response {
-    respond(&state, &lang, home_page(&state, &lang).await).await
+pub async fn home(State(state): State<AppState>, Extension(PageLang(lang)): Extension<PageLang>) -> Response {
+    respond(&state, &lang, "/", home_page(&state, &lang).await).await
 }
 
 async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
@@ -169,7 +147,7 @@ pub async fn collection(
     Extension(PageLang(lang)): Extension<PageLang>,
     Path(slug): Path<String>,
 ) -> Response {
-    respond(&state, &lang, collection_page(&state, &lang, &slug).await).await
+    respond(&state, &lang, &format!("/collections/{slug}"), collection_page(&state, &lang, &slug).await).await
 }
 
 async fn collection_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Response, PageError> {
@@ -177,23 +155,11 @@ async fn collection_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Re
     let settings = state.settings();
     let collection = catalog.collection(slug).ok_or(PageError::NotFound)?;
     let text = localized(&collection.texts, lang, settings.default_lang());
-    let name = text
-        .map(|t| t.name.clone())
-        .unwrap_or_else(|| collection.slug.clone());
+    let name = text.map(|t| t.name.clone()).unwrap_or_else(|| collection.slug.clone());
     let description = text.map(|t| t.description.clone()).unwrap_or_default();
-    let products: Vec<Value> = catalog
-        .products_in(collection.id)
-        .map(|p| card(&catalog, p, lang, settings))
-        .collect();
+    let products: Vec<Value> = catalog.products_in(collection.id).map(|p| card(&catalog, p, lang, settings)).collect();
     let context = merge(
-        frame(
-            state,
-            &catalog,
-            lang,
-            &format!("/collections/{slug}"),
-            &title(state, &name),
-            &description,
-        ),
+        frame(state, &catalog, lang, &format!("/collections/{slug}"), &title(state, &name), &description),
         json!({
             "collection": {
                 "slug": collection.slug,
@@ -212,41 +178,32 @@ pub async fn product(
     Extension(PageLang(lang)): Extension<PageLang>,
     Path(slug): Path<String>,
 ) -> Response {
-    respond(&state, &lang, product_page(&state, &lang, &slug).await).await
+    respond(&state, &lang, &format!("/products/{slug}"), product_page(&state, &lang, &slug).await).await
 }
 
 async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Response, PageError> {
     let catalog = state.catalog().await?;
     let settings = state.settings();
     let t = state.translations();
-    let product = catalog
-        .product(slug)
-        .filter(|p| p.on_sale())
-        .ok_or(PageError::NotFound)?;
+    let product = catalog.product(slug).filter(|p| p.on_sale()).ok_or(PageError::NotFound)?;
     let (name, subtitle) = product_name(product, lang, settings);
     let text = localized(&product.texts, lang, settings.default_lang());
-    let active: Vec<_> = product
-        .variants
-        .iter()
-        .filter(|v| v.availability == luxevault_core::catalog::Availability::Active)
-        .collect();
+    let active: Vec<_> =
+        product.variants.iter().filter(|v| v.availability == luxevault_core::catalog::Availability::Active).collect();
 
     let mut colours: Vec<Value> = Vec::new();
     let mut sizes: Vec<String> = Vec::new();
     for variant in &active {
-        if let Some(code) = &variant.colour {
-            if !colours.iter().any(|c| c["code"] == code.as_str()) {
-                let hex = catalog
-                    .colour(code)
-                    .map(|c| c.hex.clone())
-                    .unwrap_or_default();
-                colours.push(json!({"code": code, "name": colour_name(&catalog, code, lang, settings), "hex": hex}));
-            }
+        if let Some(code) = &variant.colour
+            && !colours.iter().any(|c| c["code"] == code.as_str())
+        {
+            let hex = catalog.colour(code).map(|c| c.hex.clone()).unwrap_or_default();
+            colours.push(json!({"code": code, "name": colour_name(&catalog, code, lang, settings), "hex": hex}));
         }
-        if let Some(size) = &variant.size {
-            if !sizes.contains(size) {
-                sizes.push(size.clone());
-            }
+        if let Some(size) = &variant.size
+            && !sizes.contains(size)
+        {
+            sizes.push(size.clone());
         }
     }
     let variants: Vec<Value> = active
@@ -266,14 +223,11 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
             })
         })
         .collect();
-    let default_sku = active
-        .iter()
-        .find(|v| v.stock > 0)
-        .or(active.first())
-        .map(|v| v.sku.clone())
-        .unwrap_or_default();
+    let default_sku = active.iter().find(|v| v.stock > 0).or(active.first()).map(|v| v.sku.clone()).unwrap_or_default();
     let collection = product.collections.first().and_then(|id| catalog.collection_by_id(*id)).map(|c| {
-        let name = localized(&c.texts, lang, settings.default_lang()).map(|t| t.name.clone()).unwrap_or_else(|| c.slug.clone());
+        let name = localized(&c.texts, lang, settings.default_lang())
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| c.slug.clone());
         json!({"name": name, "href": format!("{}/collections/{}", settings.prefix(lang), c.slug)})
     });
     let related: Vec<Value> = product
@@ -288,25 +242,11 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
                 .collect()
         })
         .unwrap_or_default();
-    let images: Vec<Value> = product
-        .images
-        .iter()
-        .map(|src| json!({"src": media_url(src), "alt": name}))
-        .collect();
+    let images: Vec<Value> = product.images.iter().map(|src| json!({"src": media_url(src), "alt": name})).collect();
     let description = text.map(|t| t.description.clone()).unwrap_or_default();
-    let meta_description = description
-        .first()
-        .cloned()
-        .unwrap_or_else(|| subtitle.clone());
+    let meta_description = description.first().cloned().unwrap_or_else(|| subtitle.clone());
     let context = merge(
-        frame(
-            state,
-            &catalog,
-            lang,
-            &format!("/products/{slug}"),
-            &title(state, &name),
-            &meta_description,
-        ),
+        frame(state, &catalog, lang, &format!("/products/{slug}"), &title(state, &name), &meta_description),
         json!({
             "product": {
                 "slug": product.slug,
@@ -329,32 +269,19 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
     render(state, "product.html", &context)
 }
 
-pub async fn cart(
-    State(state): State<AppState>,
-    Extension(PageLang(lang)): Extension<PageLang>,
-) -> Response {
-    respond(&state, &lang, cart_page(&state, &lang).await).await
+pub async fn cart(State(state): State<AppState>, Extension(PageLang(lang)): Extension<PageLang>) -> Response {
+    respond(&state, &lang, "/cart", cart_page(&state, &lang).await).await
 }
 
 async fn cart_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
     let catalog = state.catalog().await?;
     let t = state.translations();
-    let context = frame(
-        state,
-        &catalog,
-        lang,
-        "/cart",
-        &title(state, &t.text(lang, "meta.cart_title", &[])),
-        "",
-    );
+    let context = frame(state, &catalog, lang, "/cart", &title(state, &t.text(lang, "meta.cart_title", &[])), "");
     render(state, "cart.html", &context)
 }
 
-pub async fn privacy(
-    State(state): State<AppState>,
-    Extension(PageLang(lang)): Extension<PageLang>,
-) -> Response {
-    respond(&state, &lang, privacy_page(&state, &lang).await).await
+pub async fn privacy(State(state): State<AppState>, Extension(PageLang(lang)): Extension<PageLang>) -> Response {
+    respond(&state, &lang, "/privacy", privacy_page(&state, &lang).await).await
 }
 
 async fn privacy_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
@@ -376,14 +303,7 @@ async fn privacy_page(state: &AppState, lang: &Lang) -> Result<Response, PageErr
         },
     ]);
     let context = merge(
-        frame(
-            state,
-            &catalog,
-            lang,
-            "/privacy",
-            &title(state, &t.text(lang, "meta.privacy_title", &[])),
-            "",
-        ),
+        frame(state, &catalog, lang, "/privacy", &title(state, &t.text(lang, "meta.privacy_title", &[])), ""),
         json!({
             "controller": {"name": settings.controller.name, "email": settings.controller.email, "whatsapp": settings.controller.whatsapp},
             "storage_items": storage_items,
@@ -395,29 +315,23 @@ async fn privacy_page(state: &AppState, lang: &Lang) -> Result<Response, PageErr
 /// Unknown paths: a 404 page in the language of the URL's prefix.
 pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
     let settings = state.settings();
-    let first = uri
-        .path()
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let lang = settings
-        .langs
-        .iter()
-        .find(|l| l.as_str() == first)
-        .unwrap_or(settings.default_lang())
-        .clone();
-    error_page(&state, &lang, PageError::NotFound).await
+    let first = uri.path().trim_start_matches('/').split('/').next().unwrap_or_default();
+    let lang = settings.langs.iter().find(|l| l.as_str() == first).unwrap_or(settings.default_lang()).clone();
+    let prefix = settings.prefix(&lang);
+    let path = uri.path().strip_prefix(prefix.as_str()).unwrap_or(uri.path());
+    error_page(&state, &lang, path, PageError::NotFound).await
 }
 
-async fn respond(state: &AppState, lang: &Lang, result: Result<Response, PageError>) -> Response {
+async fn respond(state: &AppState, lang: &Lang, path: &str, result: Result<Response, PageError>) -> Response {
     match result {
         Ok(response) => response,
-        Err(error) => error_page(state, lang, error).await,
+        Err(error) => error_page(state, lang, path, error).await,
     }
 }
 
-async fn error_page(state: &AppState, lang: &Lang, error: PageError) -> Response {
+/// The error page; `path` (without the language prefix) lets its language links point at the
+/// same address in the other languages.
+async fn error_page(state: &AppState, lang: &Lang, path: &str, error: PageError) -> Response {
     let (status, key) = match error {
         PageError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
         PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server"),
@@ -428,7 +342,7 @@ async fn error_page(state: &AppState, lang: &Lang, error: PageError) -> Response
     let rendered = match state.catalog().await {
         Ok(catalog) => {
             let context = merge(
-                frame(state, &catalog, lang, "/", &title(state, &title_text), ""),
+                frame(state, &catalog, lang, path, &title(state, &title_text), ""),
                 json!({"error": {"status": status.as_u16(), "title": title_text, "message": message}}),
             );
             state.views().render("error.html", &context).ok()

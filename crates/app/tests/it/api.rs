@@ -15,32 +15,19 @@ async fn products_are_listed_in_the_requested_currency_and_language(backend: Bac
     for p in &products {
         assert_eq!(p["price"]["currency"], "JPY");
         assert!(p["price"]["amount_minor"].as_i64().unwrap_or(-1) > 0);
+        assert!(p["href"].as_str().unwrap_or_default().starts_with("/fr/products/"));
         assert!(
-            p["href"]
-                .as_str()
-                .unwrap_or_default()
-                .starts_with("/fr/products/")
-        );
-        assert!(
-            p["price"]["formatted"]
-                .as_str()
-                .unwrap_or_default()
-                .ends_with('¥'),
+            p["price"]["formatted"].as_str().unwrap_or_default().ends_with('¥'),
             "French format puts the symbol after"
         );
     }
     let collection = &catalog.collections[0];
-    let (status, body) = app
-        .get_json(&format!("/api/v1/products?collection={}", collection.slug))
-        .await;
+    let (status, body) = app.get_json(&format!("/api/v1/products?collection={}", collection.slug)).await;
     assert_eq!(status, 200);
     let expected = catalog.products_in(collection.id).count();
     assert_eq!(body["products"].as_array().map(Vec::len), Some(expected));
     let (status, body) = app.get_json("/api/v1/products?collection=nope").await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
     app.stop().await;
 }
 
@@ -48,43 +35,20 @@ async fn explicit_prices_win_and_missing_ones_are_converted(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let catalog = app.catalog().await;
     let explicit = pick::product_with_price_in(&catalog, "GBP");
-    let gbp = explicit
-        .prices
-        .iter()
-        .find(|m| m.currency().code() == "GBP")
-        .map(|m| m.minor());
-    let (_, body) = app
-        .get_json(&format!("/api/v1/products/{}?currency=GBP", explicit.slug))
-        .await;
+    let gbp = explicit.prices.iter().find(|m| m.currency().code() == "GBP").map(|m| m.minor());
+    let (_, body) = app.get_json(&format!("/api/v1/products/{}?currency=GBP", explicit.slug)).await;
     assert_eq!(body["price"]["amount_minor"].as_i64(), gbp);
 
     let converted = pick::product_without_price_in(&catalog, "JPY");
-    let base = converted
-        .prices
-        .iter()
-        .find(|m| m.currency().code() == "EUR")
-        .map(|m| m.minor())
-        .unwrap_or(0);
-    let offered = catalog
-        .currencies
-        .find("JPY")
-        .unwrap_or_else(|| panic!("JPY offered"));
-    let (_, body) = app
-        .get_json(&format!("/api/v1/products/{}?currency=JPY", converted.slug))
-        .await;
+    let base = converted.prices.iter().find(|m| m.currency().code() == "EUR").map(|m| m.minor()).unwrap_or(0);
+    let offered = catalog.currencies.find("JPY").unwrap_or_else(|| panic!("JPY offered"));
+    let (_, body) = app.get_json(&format!("/api/v1/products/{}?currency=JPY", converted.slug)).await;
     let jpy = body["price"]["amount_minor"].as_i64().unwrap_or(0);
-    assert_eq!(
-        jpy % offered.rounding_minor,
-        0,
-        "converted price lands on the rounding step"
-    );
+    assert_eq!(jpy % offered.rounding_minor, 0, "converted price lands on the rounding step");
     // EUR cents × rate / 100 (JPY has no minor unit), within half a step.
     let rate: f64 = "162.12".parse().unwrap_or(0.0); // only to bound the check, never to compute prices
     let exact = base as f64 / 100.0 * rate;
-    assert!(
-        (jpy as f64 - exact).abs() <= offered.rounding_minor as f64 / 2.0 + 1.0,
-        "{jpy} vs {exact}"
-    );
+    assert!((jpy as f64 - exact).abs() <= offered.rounding_minor as f64 / 2.0 + 1.0, "{jpy} vs {exact}");
     let prices = body["prices"].as_array().cloned().unwrap_or_default();
     assert_eq!(prices.len(), 5, "a price in every offered currency");
     app.stop().await;
@@ -94,42 +58,17 @@ async fn bad_parameters_get_clear_errors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let slug = app.catalog().await.products[0].slug.clone();
     for (path, code) in [
-        (
-            "/api/v1/products?currency=XYZ".to_string(),
-            "unsupported_currency",
-        ),
-        (
-            "/api/v1/products?currency=%00%01".to_string(),
-            "unsupported_currency",
-        ),
-        (
-            "/api/v1/products?lang=de".to_string(),
-            "unsupported_language",
-        ),
-        (
-            format!("/api/v1/products/{slug}?lang=../../etc"),
-            "unsupported_language",
-        ),
+        ("/api/v1/products?currency=XYZ".to_string(), "unsupported_currency"),
+        ("/api/v1/products?currency=%00%01".to_string(), "unsupported_currency"),
+        ("/api/v1/products?lang=de".to_string(), "unsupported_language"),
+        (format!("/api/v1/products/{slug}?lang=../../etc"), "unsupported_language"),
     ] {
         let (status, body) = app.get_json(&path).await;
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (400, Some(code)),
-            "{path}"
-        );
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("use one of"),
-            "{path}: {body}"
-        );
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some(code)), "{path}");
+        assert!(body["error"]["message"].as_str().unwrap_or_default().contains("use one of"), "{path}: {body}");
     }
     let (status, body) = app.get_json("/api/v1/products/no-such-piece").await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
     app.stop().await;
 }
 
@@ -139,19 +78,11 @@ async fn collections_and_currencies(backend: Backend) {
     assert_eq!(status, 200);
     let collections = body["collections"].as_array().cloned().unwrap_or_default();
     assert!(!collections.is_empty());
-    assert!(
-        collections
-            .iter()
-            .all(|c| c["product_count"].as_u64().unwrap_or(0) > 0)
-    );
+    assert!(collections.iter().all(|c| c["product_count"].as_u64().unwrap_or(0) > 0));
     let (status, body) = app.get_json("/api/v1/currencies").await;
     assert_eq!(status, 200);
-    let codes: Vec<&str> = body["currencies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["code"].as_str())
-        .collect();
+    let codes: Vec<&str> =
+        body["currencies"].as_array().into_iter().flatten().filter_map(|c| c["code"].as_str()).collect();
     assert_eq!(codes, ["EUR", "GBP", "USD", "CHF", "JPY"]);
     let jpy = body["currencies"]
         .as_array()
@@ -168,12 +99,7 @@ async fn openapi_documents_every_route(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (status, doc) = app.get_json("/api/openapi.json").await;
     assert_eq!(status, 200);
-    assert!(
-        doc["openapi"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("3.")
-    );
+    assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
     for path in [
         "/api/v1/products",
         "/api/v1/products/{slug}",
@@ -183,16 +109,8 @@ async fn openapi_documents_every_route(backend: Backend) {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
-    for schema in [
-        "QuoteRequest",
-        "QuoteResponse",
-        "ErrorBody",
-        "ProductDetail",
-    ] {
-        assert!(
-            doc["components"]["schemas"].get(schema).is_some(),
-            "{schema} documented"
-        );
+    for schema in ["QuoteRequest", "QuoteResponse", "ErrorBody", "ProductDetail"] {
+        assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema} documented");
     }
     app.stop().await;
 }

@@ -9,51 +9,27 @@ fn luxevault() -> Command {
 #[test]
 fn migrate_creates_the_sqlite_database() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let output = luxevault()
-        .args(["migrate", "--data-dir"])
-        .arg(dir.path())
-        .env_remove("LUXEVAULT_DATABASE_URL")
-        .output();
+    let output =
+        luxevault().args(["migrate", "--data-dir"]).arg(dir.path()).env_remove("LUXEVAULT_DATABASE_URL").output();
     let output = output.unwrap_or_else(|e| panic!("run: {e}"));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
     assert!(dir.path().join("luxevault.db").exists());
 }
 
+/// Arguments, environment, and what the error must say.
+type Case = (Vec<&'static str>, Vec<(&'static str, &'static str)>, &'static str);
+
 #[test]
 fn bad_configuration_is_a_sentence_and_a_failure() {
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
-        (
-            vec!["migrate", "--database-url", "mysql://x"],
-            vec![],
-            "database_url must start with postgres://",
-        ),
-        (
-            vec!["--config", "/nonexistent/luxevault.toml", "migrate"],
-            vec![],
-            "does not exist",
-        ),
-        (
-            vec!["migrate"],
-            vec![("LUXEVAULT_SHOP__LANGUAGES", "[\"en\", \"en\"]")],
-            "twice",
-        ),
-        (
-            vec!["migrate"],
-            vec![("LUXEVAULT_BIND", "not-an-address")],
-            "BIND",
-        ),
+    let cases: Vec<Case> = vec![
+        (vec!["migrate", "--database-url", "mysql://x"], vec![], "database_url must start with postgres://"),
+        (vec!["--config", "/nonexistent/luxevault.toml", "migrate"], vec![], "does not exist"),
+        (vec!["migrate"], vec![("LUXEVAULT_SHOP__LANGUAGES", "[\"en\", \"en\"]")], "twice"),
+        (vec!["migrate"], vec![("LUXEVAULT_BIND", "not-an-address")], "BIND"),
         (vec!["serve", "--bind", "nonsense"], vec![], "invalid value"),
         (
-            vec![
-                "migrate",
-                "--database-url",
-                "postgres://nobody@127.0.0.1:1/none",
-            ],
+            vec!["migrate", "--database-url", "postgres://nobody@127.0.0.1:1/none"],
             vec![],
             "could not connect to PostgreSQL",
         ),
@@ -73,10 +49,7 @@ fn bad_configuration_is_a_sentence_and_a_failure() {
         let output = command.output().unwrap_or_else(|e| panic!("run: {e}"));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{args:?} should fail");
-        assert!(
-            stderr.contains(expected),
-            "{args:?}: expected {expected:?} in {stderr:?}"
-        );
+        assert!(stderr.contains(expected), "{args:?}: expected {expected:?} in {stderr:?}");
         assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
     }
 }
@@ -85,26 +58,12 @@ fn bad_configuration_is_a_sentence_and_a_failure() {
 fn a_config_file_is_read() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("shop.toml");
-    std::fs::write(&file, "database_url = \"sqlite-is-not-a-url\"\n")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let output = luxevault()
-        .arg("--config")
-        .arg(&file)
-        .arg("migrate")
-        .env_remove("LUXEVAULT_DATABASE_URL")
-        .output();
+    std::fs::write(&file, "database_url = \"sqlite-is-not-a-url\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let output = luxevault().arg("--config").arg(&file).arg("migrate").env_remove("LUXEVAULT_DATABASE_URL").output();
     let output = output.unwrap_or_else(|e| panic!("run: {e}"));
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("database_url"));
     std::fs::write(&file, "unknown_key = 1\n").unwrap_or_else(|e| panic!("{e}"));
-    let output = luxevault()
-        .arg("--config")
-        .arg(&file)
-        .arg("migrate")
-        .output()
-        .unwrap_or_else(|e| panic!("run: {e}"));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("unknown_key"),
-        "unknown keys are named"
-    );
+    let output = luxevault().arg("--config").arg(&file).arg("migrate").output().unwrap_or_else(|e| panic!("run: {e}"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown_key"), "unknown keys are named");
 }

@@ -5,30 +5,21 @@ use serde_json::{Value, json};
 use crate::support::{Backend, TestApp, pick};
 
 fn line<'a>(body: &'a Value, sku: &str) -> &'a Value {
-    body["lines"]
-        .as_array()
-        .and_then(|lines| lines.iter().find(|l| l["sku"] == sku))
-        .unwrap_or(&Value::Null)
+    body["lines"].as_array().and_then(|lines| lines.iter().find(|l| l["sku"] == sku)).unwrap_or(&Value::Null)
 }
 
 async fn prices_a_cart_in_the_chosen_currency(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let catalog = app.catalog().await;
     let (product, variant) = pick::in_stock_variant(&catalog, 3);
-    let gbp = catalog
-        .currencies
-        .find("GBP")
-        .copied()
-        .unwrap_or_else(|| panic!("GBP"));
-    let unit = catalog
-        .currencies
-        .price(&product.prices, &gbp)
-        .ok()
-        .flatten()
-        .map(|p| p.money.minor())
-        .unwrap_or(0);
-    let (status, body) =
-        app.post_json("/api/v1/cart/quote", &json!({"currency": "gbp", "lang": "en", "lines": [{"sku": variant.sku, "quantity": 2}]})).await;
+    let gbp = catalog.currencies.find("GBP").copied().unwrap_or_else(|| panic!("GBP"));
+    let unit = catalog.currencies.price(&product.prices, &gbp).ok().flatten().map(|p| p.money.minor()).unwrap_or(0);
+    let (status, body) = app
+        .post_json(
+            "/api/v1/cart/quote",
+            &json!({"currency": "gbp", "lang": "en", "lines": [{"sku": variant.sku, "quantity": 2}]}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["currency"], "GBP");
     assert_eq!(body["notice"], Value::Null);
@@ -37,12 +28,7 @@ async fn prices_a_cart_in_the_chosen_currency(backend: Backend) {
     assert_eq!(l["unit_price"]["amount_minor"].as_i64(), Some(unit));
     assert_eq!(l["line_total"]["amount_minor"].as_i64(), Some(unit * 2));
     assert_eq!(body["subtotal"]["amount_minor"].as_i64(), Some(unit * 2));
-    assert!(
-        body["subtotal"]["formatted"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with('£')
-    );
+    assert!(body["subtotal"]["formatted"].as_str().unwrap_or_default().starts_with('£'));
     assert_eq!(body["item_count"], 2);
     assert_eq!(l["product"]["slug"], product.slug.as_str());
     app.stop().await;
@@ -59,18 +45,9 @@ async fn each_bad_line_gets_a_message_and_the_rest_is_priced(backend: Backend) {
         .find(|(_, v)| v.stock >= 1 && v.stock <= 2)
         .unwrap_or_else(|| panic!("a low-stock variant"));
     let (_, sold_out) = pick::sold_out_variant(&catalog);
-    let eur = catalog
-        .currencies
-        .find("EUR")
-        .copied()
-        .unwrap_or_else(|| panic!("EUR"));
-    let good_unit = catalog
-        .currencies
-        .price(&product.prices, &eur)
-        .ok()
-        .flatten()
-        .map(|p| p.money.minor())
-        .unwrap_or(0);
+    let eur = catalog.currencies.find("EUR").copied().unwrap_or_else(|| panic!("EUR"));
+    let good_unit =
+        catalog.currencies.price(&product.prices, &eur).ok().flatten().map(|p| p.money.minor()).unwrap_or(0);
     let request = json!({"currency": "EUR", "lang": "fr", "lines": [
         {"sku": good.sku, "quantity": 1},
         {"sku": "ME-NO-SUCH-PIECE", "quantity": 1},
@@ -84,34 +61,20 @@ async fn each_bad_line_gets_a_message_and_the_rest_is_priced(backend: Backend) {
     let lines = body["lines"].as_array().cloned().unwrap_or_default();
     assert_eq!(lines.len(), 5, "duplicate SKUs are merged: {body}");
     let merged = line(&body, &good.sku);
-    assert_eq!(
-        (merged["quantity"].as_i64(), merged["status"].as_str()),
-        (Some(2), Some("ok"))
-    );
+    assert_eq!((merged["quantity"].as_i64(), merged["status"].as_str()), (Some(2), Some("ok")));
     let unknown = line(&body, "ME-NO-SUCH-PIECE");
     assert_eq!(unknown["status"], "unknown_variant");
-    assert!(
-        unknown["message"].as_str().unwrap_or_default().len() > 5,
-        "a message in French"
-    );
+    assert!(unknown["message"].as_str().unwrap_or_default().len() > 5, "a message in French");
     let short = line(&body, &scarce.sku);
     assert_eq!(short["status"], "insufficient_stock");
     assert_eq!(short["available"].as_i64(), Some(scarce.stock));
-    assert!(
-        short["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains(&scarce.stock.to_string())
-    );
+    assert!(short["message"].as_str().unwrap_or_default().contains(&scarce.stock.to_string()));
     assert_eq!(line(&body, &sold_out.sku)["status"], "insufficient_stock");
     assert_eq!(line(&body, &sold_out.sku)["available"], 0);
     // Arbitrary text is not reflected back.
     assert!(!body.to_string().contains("<script>"), "{body}");
     let scarce_unit = short["unit_price"]["amount_minor"].as_i64().unwrap_or(0);
-    assert_eq!(
-        body["subtotal"]["amount_minor"].as_i64(),
-        Some(good_unit * 2 + scarce_unit * scarce.stock)
-    );
+    assert_eq!(body["subtotal"]["amount_minor"].as_i64(), Some(good_unit * 2 + scarce_unit * scarce.stock));
     app.stop().await;
 }
 
@@ -166,26 +129,15 @@ async fn unknown_currency_falls_back_with_a_notice(backend: Backend) {
     let catalog = app.catalog().await;
     let (_, variant) = pick::in_stock_variant(&catalog, 1);
     let (status, body) = app
-        .post_json(
-            "/api/v1/cart/quote",
-            &json!({"currency": "XAU", "lines": [{"sku": variant.sku, "quantity": 1}]}),
-        )
+        .post_json("/api/v1/cart/quote", &json!({"currency": "XAU", "lines": [{"sku": variant.sku, "quantity": 1}]}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["currency"], "EUR");
     let notice = body["notice"].as_str().unwrap_or_default();
     assert!(notice.contains("XAU") && notice.contains("EUR"), "{notice}");
     assert_eq!(line(&body, &variant.sku)["status"], "ok");
-    let (_, body) = app
-        .post_json(
-            "/api/v1/cart/quote",
-            &json!({"currency": "<b>€</b>", "lines": []}),
-        )
-        .await;
-    assert!(
-        !body.to_string().contains("<b>"),
-        "the requested currency is not reflected raw: {body}"
-    );
+    let (_, body) = app.post_json("/api/v1/cart/quote", &json!({"currency": "<b>€</b>", "lines": []})).await;
+    assert!(!body.to_string().contains("<b>"), "the requested currency is not reflected raw: {body}");
     app.stop().await;
 }
 
@@ -204,74 +156,31 @@ async fn malformed_requests_get_json_errors(backend: Backend) {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             let status = response.status().as_u16();
-            let body: Value = response
-                .json()
-                .await
-                .unwrap_or_else(|e| panic!("error body is JSON: {e}"));
-            (
-                status,
-                body["error"]["code"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
+            let body: Value = response.json().await.unwrap_or_else(|e| panic!("error body is JSON: {e}"));
+            (status, body["error"]["code"].as_str().unwrap_or_default().to_string())
         }
     };
-    assert_eq!(
-        send(b"{not json".to_vec(), "application/json").await,
-        (400, "invalid_json".into())
-    );
+    assert_eq!(send(b"{not json".to_vec(), "application/json").await, (400, "invalid_json".into()));
     assert_eq!(send(b"".to_vec(), "application/json").await.0, 400);
+    assert_eq!(send(br#"{"currency": "EUR"}"#.to_vec(), "application/json").await, (422, "invalid_body".into()));
     assert_eq!(
-        send(br#"{"currency": "EUR"}"#.to_vec(), "application/json").await,
+        send(br#"{"currency": 5, "lines": "x"}"#.to_vec(), "application/json").await,
         (422, "invalid_body".into())
     );
     assert_eq!(
-        send(
-            br#"{"currency": 5, "lines": "x"}"#.to_vec(),
-            "application/json"
-        )
-        .await,
-        (422, "invalid_body".into())
-    );
-    assert_eq!(
-        send(
-            br#"{"currency": "EUR", "lines": []}"#.to_vec(),
-            "text/plain"
-        )
-        .await,
+        send(br#"{"currency": "EUR", "lines": []}"#.to_vec(), "text/plain").await,
         (415, "unsupported_media_type".into())
     );
     let mut huge = br#"{"currency": "EUR", "lines": [], "pad": ""#.to_vec();
     huge.extend(std::iter::repeat_n(b'x', 200 * 1024));
     huge.extend(br#""}"#);
-    assert_eq!(
-        send(huge, "application/json").await,
-        (413, "body_too_large".into())
-    );
-    let many: Vec<Value> = (0..101)
-        .map(|i| json!({"sku": format!("ME-X-{i}"), "quantity": 1}))
-        .collect();
-    let (status, body) = app
-        .post_json(
-            "/api/v1/cart/quote",
-            &json!({"currency": "EUR", "lines": many}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("too_many_lines"))
-    );
-    let (status, body) = app
-        .post_json(
-            "/api/v1/cart/quote",
-            &json!({"currency": "EUR", "lang": "xx", "lines": []}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (400, Some("unsupported_language"))
-    );
+    assert_eq!(send(huge, "application/json").await, (413, "body_too_large".into()));
+    let many: Vec<Value> = (0..101).map(|i| json!({"sku": format!("ME-X-{i}"), "quantity": 1})).collect();
+    let (status, body) = app.post_json("/api/v1/cart/quote", &json!({"currency": "EUR", "lines": many})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("too_many_lines")));
+    let (status, body) =
+        app.post_json("/api/v1/cart/quote", &json!({"currency": "EUR", "lang": "xx", "lines": []})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("unsupported_language")));
     // The server is still fine afterwards.
     assert_eq!(app.get_json("/healthz").await.0, 200);
     app.stop().await;
@@ -282,21 +191,10 @@ async fn stock_changes_are_seen_at_once(backend: Backend) {
     let catalog = app.catalog().await;
     let (_, variant) = pick::in_stock_variant(&catalog, 1);
     let request = json!({"currency": "EUR", "lines": [{"sku": variant.sku, "quantity": 1}]});
-    assert_eq!(
-        line(
-            &app.post_json("/api/v1/cart/quote", &request).await.1,
-            &variant.sku
-        )["status"],
-        "ok"
-    );
-    luxevault_storage::CatalogStore::set_stock(
-        &app.db,
-        &variant.sku,
-        0,
-        luxevault_core::Clock::now(&app.clock),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(line(&app.post_json("/api/v1/cart/quote", &request).await.1, &variant.sku)["status"], "ok");
+    luxevault_storage::CatalogStore::set_stock(&app.db, &variant.sku, 0, luxevault_core::Clock::now(&app.clock))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (_, body) = app.post_json("/api/v1/cart/quote", &request).await;
     assert_eq!(line(&body, &variant.sku)["status"], "insufficient_stock");
     app.stop().await;

@@ -41,8 +41,7 @@ macro_rules! backend_tests {
 
 /// The PostgreSQL server tests create their databases on (trust auth on loopback in CI).
 pub fn postgres_admin_url() -> String {
-    std::env::var("LUXEVAULT_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("LUXEVAULT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A database of its own for one test, dropped when the test ends (even when it fails).
@@ -55,23 +54,14 @@ impl PgDatabase {
     pub async fn create() -> Self {
         let admin_url = postgres_admin_url();
         let name = format!("lv_t_{}", uuid::Uuid::new_v4().simple());
-        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL must be running at {admin_url} for the tests: {e}")
-        });
-        let create = format!("CREATE DATABASE \"{name}\"");
-        sqlx::query(sqlx::AssertSqlSafe(create))
-            .execute(&admin)
+        let admin = sqlx::PgPool::connect(&admin_url)
             .await
-            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+            .unwrap_or_else(|e| panic!("PostgreSQL must be running at {admin_url} for the tests: {e}"));
+        let create = format!("CREATE DATABASE \"{name}\"");
+        sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await.unwrap_or_else(|e| panic!("create {name}: {e}"));
         admin.close().await;
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin_url);
-        Self {
-            url: format!("{base}/{name}"),
-            name,
-        }
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url);
+        Self { url: format!("{base}/{name}"), name }
     }
 }
 
@@ -80,10 +70,7 @@ impl Drop for PgDatabase {
         let name = self.name.clone();
         // Drop runs outside async context guarantees: use a runtime of its own on a thread.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             runtime.block_on(async move {
@@ -109,22 +96,18 @@ impl TestDb {
     pub async fn new(backend: Backend) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let (config, pg) = config_for(backend, &dir).await;
-        let db = luxevault::server::open_database(&config)
-            .await
-            .unwrap_or_else(|e| panic!("open database: {e:#}"));
-        Self {
-            db,
-            _dir: dir,
-            _pg: pg,
-        }
+        let db = luxevault::server::open_database(&config).await.unwrap_or_else(|e| panic!("open database: {e:#}"));
+        Self { db, _dir: dir, _pg: pg }
     }
 }
 
 async fn config_for(backend: Backend, dir: &tempfile::TempDir) -> (Config, Option<PgDatabase>) {
-    let mut config = Config::default();
-    config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.data_dir = dir.path().to_path_buf();
-    config.database_max_connections = 4;
+    let mut config = Config {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: dir.path().to_path_buf(),
+        database_max_connections: 4,
+        ..Config::default()
+    };
     let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
@@ -164,9 +147,7 @@ impl TestApp {
         let app = Application::build(&config, Arc::new(clock.clone()), true)
             .await
             .unwrap_or_else(|e| panic!("build app: {e:#}"));
-        let addr = app
-            .local_addr()
-            .unwrap_or_else(|e| panic!("local addr: {e}"));
+        let addr = app.local_addr().unwrap_or_else(|e| panic!("local addr: {e}"));
         let db = app.state().db().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -197,48 +178,27 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        self.client.get(self.url(path)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
         let response = self.get(path).await;
         let status = response.status().as_u16();
-        let body = response
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: body is not JSON: {e}"));
+        let body = response.json().await.unwrap_or_else(|e| panic!("GET {path}: body is not JSON: {e}"));
         (status, body)
     }
 
-    pub async fn post_json(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> (u16, serde_json::Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let response =
+            self.client.post(self.url(path)).json(body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
         let status = response.status().as_u16();
-        let body = response
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: body is not JSON: {e}"));
+        let body = response.json().await.unwrap_or_else(|e| panic!("POST {path}: body is not JSON: {e}"));
         (status, body)
     }
 
     /// The demo catalog as the test sees it in storage.
     pub async fn catalog(&self) -> luxevault_core::catalog::snapshot::Catalog {
-        luxevault_storage::CatalogStore::load(&self.db)
-            .await
-            .unwrap_or_else(|e| panic!("load catalog: {e}"))
+        luxevault_storage::CatalogStore::load(&self.db).await.unwrap_or_else(|e| panic!("load catalog: {e}"))
     }
 
     /// Stops the server and waits for it, so the database is released before it is dropped.
@@ -260,13 +220,7 @@ pub mod pick {
         catalog
             .products
             .iter()
-            .find(|p| {
-                p.variants
-                    .iter()
-                    .filter(|v| v.size.is_some() && v.stock > 0)
-                    .count()
-                    >= 2
-            })
+            .find(|p| p.variants.iter().filter(|v| v.size.is_some() && v.stock > 0).count() >= 2)
             .unwrap_or_else(|| panic!("the demo catalog has a product with several sizes in stock"))
     }
 
@@ -294,9 +248,7 @@ pub mod pick {
             .products
             .iter()
             .find(|p| !p.prices.iter().any(|m| m.currency().code() == currency))
-            .unwrap_or_else(|| {
-                panic!("the demo catalog has a product without an explicit {currency} price")
-            })
+            .unwrap_or_else(|| panic!("the demo catalog has a product without an explicit {currency} price"))
     }
 
     pub fn product_with_price_in<'a>(catalog: &'a Catalog, currency: &str) -> &'a Product {
@@ -304,8 +256,6 @@ pub mod pick {
             .products
             .iter()
             .find(|p| p.prices.iter().any(|m| m.currency().code() == currency))
-            .unwrap_or_else(|| {
-                panic!("the demo catalog has a product with an explicit {currency} price")
-            })
+            .unwrap_or_else(|| panic!("the demo catalog has a product with an explicit {currency} price"))
     }
 }
