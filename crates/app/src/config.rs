@@ -188,3 +188,25 @@ impl Config {
         self.data_dir.join("luxevault.db")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_lists_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../luxevault.example.toml");
+        let loaded = Config::load(Some(&example), &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+        let as_json = |c: &Config| serde_json::to_value(c).unwrap_or_default();
+        assert_eq!(as_json(&loaded), as_json(&Config::default()), "luxevault.example.toml drifted from the defaults");
+    }
+
+    #[test]
+    fn only_configuration_keys_are_read_from_the_environment() {
+        assert!(is_config_key("DATABASE_URL"));
+        assert!(is_config_key("SHOP__NAME"));
+        assert!(!is_config_key("LOG"));
+        assert!(!is_config_key("TEST_POSTGRES"));
+        assert!(!is_config_key("BIN"));
+    }
+}
