@@ -9,8 +9,10 @@ pub mod clock;
 pub mod ids;
 pub mod lang;
 pub mod money;
+pub mod pii;
 pub mod pricing;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use lang::Lang;
 pub use money::{Currency, Money, MoneyError, Rate};
+pub use pii::{Email, Pii};
