@@ -3,12 +3,15 @@
 //! Nothing in this crate performs I/O. Storage, HTTP and integrations depend on it, never the
 //! reverse, so every business rule here can be tested with plain values.
 
+pub mod account;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod clock;
 pub mod ids;
 pub mod lang;
 pub mod money;
+pub mod order;
 pub mod pii;
 pub mod pricing;
 
