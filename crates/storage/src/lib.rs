@@ -5,19 +5,30 @@
 //! placeholders, `RETURNING`, `ON CONFLICT`, integer timestamps), and runs on the pool of either
 //! backend through [`on_db!`]. A test prepares every statement of [`statements()`] on both.
 
+mod accounts;
 mod catalog;
 mod db;
+mod jobs;
 mod migrations;
+mod orders;
 
+pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 pub use db::{Backend, Db, DbError, DbOptions};
+pub use jobs::{Job, Jobs, NewJob};
 pub use migrations::migrate;
+pub use orders::{
+    CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
+};
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
 /// backends.
 pub fn statements() -> Vec<(&'static str, &'static str)> {
     let mut all = Vec::new();
     all.extend_from_slice(catalog::STATEMENTS);
+    all.extend_from_slice(accounts::STATEMENTS);
+    all.extend_from_slice(orders::STATEMENTS);
+    all.extend_from_slice(jobs::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

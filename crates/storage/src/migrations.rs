@@ -17,13 +17,22 @@ struct Step {
     postgres: Option<&'static str>,
 }
 
-const STEPS: &[Step] = &[Step {
-    version: 1,
-    description: "catalog",
-    portable: include_str!("../migrations/0001_catalog.sql"),
-    sqlite: None,
-    postgres: None,
-}];
+const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        description: "catalog",
+        portable: include_str!("../migrations/0001_catalog.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
+        version: 2,
+        description: "accounts orders jobs",
+        portable: include_str!("../migrations/0002_accounts_orders.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+];
 
 fn migrator(db: &Db) -> Migrator {
     let migrations = STEPS

@@ -1,0 +1,114 @@
+//! The job queue: work done after the request (sending email, capturing a payment), retried
+//! with backoff until it succeeds or gives up, safe with several app nodes on one database.
+//!
+//! A job is claimed by a lease (`locked_until`): the claim re-checks the lease in the outer
+//! `WHERE`, which under PostgreSQL's READ COMMITTED makes two nodes' claims of one row exclusive,
+//! and a node that dies mid-job leaves a lease that simply expires.
+
+use luxevault_core::Timestamp;
+use luxevault_core::ids::new_id;
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Db, DbError, on_db};
+
+const ENQUEUE: &str = "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, max_attempts, created_at) \
+     VALUES ($1, $2, $3, $4, $5, 0, $6, $7) ON CONFLICT DO NOTHING";
+const CLAIM: &str = "UPDATE jobs SET locked_until = $2, attempts = attempts + 1 WHERE id = (\
+     SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
+     ORDER BY run_at LIMIT 1) AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+     RETURNING id, kind, payload, attempts, max_attempts";
+const COMPLETE: &str = "DELETE FROM jobs WHERE id = $1";
+const RETRY: &str = "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1";
+const GIVE_UP: &str = "UPDATE jobs SET failed_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1";
+const PENDING: &str = "SELECT COUNT(*) FROM jobs WHERE failed_at IS NULL AND kind = $1";
+const FAILED: &str = "SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL AND kind = $1";
+const NEXT_RUN: &str = "SELECT MIN(run_at) FROM jobs WHERE failed_at IS NULL";
+
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("jobs.enqueue", ENQUEUE),
+    ("jobs.claim", CLAIM),
+    ("jobs.complete", COMPLETE),
+    ("jobs.retry", RETRY),
+    ("jobs.give_up", GIVE_UP),
+    ("jobs.pending", PENDING),
+    ("jobs.failed", FAILED),
+    ("jobs.next_run", NEXT_RUN),
+];
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    /// JSON with ids and settings only.
+    pub payload: String,
+    /// Including this run.
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: String,
+    /// A job with the same key is not queued twice (e.g. "email:order_confirmation:<order id>").
+    pub dedupe_key: Option<String>,
+    pub run_at: Timestamp,
+    pub max_attempts: i32,
+}
+
+pub struct Jobs;
+
+impl Jobs {
+    /// Queues a job; returns `false` when its dedupe key was queued already.
+    pub async fn enqueue(db: &Db, job: &NewJob<'_>, now: Timestamp) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(ENQUEUE)
+            .bind(new_id(now))
+            .bind(job.kind)
+            .bind(&job.payload)
+            .bind(&job.dedupe_key)
+            .bind(job.run_at.as_micros())
+            .bind(job.max_attempts)
+            .bind(now.as_micros())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Takes the next due job for `lease_seconds`.
+    pub async fn claim(db: &Db, now: Timestamp, lease_seconds: i64) -> Result<Option<Job>, DbError> {
+        let until = now.plus_seconds(lease_seconds).as_micros();
+        Ok(on_db!(db, pool => sqlx::query_as(CLAIM).bind(now.as_micros()).bind(until).fetch_optional(pool).await)?)
+    }
+
+    pub async fn complete(db: &Db, id: Uuid) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(COMPLETE).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Schedules another attempt; `error` is a sentence without personal data.
+    pub async fn retry(db: &Db, id: Uuid, at: Timestamp, error: &str) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(RETRY).bind(id).bind(at.as_micros()).bind(error).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Stops retrying; the job stays for an operator to see.
+    pub async fn give_up(db: &Db, id: Uuid, now: Timestamp, error: &str) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(GIVE_UP).bind(id).bind(now.as_micros()).bind(error).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn pending(db: &Db, kind: &str) -> Result<i64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(PENDING).bind(kind).fetch_one(pool).await)?)
+    }
+
+    pub async fn failed(db: &Db, kind: &str) -> Result<i64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(FAILED).bind(kind).fetch_one(pool).await)?)
+    }
+
+    /// When the earliest queued job is due, if any.
+    pub async fn next_run(db: &Db) -> Result<Option<Timestamp>, DbError> {
+        let at: Option<i64> = on_db!(db, pool => sqlx::query_scalar(NEXT_RUN).fetch_one(pool).await)?;
+        Ok(at.map(Timestamp))
+    }
+}
