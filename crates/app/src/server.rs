@@ -79,7 +79,9 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let db = self.state.db().clone();
         let app = luxevault_web::router(self.state);
-        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        // Peer addresses feed login throttling only; they are never stored raw.
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         db.close().await;
         result
     }

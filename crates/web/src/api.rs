@@ -19,7 +19,21 @@ use crate::state::AppState;
         title = "LuxeVault API",
         description = "The shop's catalog and cart pricing. Amounts are integer minor units of the currency (cents; yen for JPY)."
     ),
-    paths(list_products, get_product, list_collections, list_currencies, quote_cart),
+    paths(
+        list_products,
+        get_product,
+        list_collections,
+        list_currencies,
+        quote_cart,
+        crate::api_account::register,
+        crate::api_account::login,
+        crate::api_account::logout,
+        crate::api_account::logout_everywhere,
+        crate::api_account::me,
+        crate::api_account::change_password,
+        crate::api_account::request_reset,
+        crate::api_account::confirm_reset,
+    ),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;

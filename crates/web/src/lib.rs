@@ -5,11 +5,15 @@
 //! stay in `luxevault-core`, SQL stays in `luxevault-storage`.
 
 mod api;
+mod api_account;
 mod assets;
+mod auth;
 mod catalog_cache;
+mod customer;
 mod error;
 mod health;
 mod i18n;
+mod outbox;
 mod present;
 mod router;
 mod security;

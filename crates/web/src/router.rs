@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::storefront::PageLang;
-use crate::{api, assets, health, security, storefront};
+use crate::{api, api_account, assets, health, security, storefront};
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -41,7 +41,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/products/{slug}", get(api::get_product))
         .route("/api/v1/collections", get(api::list_collections))
         .route("/api/v1/currencies", get(api::list_currencies))
-        .route("/api/v1/cart/quote", post(api::quote_cart));
+        .route("/api/v1/cart/quote", post(api::quote_cart))
+        .route("/api/v1/account", get(api_account::me))
+        .route("/api/v1/account/register", post(api_account::register))
+        .route("/api/v1/account/login", post(api_account::login))
+        .route("/api/v1/account/logout", post(api_account::logout))
+        .route("/api/v1/account/logout-everywhere", post(api_account::logout_everywhere))
+        .route("/api/v1/account/password", post(api_account::change_password))
+        .route("/api/v1/account/password-reset", post(api_account::request_reset))
+        .route("/api/v1/account/password-reset/confirm", post(api_account::confirm_reset));
 
     Router::new()
         .merge(pages)

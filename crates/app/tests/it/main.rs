@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 
+mod account;
 mod api;
 mod cli;
 mod quote;

@@ -192,7 +192,12 @@ impl TestApp {
         let response =
             self.client.post(self.url(path)).json(body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"));
         let status = response.status().as_u16();
-        let body = response.json().await.unwrap_or_else(|e| panic!("POST {path}: body is not JSON: {e}"));
+        let text = response.text().await.unwrap_or_default();
+        let body = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST {path}: body is not JSON: {e}: {text}"))
+        };
         (status, body)
     }
 
@@ -258,4 +263,64 @@ pub mod pick {
             .find(|p| p.prices.iter().any(|m| m.currency().code() == currency))
             .unwrap_or_else(|| panic!("the demo catalog has a product with an explicit {currency} price"))
     }
+}
+
+/// Every text and blob value of every table, concatenated: for scanning the database for
+/// values that must never be stored (passwords, tokens, card numbers).
+pub async fn dump_text(db: &Db) -> String {
+    let mut out = String::new();
+    match db {
+        Db::Sqlite(pool) => {
+            let tables: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                    .fetch_all(pool)
+                    .await
+                    .unwrap_or_default();
+            for table in tables {
+                let sql = format!("SELECT * FROM \"{table}\"");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap_or_default();
+                for row in rows {
+                    use sqlx::Row;
+                    for i in 0..row.len() {
+                        if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                            out.push_str(&text);
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+        }
+        Db::Postgres(pool) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
+            for table in tables {
+                let sql = format!("SELECT CAST(t AS text) FROM \"{table}\" t");
+                let rows: Vec<String> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await.unwrap_or_default();
+                out.push_str(&rows.join("\n"));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The token of the most recently queued password-reset email.
+pub async fn queued_reset_token(db: &Db) -> String {
+    let payloads: Vec<String> = luxevault_storage::on_db!(db, pool => sqlx::query_scalar(
+        "SELECT payload FROM jobs WHERE kind = 'email' ORDER BY created_at DESC"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap_or_default();
+    payloads
+        .iter()
+        .filter_map(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .find(|v| v["template"] == "password_reset")
+        .and_then(|v| v["token"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("a password-reset email is queued"))
 }

@@ -1,0 +1,98 @@
+//! Who is asking: the customer behind a bearer token (`Authorization: Bearer …`, the token the
+//! browser keeps in localStorage as `lg_session`), and the client's address for throttling.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use luxevault_core::Timestamp;
+use luxevault_storage::Accounts;
+use uuid::Uuid;
+
+use crate::auth::{SESSION_IDLE_DAYS, token_hash};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A signed-in customer.
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: Uuid,
+    /// The hash of the session's token (the token itself is never kept).
+    pub session: String,
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
+    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())).then_some(token)
+}
+
+fn unauthorised() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", "Please sign in again.")
+}
+
+/// Resolves the session; `None` when there is no token. An invalid or expired token is an error,
+/// so a browser holding a stale token learns to forget it.
+pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Customer>, ApiError> {
+    let Some(token) = bearer(parts) else {
+        return if parts.headers.contains_key(header::AUTHORIZATION) { Err(unauthorised()) } else { Ok(None) };
+    };
+    let hash = token_hash(token);
+    let now = state.clock().now();
+    let session = Accounts::session(state.db(), &hash).await?.ok_or_else(unauthorised)?;
+    let idle_limit = Timestamp(session.last_seen_at).plus_days(SESSION_IDLE_DAYS);
+    if now >= Timestamp(session.expires_at) || now >= idle_limit {
+        Accounts::delete_session(state.db(), &hash).await?;
+        return Err(unauthorised());
+    }
+    // Touch at most once a minute: a page of requests is one write, not ten.
+    if now.as_micros() - session.last_seen_at > 60 * Timestamp::MICROS_PER_SECOND {
+        Accounts::touch_session(state.db(), &hash, now).await?;
+        Accounts::touch(state.db(), session.customer_id, now).await?;
+    }
+    Ok(Some(Customer { id: session.customer_id, session: hash }))
+}
+
+/// Extractor for routes that need a signed-in customer.
+pub struct SignedIn(pub Customer);
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        resolve(&state, parts).await?.map(SignedIn).ok_or_else(unauthorised)
+    }
+}
+
+/// Extractor for routes open to guests and customers alike.
+pub struct MaybeSignedIn(pub Option<Customer>);
+
+impl<S> FromRequestParts<S> for MaybeSignedIn
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        Ok(MaybeSignedIn(resolve(&state, parts).await?))
+    }
+}
+
+/// The client's address, for throttling only (never stored raw: throttle keys are hashes).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}

@@ -1,0 +1,64 @@
+//! Email to send, queued in the database so that a mail-server outage loses nothing. The queue
+//! holds ids and the few secrets a message must carry (a reset link); the message itself is
+//! rendered when it is sent, from the records as they are then.
+
+use luxevault_core::Timestamp;
+use luxevault_storage::{Db, DbError, Jobs, NewJob};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const EMAIL_JOB: &str = "email";
+/// About two days of retries with backoff before an email is given up (and shown to staff).
+pub const EMAIL_MAX_ATTEMPTS: i32 = 12;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "template", rename_all = "snake_case")]
+pub enum EmailJob {
+    Welcome {
+        customer_id: Uuid,
+    },
+    /// The reset token travels in the job until sent; the job row is deleted on success.
+    PasswordReset {
+        customer_id: Uuid,
+        token: String,
+    },
+    OrderConfirmation {
+        order_id: Uuid,
+        access_token: String,
+    },
+    PaymentReceived {
+        order_id: Uuid,
+    },
+    OrderCancelled {
+        order_id: Uuid,
+    },
+    OrderRefunded {
+        order_id: Uuid,
+    },
+}
+
+impl EmailJob {
+    /// One message of a kind per record: a retried request does not send twice.
+    fn dedupe_key(&self) -> Option<String> {
+        match self {
+            Self::Welcome { customer_id } => Some(format!("email:welcome:{customer_id}")),
+            Self::PasswordReset { .. } => None,
+            Self::OrderConfirmation { order_id, .. } => Some(format!("email:order_confirmation:{order_id}")),
+            Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),
+            Self::OrderCancelled { order_id } => Some(format!("email:order_cancelled:{order_id}")),
+            Self::OrderRefunded { order_id } => Some(format!("email:order_refunded:{order_id}")),
+        }
+    }
+}
+
+pub async fn queue_email(db: &Db, email: &EmailJob, now: Timestamp) -> Result<bool, DbError> {
+    let payload = serde_json::to_string(email).map_err(|e| DbError::Invalid(format!("email job: {e}")))?;
+    let job = NewJob {
+        kind: EMAIL_JOB,
+        payload,
+        dedupe_key: email.dedupe_key(),
+        run_at: now,
+        max_attempts: EMAIL_MAX_ATTEMPTS,
+    };
+    Jobs::enqueue(db, &job, now).await
+}
