@@ -115,8 +115,10 @@ impl Mailer {
             Security::StartTls => 587,
         });
         let user = percent_decode(url.username()).ok_or_else(|| bad("the user name is not valid UTF-8"))?;
-        let password = percent_decode(url.password().unwrap_or("")).ok_or_else(|| bad("the password is not valid UTF-8"))?;
-        let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
+        let password =
+            percent_decode(url.password().unwrap_or("")).ok_or_else(|| bad("the password is not valid UTF-8"))?;
+        let loopback =
+            host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
         if security == Security::Plain && !user.is_empty() && !loopback {
             return Err(bad("it would send the password unencrypted; use smtps:// or add ?tls=starttls"));
         }
@@ -124,7 +126,8 @@ impl Mailer {
             Security::Plain => Tls::None,
             Security::ImplicitTls | Security::StartTls => {
                 crate::install_crypto_provider();
-                let parameters = TlsParameters::new(host.clone()).map_err(|_| bad("TLS cannot be set up for this host"))?;
+                let parameters =
+                    TlsParameters::new(host.clone()).map_err(|_| bad("TLS cannot be set up for this host"))?;
                 if security == Security::ImplicitTls { Tls::Wrapper(parameters) } else { Tls::Required(parameters) }
             }
         };
@@ -142,7 +145,9 @@ impl Mailer {
     pub async fn send(&self, email: &OutgoingEmail, now: Timestamp) -> Result<(), MailError> {
         let message = build_message(email, now)?;
         match self {
-            Mailer::Smtp(smtp) => smtp.transport.send(message).await.map(|_| ()).map_err(|e| classify_smtp(&e, &email.to)),
+            Mailer::Smtp(smtp) => {
+                smtp.transport.send(message).await.map(|_| ()).map_err(|e| classify_smtp(&e, &email.to))
+            }
             Mailer::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
@@ -158,14 +163,17 @@ impl Mailer {
 }
 
 fn percent_decode(text: &str) -> Option<String> {
-    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The message as lettre builds it: multipart/alternative when there is HTML, plain text otherwise;
 /// Message-ID, Date and `Auto-Submitted: auto-generated` (RFC 3834, so auto-responders stay quiet).
 /// lettre encodes non-ASCII subjects and names as RFC 2047 UTF-8 words.
 fn build_message(email: &OutgoingEmail, now: Timestamp) -> Result<Message, MailError> {
-    let from: Mailbox = email.from.parse().map_err(|_| MailError::Permanent("the shop's From address is not valid".into()))?;
+    let from: Mailbox =
+        email.from.parse().map_err(|_| MailError::Permanent("the shop's From address is not valid".into()))?;
     let to: Mailbox = email
         .to
         .expose()
@@ -200,7 +208,10 @@ fn build_message(email: &OutgoingEmail, now: Timestamp) -> Result<Message, MailE
 fn classify_smtp(error: &lettre::transport::smtp::Error, to: &Email) -> MailError {
     let code = error.status().map(|c| c.to_string());
     let message = if error.is_permanent() {
-        return MailError::Permanent(format!("the mail server refused the message (SMTP {})", code.unwrap_or_default()));
+        return MailError::Permanent(format!(
+            "the mail server refused the message (SMTP {})",
+            code.unwrap_or_default()
+        ));
     } else if error.is_transient() {
         format!("the mail server deferred the message (SMTP {})", code.unwrap_or_default())
     } else if error.is_timeout() {
@@ -284,8 +295,9 @@ mod tests {
         assert!(text.contains("multipart/alternative"), "{text}");
         assert!(text.contains("Subject: Votre commande ME-0042 est =?utf-8?"), "{text}");
         let plain = OutgoingEmail { html: None, ..email() };
-        let text = String::from_utf8_lossy(&build_message(&plain, Timestamp(0)).map(|m| m.formatted()).unwrap_or_default())
-            .to_string();
+        let text =
+            String::from_utf8_lossy(&build_message(&plain, Timestamp(0)).map(|m| m.formatted()).unwrap_or_default())
+                .to_string();
         assert!(text.contains("Content-Type: text/plain; charset=utf-8") && !text.contains("multipart"), "{text}");
     }
 

@@ -158,10 +158,11 @@ fn read_maildir(maildir: &Path) -> Vec<ReceivedEmail> {
 /// Reads one RFC 5322 message (also used on the outbox's `.eml` files in tests).
 pub fn parse_email(raw: &[u8]) -> Option<ReceivedEmail> {
     let message = MessageParser::default().parse(raw)?;
-    let html = message.html_body.first().and_then(|&i| message.parts.get(i as usize)).and_then(|part| match &part.body {
-        PartType::Html(html) => Some(html.to_string()),
-        _ => None,
-    });
+    let html =
+        message.html_body.first().and_then(|&i| message.parts.get(i as usize)).and_then(|part| match &part.body {
+            PartType::Html(html) => Some(html.to_string()),
+            _ => None,
+        });
     Some(ReceivedEmail {
         to: message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_string(),
         subject: message.subject().unwrap_or_default().to_string(),

@@ -97,7 +97,12 @@ impl PaymentGateway {
     }
 
     /// Captures `amount_minor` of an authorised payment (at most what was authorised).
-    pub async fn capture(&self, payment_id: &str, amount_minor: i64, idempotency_key: &str) -> Result<(), PaymentError> {
+    pub async fn capture(
+        &self,
+        payment_id: &str,
+        amount_minor: i64,
+        idempotency_key: &str,
+    ) -> Result<(), PaymentError> {
         match self {
             Self::Demo(demo) => demo.check_amount(amount_minor),
             Self::Stripe(client) => client.capture(payment_id, amount_minor, idempotency_key).await,
@@ -180,7 +185,9 @@ pub(crate) fn validate_checkout(req: &CheckoutRequest) -> Result<(), PaymentErro
 /// Stripe accepts keys of 1 to 255 characters; we also keep them printable ASCII so they fit a header.
 pub(crate) fn validate_idempotency_key(key: &str) -> Result<(), PaymentError> {
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(PaymentError::InvalidRequest("the idempotency key must be 1 to 255 printable ASCII characters".into()));
+        return Err(PaymentError::InvalidRequest(
+            "the idempotency key must be 1 to 255 printable ASCII characters".into(),
+        ));
     }
     Ok(())
 }

@@ -34,7 +34,10 @@ pub struct StripeClient {
 
 impl fmt::Debug for StripeClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StripeClient").field("base_url", &self.base_url).field("test_mode", &self.is_test_mode()).finish()
+        f.debug_struct("StripeClient")
+            .field("base_url", &self.base_url)
+            .field("test_mode", &self.is_test_mode())
+            .finish()
     }
 }
 
@@ -89,13 +92,19 @@ impl StripeClient {
         Ok(CheckoutSession { session_id: session.id, payment_id: session.payment_intent, redirect_url })
     }
 
-    pub async fn capture(&self, payment_id: &str, amount_minor: i64, idempotency_key: &str) -> Result<(), PaymentError> {
+    pub async fn capture(
+        &self,
+        payment_id: &str,
+        amount_minor: i64,
+        idempotency_key: &str,
+    ) -> Result<(), PaymentError> {
         check_id(payment_id)?;
         if amount_minor <= 0 {
             return Err(PaymentError::InvalidRequest("the amount to capture must be positive".into()));
         }
         let params = vec![("amount_to_capture".to_string(), amount_minor.to_string())];
-        let _: IdOnly = self.post(&format!("/v1/payment_intents/{payment_id}/capture"), &params, idempotency_key).await?;
+        let _: IdOnly =
+            self.post(&format!("/v1/payment_intents/{payment_id}/capture"), &params, idempotency_key).await?;
         Ok(())
     }
 
@@ -135,7 +144,9 @@ impl StripeClient {
         let mut attempt = 0;
         loop {
             match self.post_once(path, params, idempotency_key).await {
-                Err(Failure { error: PaymentError::Unavailable(message), may_retry: true }) if attempt < MAX_RETRIES => {
+                Err(Failure { error: PaymentError::Unavailable(message), may_retry: true })
+                    if attempt < MAX_RETRIES =>
+                {
                     attempt += 1;
                     tracing::warn!(path_kind = path_kind(path), attempt, "Stripe unavailable, retrying: {message}");
                     tokio::time::sleep(self.retry_backoff * 2u32.pow(attempt - 1)).await;

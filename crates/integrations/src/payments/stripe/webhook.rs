@@ -29,7 +29,13 @@ pub enum SignatureError {
 /// `secret` is the endpoint's whole `whsec_…` string (used as the HMAC key as is, not decoded); any of
 /// several `v1` values may match (Stripe sends two while a secret is being rolled); `v0` and unknown
 /// schemes are ignored; the timestamp must be within `tolerance_secs` of `now_unix` either way.
-pub fn verify(payload: &[u8], header: &str, secret: &str, now_unix: i64, tolerance_secs: i64) -> Result<(), SignatureError> {
+pub fn verify(
+    payload: &[u8],
+    header: &str,
+    secret: &str,
+    now_unix: i64,
+    tolerance_secs: i64,
+) -> Result<(), SignatureError> {
     let mut timestamp: Option<&str> = None;
     let mut signatures = Vec::new();
     for item in header.split(',') {
@@ -48,7 +54,8 @@ pub fn verify(payload: &[u8], header: &str, secret: &str, now_unix: i64, toleran
     }
     let expected = signature(secret, timestamp, payload);
     // Every candidate is compared, so timing tells nothing about which (if any) matched.
-    let matched = signatures.iter().fold(subtle::Choice::from(0), |acc, s| acc | expected.as_bytes().ct_eq(s.as_bytes()));
+    let matched =
+        signatures.iter().fold(subtle::Choice::from(0), |acc, s| acc | expected.as_bytes().ct_eq(s.as_bytes()));
     if !bool::from(matched) {
         return Err(SignatureError::NoMatch);
     }
@@ -149,7 +156,8 @@ pub fn parse_event(payload: &[u8]) -> Result<StripeEvent, EventError> {
                 .and_then(|m| m.get("order_id"))
                 .and_then(Value::as_str)
                 .and_then(|s| s.parse().ok());
-            let amount = |field: &'static str| object.get(field).and_then(Value::as_i64).ok_or(EventError::Missing(field));
+            let amount =
+                |field: &'static str| object.get(field).and_then(Value::as_i64).ok_or(EventError::Missing(field));
             match event_type.as_str() {
                 "payment_intent.amount_capturable_updated" => {
                     PaymentUpdate::Authorized { payment_id, amount_capturable: amount("amount_capturable")?, order_id }
@@ -163,8 +171,8 @@ pub fn parse_event(payload: &[u8]) -> Result<StripeEvent, EventError> {
         }
         "charge.refunded" => {
             let object = object.ok_or(EventError::Missing("data.object"))?;
-            let payment_id =
-                id_or_expanded(object.get("payment_intent")).ok_or(EventError::Missing("data.object.payment_intent"))?;
+            let payment_id = id_or_expanded(object.get("payment_intent"))
+                .ok_or(EventError::Missing("data.object.payment_intent"))?;
             PaymentUpdate::Refunded {
                 payment_id,
                 amount_refunded: object
@@ -265,8 +273,10 @@ mod tests {
     }
 
     fn event(kind: &str, object: &str) -> Vec<u8> {
-        format!(r#"{{"id":"evt_1","object":"event","created":1700000000,"type":"{kind}","data":{{"object":{object}}}}}"#)
-            .into_bytes()
+        format!(
+            r#"{{"id":"evt_1","object":"event","created":1700000000,"type":"{kind}","data":{{"object":{object}}}}}"#
+        )
+        .into_bytes()
     }
 
     const ORDER: &str = "0190f6a4-7c1e-7d2a-9b3c-112233445566";
@@ -310,8 +320,14 @@ mod tests {
             update("payment_intent.succeeded", r#","amount_received":4000"#),
             Ok(PaymentUpdate::Captured { payment_id: "pi_1".into(), amount_received: 4000, order_id })
         );
-        assert_eq!(update("payment_intent.canceled", ""), Ok(PaymentUpdate::Canceled { payment_id: "pi_1".into(), order_id }));
-        assert_eq!(update("payment_intent.payment_failed", ""), Ok(PaymentUpdate::Failed { payment_id: "pi_1".into(), order_id }));
+        assert_eq!(
+            update("payment_intent.canceled", ""),
+            Ok(PaymentUpdate::Canceled { payment_id: "pi_1".into(), order_id })
+        );
+        assert_eq!(
+            update("payment_intent.payment_failed", ""),
+            Ok(PaymentUpdate::Failed { payment_id: "pi_1".into(), order_id })
+        );
         assert_eq!(update("payment_intent.succeeded", ""), Err(EventError::Missing("amount_received")));
     }
 
