@@ -1,0 +1,277 @@
+// Shared helpers for the real-browser tests: start a LuxeVault demo server on a
+// free loopback port (SQLite or a fresh PostgreSQL database), launch Debian's
+// Chromium through playwright-core, and watch every page for privacy breaches.
+//
+// Environment:
+//   LUXEVAULT_BIN            path of the luxevault binary (default <repo>/target/debug/luxevault)
+//   LUXEVAULT_CHROMIUM       Chromium executable (default /usr/bin/chromium)
+//   LUXEVAULT_TEST_PG        PostgreSQL server URL without database
+//                            (default postgres://postgres@127.0.0.1:5432)
+//   LUXEVAULT_BROWSER_BACKENDS  comma list, default "sqlite,postgres"
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const ARTIFACTS = path.join(REPO_ROOT, "tests", "browser", "artifacts");
+export const BACKENDS = (process.env.LUXEVAULT_BROWSER_BACKENDS || "sqlite,postgres")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+
+/** The P14 browser-storage names. */
+export const P14 = {
+  localStorage: ["luxevault_cart", "lg_session", "lg_currency"],
+  sessionStorage: ["lg_sid"],
+};
+
+const PG_BASE = (process.env.LUXEVAULT_TEST_PG || "postgres://postgres@127.0.0.1:5432").replace(/\/+$/, "");
+
+export function luxevaultBin() {
+  const bin = process.env.LUXEVAULT_BIN
+    ? path.resolve(REPO_ROOT, process.env.LUXEVAULT_BIN)
+    : path.join(REPO_ROOT, "target", "debug", "luxevault");
+  if (!existsSync(bin)) {
+    throw new Error(
+      `luxevault binary not found at ${bin}. Build it first with \`cargo build -p luxevault\` ` +
+        `(from ${REPO_ROOT}) or point LUXEVAULT_BIN at an existing binary.`,
+    );
+  }
+  return bin;
+}
+
+/** The demo catalog, read at test time so that slugs/SKUs may change freely. */
+export function demoCatalog() {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, "crates", "app", "demo", "catalog.json"), "utf8"));
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function psql(sql) {
+  const u = new URL(PG_BASE);
+  const args = ["-h", u.hostname, "-p", u.port || "5432", "-U", decodeURIComponent(u.username || "postgres"),
+    "-d", "test", "-v", "ON_ERROR_STOP=1", "-qAtc", sql];
+  try {
+    execFileSync("psql", args, { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+  } catch (err) {
+    throw new Error(`psql failed (${sql}): ${err.stderr?.toString() || err.message}`);
+  }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Starts `luxevault serve --demo` on a fresh data dir and free port. Returns
+ * {origin, backend, stop()}; stop() kills the server, drops the database and
+ * removes the data dir, and is safe to call more than once.
+ */
+export async function startServer(backend) {
+  const bin = luxevaultBin();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "lv-browser-"));
+  const port = await freePort();
+  const args = ["serve", "--demo", "--data-dir", dataDir, "--bind", `127.0.0.1:${port}`];
+  let dbName = null;
+  if (backend === "postgres") {
+    dbName = `lv_browser_${randomBytes(6).toString("hex")}`;
+    psql(`CREATE DATABASE "${dbName}"`);
+    args.push("--database-url", `${PG_BASE}/${dbName}`);
+  } else if (backend !== "sqlite") {
+    throw new Error(`unknown backend ${backend}`);
+  }
+
+  const env = { ...process.env };
+  delete env.LUXEVAULT_DATABASE_URL; // the backend is chosen by this test only
+  delete env.LUXEVAULT_CONFIG;
+  env.NO_COLOR = "1";
+  const child = spawn(bin, args, { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let exited = null;
+  const onData = (chunk) => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exitPromise = new Promise((resolve) => child.on("exit", (code, signal) => {
+    exited = { code, signal };
+    resolve(exited);
+  }));
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => { if (!exited) child.kill("SIGKILL"); }, 5_000);
+      await exitPromise;
+      clearTimeout(t);
+    }
+    try {
+      if (dbName) psql(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    const deadline = Date.now() + 45_000;
+    while (!output.includes("LuxeVault is serving")) {
+      if (exited) throw new Error(`luxevault exited early (${JSON.stringify(exited)}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`luxevault did not announce itself within 45 s:\n${output}`);
+      await sleep(50);
+    }
+    for (;;) {
+      try {
+        const res = await fetch(`${origin}/healthz`);
+        if (res.status === 200) break;
+      } catch { /* not yet */ }
+      if (exited) throw new Error(`luxevault exited (${JSON.stringify(exited)}):\n${output}`);
+      if (Date.now() > deadline) throw new Error(`GET /healthz never answered 200:\n${output}`);
+      await sleep(50);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { origin, backend, stop, log: () => output };
+}
+
+export const CHROMIUM_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export async function launchBrowser() {
+  const executablePath = process.env.LUXEVAULT_CHROMIUM || "/usr/bin/chromium";
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: apt-get install -y chromium`);
+  }
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+}
+
+export function artifactPath(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
+
+/**
+ * Records every request/response of a browser context and every console error,
+ * page error and CSP violation of a page. `verify()` asserts the privacy rules
+ * and returns the recorded data.
+ */
+export async function watchPrivacy(context, page, origin) {
+  const requests = [];
+  const responses = [];
+  const consoleErrors = [];
+  const pageErrors = [];
+  const cspViolations = [];
+  context.on("request", (req) => requests.push(req.url()));
+  context.on("response", (res) => responses.push(res));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") consoleErrors.push(`${msg.text()} @ ${page.url()}`);
+  });
+  page.on("pageerror", (err) => pageErrors.push(`${err.message} @ ${page.url()}`));
+  await page.exposeBinding("__lvCspViolation", (_src, v) => cspViolations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      // eslint-disable-next-line no-undef
+      window.__lvCspViolation(`${e.violatedDirective} blocked ${e.blockedURI} on ${location.pathname}`);
+    });
+  });
+
+  async function verify(assert) {
+    const outside = requests.filter((u) => !(u.startsWith(origin + "/") || u === origin || u.startsWith("data:")));
+    assert.deepEqual(outside, [], "requests left the shop's origin");
+
+    const cookieSetters = [];
+    const htmlWithoutCsp = [];
+    for (const res of responses) {
+      const url = res.url();
+      if (url.startsWith("data:")) continue;
+      const headers = await res.headersArray();
+      if (headers.some((h) => h.name.toLowerCase() === "set-cookie")) cookieSetters.push(url);
+      const all = await res.allHeaders();
+      const ctype = all["content-type"] || "";
+      if (ctype.includes("text/html")) {
+        const csp = all["content-security-policy"] || "";
+        if (!csp.includes("script-src 'self'")) htmlWithoutCsp.push(`${url} (csp: ${JSON.stringify(csp)})`);
+      }
+    }
+    assert.deepEqual(cookieSetters, [], "responses carried a Set-Cookie header");
+    assert.deepEqual(htmlWithoutCsp, [], "HTML responses without a strict CSP");
+    assert.deepEqual(cspViolations, [], "CSP violations");
+    assert.deepEqual(pageErrors, [], "uncaught page errors");
+    assert.deepEqual(consoleErrors, [], "console errors");
+    assert.deepEqual(await context.cookies(), [], "the browser holds cookies");
+    return { requests, responses };
+  }
+  return { verify, requests, responses };
+}
+
+/** document.cookie must be empty on every page visited. */
+export async function assertNoCookie(assert, page) {
+  const cookie = await page.evaluate(() => document.cookie);
+  assert.equal(cookie, "", `document.cookie is not empty on ${page.url()}`);
+}
+
+/** localStorage ⊆ {cart key, currency key}, sessionStorage ⊆ {lg_sid}. */
+export async function assertStorage(assert, page) {
+  const s = await page.evaluate(() => ({
+    cartKey: document.documentElement.dataset.cartKey,
+    sessionKey: document.documentElement.dataset.sessionKey,
+    currencyKey: document.documentElement.dataset.currencyKey,
+    local: Object.keys(localStorage),
+    session: Object.keys(sessionStorage),
+  }));
+  // P14 names the keys; the demo runs on the default configuration.
+  assert.equal(s.cartKey, "luxevault_cart", "data-cart-key is not the P14 name");
+  assert.equal(s.currencyKey, "lg_currency", "data-currency-key is not the P14 name");
+  if (s.sessionKey !== undefined) assert.equal(s.sessionKey, "lg_session", "data-session-key is not the P14 name");
+  // A guest who never signed in holds no session: only the cart and the currency.
+  const allowedLocal = new Set([s.cartKey, s.currencyKey]);
+  assert.deepEqual(s.local.filter((k) => !allowedLocal.has(k)), [], `unexpected localStorage keys (all: ${s.local})`);
+  assert.deepEqual(s.session.filter((k) => !P14.sessionStorage.includes(k)), [],
+    `unexpected sessionStorage keys (all: ${s.session})`);
+  return s;
+}
+
+/** A navigation must answer 200; otherwise fail with the server's last log lines. */
+export function assertOk(assert, response, server) {
+  assert.ok(response, "navigation gave no response");
+  if (response.status() !== 200) {
+    const tail = server.log().replace(/\x1b\[[0-9;]*m/g, "").split("\n").slice(-15).join("\n");
+    assert.fail(`${response.url()} answered ${response.status()} (expected 200); server log tail:\n${tail}`);
+  }
+}
+
+/** Digits of a formatted amount ("£1,320", "1 320 £") as a number. */
+export function amount(text) {
+  const digits = String(text).replace(/[^0-9]/g, "");
+  if (!digits) throw new Error(`no amount in ${JSON.stringify(text)}`);
+  return Number(digits);
+}
