@@ -24,7 +24,50 @@ pub struct Config {
     pub database_max_connections: u32,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// The shop's public address, for links in emails and payment pages (e.g.
+    /// `https://maison.example`); `http://<bind>` when empty.
+    pub public_base_url: String,
+    /// `smtp://host:port` (or `smtps://user:pass@host:465`); empty writes `.eml` files to
+    /// `<data_dir>/outbox`.
+    pub smtp_url: Secret,
+    /// The sender of the shop's email.
+    pub mail_from: String,
+    /// Stripe secret (or restricted) key; empty uses the demo payment provider.
+    pub stripe_secret_key: Secret,
+    /// Stripe's webhook signing secret (`whsec_…`).
+    pub stripe_webhook_secret: Secret,
+    /// Stripe's API address (a local fake in tests); empty for Stripe's own.
+    pub stripe_api_base: String,
+    /// Order numbers read `<order_prefix>-<year>-<counter>`.
+    pub order_prefix: String,
+    /// Orders left unpaid this long are cancelled and their stock released.
+    pub unpaid_order_hours: i64,
     pub shop: ShopConfig,
+}
+
+/// A configured secret: read like any value, never printed.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(<redacted>)" })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +88,8 @@ pub struct ShopConfig {
     pub cart_storage_key: String,
     /// localStorage key of the chosen currency (the privacy policy publishes it).
     pub currency_storage_key: String,
+    /// localStorage key of a signed-in customer's session token (the privacy policy publishes it).
+    pub session_storage_key: String,
     /// The data controller and its privacy contacts, shown on /privacy.
     pub controller_name: String,
     pub privacy_email: String,
@@ -60,12 +105,21 @@ impl Default for Config {
             database_url: String::new(),
             database_max_connections: 16,
             log_format: LogFormat::Text,
+            public_base_url: String::new(),
+            smtp_url: Secret::default(),
+            mail_from: "Maison Élégance <boutique@maison-elegance.example>".into(),
+            stripe_secret_key: Secret::default(),
+            stripe_webhook_secret: Secret::default(),
+            stripe_api_base: String::new(),
+            order_prefix: "ME".into(),
+            unpaid_order_hours: 24,
             shop: ShopConfig {
                 name: "Maison Élégance".into(),
                 tagline: "Maison de couture, Paris".into(),
                 languages: vec!["en".into(), "fr".into()],
                 cart_storage_key: storage.cart,
                 currency_storage_key: storage.currency,
+                session_storage_key: storage.session,
                 controller_name: "LIEN GROUP".into(),
                 privacy_email: "privacy@liengroup.com".into(),
                 privacy_whatsapp: "+86 16657122166".into(),
@@ -99,7 +153,21 @@ const DEFAULT_FILE: &str = "luxevault.toml";
 /// (`LUXEVAULT_LOG`, `LUXEVAULT_CONFIG`, test settings) belong to something else and are left
 /// alone, while the file stays strict about unknown keys.
 fn is_config_key(key: &str) -> bool {
-    const TOP: &[&str] = &["bind", "data_dir", "database_url", "database_max_connections", "log_format"];
+    const TOP: &[&str] = &[
+        "bind",
+        "data_dir",
+        "database_url",
+        "database_max_connections",
+        "log_format",
+        "public_base_url",
+        "smtp_url",
+        "mail_from",
+        "stripe_secret_key",
+        "stripe_webhook_secret",
+        "stripe_api_base",
+        "order_prefix",
+        "unpaid_order_hours",
+    ];
     let key = key.to_ascii_lowercase();
     TOP.contains(&key.as_str()) || key.starts_with("shop__")
 }
@@ -133,6 +201,18 @@ impl Config {
                 "database_url must start with postgres:// (or be empty to use SQLite in the data folder)".into(),
             ));
         }
+        if self.unpaid_order_hours < 1 {
+            return Err(ConfigError::Invalid("unpaid_order_hours must be at least 1".into()));
+        }
+        if !self.order_prefix.chars().all(|c| c.is_ascii_alphanumeric()) || self.order_prefix.is_empty() {
+            return Err(ConfigError::Invalid("order_prefix must be letters and digits, e.g. \"ME\"".into()));
+        }
+        if !self.stripe_secret_key.is_empty() && self.stripe_webhook_secret.is_empty() {
+            return Err(ConfigError::Invalid(
+                "stripe_webhook_secret is required with stripe_secret_key: without it payments are never confirmed"
+                    .into(),
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("database_max_connections must be at least 1".into()));
         }
@@ -156,13 +236,14 @@ impl Config {
         let key_ok = |k: &str| {
             !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         };
-        for key in [&self.shop.cart_storage_key, &self.shop.currency_storage_key] {
+        for key in [&self.shop.cart_storage_key, &self.shop.currency_storage_key, &self.shop.session_storage_key] {
             if !key_ok(key) {
                 return Err(ConfigError::Invalid(format!("storage key {key:?} must be 1–64 letters, digits, _ or -")));
             }
         }
-        if self.shop.cart_storage_key == self.shop.currency_storage_key {
-            return Err(ConfigError::Invalid("the cart and currency storage keys must differ".into()));
+        let keys = [&self.shop.cart_storage_key, &self.shop.currency_storage_key, &self.shop.session_storage_key];
+        if keys[0] == keys[1] || keys[0] == keys[2] || keys[1] == keys[2] {
+            return Err(ConfigError::Invalid("the cart, currency and session storage keys must differ".into()));
         }
         Ok(ShopSettings {
             name: self.shop.name.clone(),
@@ -171,6 +252,7 @@ impl Config {
             storage: StorageKeys {
                 cart: self.shop.cart_storage_key.clone(),
                 currency: self.shop.currency_storage_key.clone(),
+                session: self.shop.session_storage_key.clone(),
             },
             controller: Controller {
                 name: self.shop.controller_name.clone(),
@@ -178,6 +260,12 @@ impl Config {
                 whatsapp: self.shop.privacy_whatsapp.clone(),
             },
         })
+    }
+
+    /// The public address, without a trailing slash; the listening address when not configured.
+    pub fn public_base_url(&self, listening: SocketAddr) -> String {
+        let url = self.public_base_url.trim().trim_end_matches('/');
+        if url.is_empty() { format!("http://{listening}") } else { url.to_string() }
     }
 
     pub fn uses_postgres(&self) -> bool {

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use luxevault_core::Clock;
-use luxevault_storage::{CatalogStore, Db, DbOptions, migrate};
-use luxevault_web::{AppState, MediaSource, NoMedia};
+use luxevault_integrations::mail::Mailer;
+use luxevault_integrations::payments::{DemoGateway, PaymentGateway, StripeClient};
+use luxevault_storage::{CatalogStore, Db, DbOptions, InstanceSecrets, migrate};
+use luxevault_web::{AppState, CommerceSettings, MediaSource, NoMedia, Worker};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -44,12 +46,36 @@ pub async fn seed_demo(db: &Db, clock: &dyn Clock) -> anyhow::Result<bool> {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    worker: Option<Worker>,
+}
+
+fn payment_gateway(config: &Config) -> anyhow::Result<PaymentGateway> {
+    if config.stripe_secret_key.is_empty() {
+        return Ok(PaymentGateway::Demo(DemoGateway::new()));
+    }
+    let base = Some(config.stripe_api_base.trim()).filter(|b| !b.is_empty());
+    let key = secrecy::SecretString::from(config.stripe_secret_key.expose().to_string());
+    let client = StripeClient::new(key, base).map_err(|e| anyhow::anyhow!("Stripe: {e}"))?;
+    Ok(PaymentGateway::Stripe(client))
+}
+
+/// The key that signs order links: made once per installation, shared by every node.
+async fn order_link_key(db: &Db, clock: &dyn Clock) -> anyhow::Result<Vec<u8>> {
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let stored = InstanceSecrets::get_or_create(db, "order_links", &hex::encode(fresh), clock.now()).await?;
+    hex::decode(stored).context("the stored order-link key is damaged")
 }
 
 impl Application {
     /// Everything but serving: database, demo seed, state, and the bound listening socket (so a
     /// test binding port 0 learns the real port before the first request).
     pub async fn build(config: &Config, clock: Arc<dyn Clock>, seed: bool) -> anyhow::Result<Self> {
+        // One TLS crypto provider (ring) for every outbound client: Stripe, SMTP, and tests.
+        luxevault_integrations::install_crypto_provider();
+        let listener =
+            TcpListener::bind(config.bind).await.with_context(|| format!("could not listen on {}", config.bind))?;
+        let local = listener.local_addr()?;
         let db = open_database(config).await?;
         let media: Arc<dyn MediaSource> = if seed {
             if seed_demo(&db, clock.as_ref()).await? {
@@ -60,10 +86,24 @@ impl Application {
             Arc::new(NoMedia)
         };
         let settings = config.shop_settings()?;
-        let state = AppState::new(db, clock, settings, media).map_err(anyhow::Error::msg)?;
-        let listener =
-            TcpListener::bind(config.bind).await.with_context(|| format!("could not listen on {}", config.bind))?;
-        Ok(Self { listener, state })
+        let payments = payment_gateway(config)?;
+        if config.smtp_url.is_empty() {
+            tracing::info!("no smtp_url: email is written to the outbox folder");
+        }
+        let smtp_url = Some(config.smtp_url.expose().trim()).filter(|u| !u.is_empty());
+        let mailer = Mailer::from_url(smtp_url, &config.data_dir.join("outbox")).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let commerce = CommerceSettings {
+            public_base_url: config.public_base_url(local),
+            order_prefix: config.order_prefix.clone(),
+            unpaid_order_hours: config.unpaid_order_hours,
+            mail_from: config.mail_from.clone(),
+            stripe_webhook_secret: Some(config.stripe_webhook_secret.expose().to_string()).filter(|s| !s.is_empty()),
+        };
+        let link_key = order_link_key(&db, clock.as_ref()).await?;
+        let state =
+            AppState::new(db, clock, settings, media, payments, commerce, link_key).map_err(anyhow::Error::msg)?;
+        let worker = Worker::new(state.clone(), mailer).map_err(anyhow::Error::msg)?;
+        Ok(Self { listener, state, worker: Some(worker) })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -74,14 +114,25 @@ impl Application {
         &self.state
     }
 
+    /// Takes the job runner out, so a test drives the queue itself instead of a background loop.
+    pub fn take_worker(&mut self) -> Option<Worker> {
+        self.worker.take()
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight and closes the
     /// database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let db = self.state.db().clone();
+        let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         let app = luxevault_web::router(self.state);
         // Peer addresses feed login throttling only; they are never stored raw.
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         db.close().await;
         result
     }

@@ -27,7 +27,7 @@ pub fn check_password(password: &str, identities: &[&str]) -> Result<(), Passwor
         return Err(PasswordProblem::TooLong);
     }
     let lower = password.to_lowercase();
-    if COMMON.iter().any(|c| lower == *c) || lower.chars().all(|c| Some(c) == lower.chars().next()) {
+    if COMMON.iter().any(|c| lower == *c) || lower.chars().all(|c| lower.starts_with(c)) {
         return Err(PasswordProblem::Common);
     }
     for identity in identities {

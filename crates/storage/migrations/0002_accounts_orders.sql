@@ -69,8 +69,6 @@ CREATE TABLE orders (
     payment_provider TEXT NOT NULL,
     payment_session_id TEXT,
     payment_id TEXT,
-    -- SHA-256 of the secret in the emailed order link (guests)
-    access_token_hash TEXT NOT NULL,
     idempotency_key TEXT NOT NULL UNIQUE,
     request_hash TEXT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -113,6 +111,13 @@ CREATE TABLE payment_events (
     event_type TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     PRIMARY KEY (provider, event_id)
+);
+
+-- Keys this installation generates for itself (e.g. to sign order links), shared by every node.
+CREATE TABLE instance_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at BIGINT NOT NULL
 );
 
 CREATE TABLE jobs (

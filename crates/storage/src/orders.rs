@@ -17,8 +17,8 @@ const NEXT_NUMBER: &str = "INSERT INTO order_counters (series, last_number) VALU
      ON CONFLICT (series) DO UPDATE SET last_number = order_counters.last_number + 1 RETURNING last_number";
 const INSERT_ORDER: &str = "INSERT INTO orders (id, number, customer_id, status, currency, subtotal_minor, total_minor, \
      lang, name, email, phone, address_line1, address_line2, city, postcode, country, payment_provider, \
-     access_token_hash, idempotency_key, request_hash, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)";
+     idempotency_key, request_hash, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)";
 const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, position, sku, product_slug, name, variant_label, quantity, \
      unit_minor, total_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 const INSERT_EVENT: &str = "INSERT INTO order_events (id, order_id, at, from_status, to_status, actor, reason) \
@@ -36,7 +36,6 @@ const EVENTS: &str =
 const RECORD_PAYMENT_EVENT: &str = "INSERT INTO payment_events (provider, event_id, event_type, received_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 const PAYMENT_EVENT_SEEN: &str = "SELECT COUNT(*) FROM payment_events WHERE provider = $1 AND event_id = $2";
-const ACCESS_HASH: &str = "SELECT access_token_hash FROM orders WHERE id = $1";
 
 macro_rules! select_orders {
     ($where:literal) => {
@@ -71,7 +70,6 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.lines", LINES),
     ("orders.events", EVENTS),
     ("orders.record_payment_event", RECORD_PAYMENT_EVENT),
-    ("orders.access_hash", ACCESS_HASH),
     ("orders.payment_event_seen", PAYMENT_EVENT_SEEN),
     ("orders.by_id", BY_ID),
     ("orders.by_payment", BY_PAYMENT),
@@ -217,7 +215,6 @@ pub struct NewOrder<'a> {
     pub contact: NewOrderContact<'a>,
     pub lines: Vec<NewOrderLine>,
     pub payment_provider: &'a str,
-    pub access_token_hash: &'a str,
     pub idempotency_key: &'a str,
     /// A digest of the request, so a key reused for another cart is refused.
     pub request_hash: &'a str,
@@ -318,7 +315,6 @@ impl Orders {
                         .bind(c.postcode)
                         .bind(c.country)
                         .bind(order.payment_provider)
-                        .bind(order.access_token_hash)
                         .bind(order.idempotency_key)
                         .bind(order.request_hash)
                         .bind(at)
@@ -486,10 +482,6 @@ impl Orders {
 
     pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<OrderEventRow>, DbError> {
         Ok(on_db!(db, pool => sqlx::query_as(EVENTS).bind(order_id).fetch_all(pool).await)?)
-    }
-
-    pub async fn access_token_hash(db: &Db, order_id: Uuid) -> Result<Option<String>, DbError> {
-        Ok(on_db!(db, pool => sqlx::query_scalar(ACCESS_HASH).bind(order_id).fetch_optional(pool).await)?)
     }
 
     /// Whether a provider's event was applied already.

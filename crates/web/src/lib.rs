@@ -6,10 +6,13 @@
 
 mod api;
 mod api_account;
+mod api_orders;
 mod assets;
 mod auth;
 mod catalog_cache;
+mod checkout_pages;
 mod customer;
+mod emails;
 mod error;
 mod health;
 mod i18n;
@@ -18,11 +21,15 @@ mod present;
 mod router;
 mod security;
 mod settings;
+mod shop;
 mod state;
 mod storefront;
 mod views;
+mod webhooks;
+mod worker;
 
 pub use api::ApiDoc;
 pub use router::router;
 pub use settings::{Controller, ShopSettings, StorageKeys};
-pub use state::{AppState, MediaSource, NoMedia};
+pub use state::{AppState, CommerceSettings, MediaSource, NoMedia};
+pub use worker::Worker;

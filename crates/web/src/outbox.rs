@@ -24,7 +24,6 @@ pub enum EmailJob {
     },
     OrderConfirmation {
         order_id: Uuid,
-        access_token: String,
     },
     PaymentReceived {
         order_id: Uuid,
@@ -43,7 +42,7 @@ impl EmailJob {
         match self {
             Self::Welcome { customer_id } => Some(format!("email:welcome:{customer_id}")),
             Self::PasswordReset { .. } => None,
-            Self::OrderConfirmation { order_id, .. } => Some(format!("email:order_confirmation:{order_id}")),
+            Self::OrderConfirmation { order_id } => Some(format!("email:order_confirmation:{order_id}")),
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),
             Self::OrderCancelled { order_id } => Some(format!("email:order_cancelled:{order_id}")),
             Self::OrderRefunded { order_id } => Some(format!("email:order_refunded:{order_id}")),

@@ -13,10 +13,12 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::storefront::PageLang;
-use crate::{api, api_account, assets, health, security, storefront};
+use crate::{api, api_account, api_orders, assets, checkout_pages, health, security, storefront, webhooks};
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Stripe's events are larger than our own requests.
+pub const WEBHOOK_MAX_BODY_BYTES: usize = 512 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let mut pages = Router::new();
@@ -28,7 +30,11 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/collections/{{slug}}"), get(storefront::collection))
             .route(&format!("{prefix}/products/{{slug}}"), get(storefront::product))
             .route(&format!("{prefix}/cart"), get(storefront::cart))
-            .route(&format!("{prefix}/privacy"), get(storefront::privacy));
+            .route(&format!("{prefix}/privacy"), get(storefront::privacy))
+            .route(&format!("{prefix}/account"), get(checkout_pages::account))
+            .route(&format!("{prefix}/account/reset"), get(checkout_pages::reset))
+            .route(&format!("{prefix}/checkout"), get(checkout_pages::checkout))
+            .route(&format!("{prefix}/orders/{{id}}"), get(checkout_pages::order));
         if !prefix.is_empty() {
             group = group.route(&prefix, get(storefront::home));
         }
@@ -42,6 +48,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/collections", get(api::list_collections))
         .route("/api/v1/currencies", get(api::list_currencies))
         .route("/api/v1/cart/quote", post(api::quote_cart))
+        .route("/api/v1/orders", post(api_orders::place_order))
+        .route("/api/v1/orders/{id}", get(api_orders::get_order))
+        .route("/api/v1/account/orders", get(api_orders::my_orders))
         .route("/api/v1/account", get(api_account::me))
         .route("/api/v1/account/register", post(api_account::register))
         .route("/api/v1/account/login", post(api_account::login))
@@ -54,6 +63,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .merge(api)
+        .route("/checkout/demo/{session}", get(checkout_pages::demo_pay_page).post(checkout_pages::demo_pay))
+        .route("/webhooks/stripe", post(webhooks::stripe).layer(DefaultBodyLimit::max(WEBHOOK_MAX_BODY_BYTES)))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::static_file))

@@ -8,11 +8,13 @@ use luxevault_core::Lang;
 pub struct StorageKeys {
     pub cart: String,
     pub currency: String,
+    /// The customer's session token, from sign-in until sign-out.
+    pub session: String,
 }
 
 impl Default for StorageKeys {
     fn default() -> Self {
-        Self { cart: "luxevault_cart".into(), currency: "lg_currency".into() }
+        Self { cart: "luxevault_cart".into(), currency: "lg_currency".into(), session: "lg_session".into() }
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use luxevault_core::Clock;
 use luxevault_core::catalog::snapshot::Catalog;
+use luxevault_integrations::payments::PaymentGateway;
 use luxevault_storage::{Db, DbError};
 
 use crate::catalog_cache::CatalogCache;
@@ -30,8 +31,28 @@ impl MediaSource for NoMedia {
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
+/// How the shop trades: its public address (for links in emails and payment pages), order
+/// numbering, and payment settings.
+#[derive(Debug, Clone)]
+pub struct CommerceSettings {
+    /// `https://shop.example` — no trailing slash.
+    pub public_base_url: String,
+    /// Order numbers read `<prefix>-<year>-<counter>`.
+    pub order_prefix: String,
+    /// Orders not paid within this many hours are cancelled and their stock released.
+    pub unpaid_order_hours: i64,
+    /// The sender of the shop's email, e.g. `Maison Élégance <boutique@maison.example>`.
+    pub mail_from: String,
+    /// The Stripe webhook signing secret (`whsec_…`), when Stripe is used.
+    pub stripe_webhook_secret: Option<String>,
+}
+
 struct Inner {
     db: Db,
+    payments: PaymentGateway,
+    commerce: CommerceSettings,
+    /// Signs the order links sent to guests (generated once per installation, kept in the database).
+    order_link_key: Vec<u8>,
     clock: Arc<dyn Clock>,
     settings: ShopSettings,
     catalog: CatalogCache,
@@ -48,6 +69,9 @@ impl AppState {
         clock: Arc<dyn Clock>,
         settings: ShopSettings,
         media: Arc<dyn MediaSource>,
+        payments: PaymentGateway,
+        commerce: CommerceSettings,
+        order_link_key: Vec<u8>,
     ) -> Result<Self, String> {
         if settings.langs.is_empty() {
             return Err("at least one language must be configured".into());
@@ -55,7 +79,18 @@ impl AppState {
         let translations = Translations::load(&settings.langs)?;
         translations.check_required()?;
         let views = Views::load()?;
-        Ok(Self(Arc::new(Inner { db, clock, settings, catalog: CatalogCache::new(), views, translations, media })))
+        Ok(Self(Arc::new(Inner {
+            db,
+            payments,
+            commerce,
+            order_link_key,
+            clock,
+            settings,
+            catalog: CatalogCache::new(),
+            views,
+            translations,
+            media,
+        })))
     }
 
     pub fn db(&self) -> &Db {
@@ -64,6 +99,18 @@ impl AppState {
 
     pub fn clock(&self) -> &dyn Clock {
         self.0.clock.as_ref()
+    }
+
+    pub fn payments(&self) -> &PaymentGateway {
+        &self.0.payments
+    }
+
+    pub fn commerce(&self) -> &CommerceSettings {
+        &self.0.commerce
+    }
+
+    pub(crate) fn order_link_key(&self) -> &[u8] {
+        &self.0.order_link_key
     }
 
     pub fn settings(&self) -> &ShopSettings {

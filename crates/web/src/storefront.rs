@@ -20,7 +20,14 @@ use crate::state::AppState;
 pub struct PageLang(pub Lang);
 
 /// Everything about the page's frame: the shop, its languages and currencies, navigation.
-fn frame(state: &AppState, catalog: &Catalog, lang: &Lang, path: &str, title: &str, description: &str) -> Value {
+pub(crate) fn frame(
+    state: &AppState,
+    catalog: &Catalog,
+    lang: &Lang,
+    path: &str,
+    title: &str,
+    description: &str,
+) -> Value {
     let settings = state.settings();
     let prefix = settings.prefix(lang);
     let langs: Vec<Value> = settings
@@ -59,9 +66,16 @@ fn frame(state: &AppState, catalog: &Catalog, lang: &Lang, path: &str, title: &s
             "langs": langs,
             "currencies": currencies,
             "default_currency": catalog.currencies.base().code(),
-            "storage": {"cart_key": settings.storage.cart, "currency_key": settings.storage.currency},
+            "storage": {"cart_key": settings.storage.cart, "currency_key": settings.storage.currency, "session_key": settings.storage.session},
             "assets": {"css": versioned_url("shop.css"), "js": versioned_url("shop.js")},
-            "nav": {"home": home, "cart": format!("{prefix}/cart"), "privacy": format!("{prefix}/privacy"), "collections": collections},
+            "nav": {
+                "home": home,
+                "cart": format!("{prefix}/cart"),
+                "privacy": format!("{prefix}/privacy"),
+                "account": format!("{prefix}/account"),
+                "checkout": format!("{prefix}/checkout"),
+                "collections": collections,
+            },
             "api": {"quote": "/api/v1/cart/quote"},
         },
         "t": state.translations().all(lang),
@@ -69,14 +83,14 @@ fn frame(state: &AppState, catalog: &Catalog, lang: &Lang, path: &str, title: &s
     })
 }
 
-fn merge(mut base: Value, extra: Value) -> Value {
+pub(crate) fn merge(mut base: Value, extra: Value) -> Value {
     if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
         base.extend(extra);
     }
     base
 }
 
-fn render(state: &AppState, template: &str, context: &Value) -> Result<Response, PageError> {
+pub(crate) fn render(state: &AppState, template: &str, context: &Value) -> Result<Response, PageError> {
     match state.views().render(template, context) {
         Ok(html) => Ok(page_response(StatusCode::OK, html)),
         Err(error) => {
@@ -93,7 +107,7 @@ fn page_response(status: StatusCode, html: String) -> Response {
     response
 }
 
-fn title(state: &AppState, part: &str) -> String {
+pub(crate) fn title(state: &AppState, part: &str) -> String {
     if part.is_empty() { state.settings().name.clone() } else { format!("{part} — {}", state.settings().name) }
 }
 
@@ -322,7 +336,12 @@ pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> R
     error_page(&state, &lang, path, PageError::NotFound).await
 }
 
-async fn respond(state: &AppState, lang: &Lang, path: &str, result: Result<Response, PageError>) -> Response {
+pub(crate) async fn respond(
+    state: &AppState,
+    lang: &Lang,
+    path: &str,
+    result: Result<Response, PageError>,
+) -> Response {
     match result {
         Ok(response) => response,
         Err(error) => error_page(state, lang, path, error).await,

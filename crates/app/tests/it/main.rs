@@ -6,6 +6,7 @@ mod support;
 
 mod account;
 mod api;
+mod checkout;
 mod cli;
 mod quote;
 mod storage;

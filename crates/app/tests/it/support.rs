@@ -127,6 +127,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub db: Db,
+    pub data_dir: std::path::PathBuf,
+    worker: Option<luxevault_web::Worker>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -143,10 +145,13 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let (mut config, pg) = config_for(backend, &dir).await;
         configure(&mut config);
+        luxevault::telemetry::init(config.log_format);
         let clock = ManualClock::new(TEST_NOW);
-        let app = Application::build(&config, Arc::new(clock.clone()), true)
+        let mut app = Application::build(&config, Arc::new(clock.clone()), true)
             .await
             .unwrap_or_else(|e| panic!("build app: {e:#}"));
+        let worker = app.take_worker();
+        let data_dir = config.data_dir.clone();
         let addr = app.local_addr().unwrap_or_else(|e| panic!("local addr: {e}"));
         let db = app.state().db().clone();
         let (tx, rx) = oneshot::channel::<()>();
@@ -166,6 +171,8 @@ impl TestApp {
             client,
             clock,
             db,
+            data_dir,
+            worker,
             shutdown: Some(tx),
             server: Some(server),
             _dir: dir,
@@ -199,6 +206,31 @@ impl TestApp {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST {path}: body is not JSON: {e}: {text}"))
         };
         (status, body)
+    }
+
+    /// Runs every job due now (email, capture), as the background runner would.
+    pub async fn run_jobs(&self) -> usize {
+        match &self.worker {
+            Some(worker) => worker.run_due().await.unwrap_or_else(|e| panic!("jobs: {e}")),
+            None => 0,
+        }
+    }
+
+    /// Runs the periodic order sweep (unpaid orders); returns how many were cancelled.
+    pub async fn sweep(&self) -> usize {
+        match &self.worker {
+            Some(worker) => worker.sweep().await.unwrap_or_else(|e| panic!("sweep: {e}")),
+            None => 0,
+        }
+    }
+
+    /// The emails written to the outbox folder (no SMTP configured), as raw text.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.data_dir.join("outbox");
+        let mut files: Vec<_> =
+            std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        files.iter().filter_map(|p| std::fs::read(p).ok()).map(|b| String::from_utf8_lossy(&b).into_owned()).collect()
     }
 
     /// The demo catalog as the test sees it in storage.

@@ -1,6 +1,7 @@
 /* LuxeVault storefront script.
- * No libraries, no build step, no cookies. The only storage it touches is the two
- * localStorage keys named on <html data-cart-key> and <html data-currency-key>.
+ * No libraries, no build step, no cookies. The only storage it touches is the three
+ * localStorage keys named on <html data-cart-key>, <html data-currency-key> and
+ * <html data-session-key> (the bearer token, from sign-in until sign-out).
  * Server data is always written with textContent / attributes, never as HTML.
  */
 (function () {
@@ -11,6 +12,7 @@
   var CURRENCY_KEY = root.getAttribute("data-currency-key") || "";
   var DEFAULT_CURRENCY = root.getAttribute("data-default-currency") || "";
   var QUOTE_URL = root.getAttribute("data-quote-url") || "";
+  var SESSION_KEY = root.getAttribute("data-session-key") || "";
   var CART_URL = root.getAttribute("data-cart-url") || "";
   var LANG = root.getAttribute("data-lang") || root.lang || "";
   var MAX_QTY = 99;
@@ -183,6 +185,7 @@
         storageSet(CURRENCY_KEY, code);
         applyCurrency(code);
         if (cartPage) cartPage.refresh();
+        if (checkoutPage) checkoutPage.refresh();
       });
     }
   }
@@ -328,6 +331,14 @@
     var retry = page.querySelector("[data-cart-retry]");
     var subtotal = page.querySelector("[data-cart-subtotal]");
     var itemCount = page.querySelector("[data-cart-item-count]");
+    var checkoutLink = page.querySelector("[data-cart-checkout]");
+    var checkoutBlocked = page.querySelector("[data-cart-checkout-blocked]");
+
+    /** Checkout is offered only for a bag whose every line can be ordered as it is. */
+    function setCheckout(ready, blocked) {
+      if (checkoutLink) checkoutLink.hidden = !ready;
+      if (checkoutBlocked) checkoutBlocked.hidden = !blocked;
+    }
 
     function t(name) {
       return page.getAttribute("data-i18n-" + name) || "";
@@ -351,6 +362,7 @@
     }
 
     function showEmpty() {
+      setCheckout(false, false);
       filled.hidden = true;
       empty.hidden = false;
       notice.hidden = true;
@@ -638,6 +650,11 @@
         notice.textContent = "";
         notice.hidden = true;
       }
+      var allOk = true;
+      for (var k = 0; k < data.lines.length; k++) {
+        if (!data.lines[k] || data.lines[k].status !== "ok") allOk = false;
+      }
+      setCheckout(allOk, !allOk);
       subtotal.textContent = money(data.subtotal);
       itemCount.textContent = typeof data.item_count === "number" ? String(data.item_count) : "";
       empty.hidden = true;
@@ -673,6 +690,1017 @@
     quote();
   }
 
+  /* ---------------- session and JSON API ---------------- */
+
+  function storageRemove(key) {
+    if (!key) return;
+    try {
+      window.localStorage.removeItem(key);
+    } catch (e) {
+      /* nothing to do */
+    }
+  }
+
+  /** The bearer token, if it looks like one (a header value must be plain printable ASCII). */
+  function readToken() {
+    var raw = storageGet(SESSION_KEY);
+    return typeof raw === "string" && /^[\x21-\x7e]{8,512}$/.test(raw) ? raw : null;
+  }
+
+  function writeToken(token) {
+    if (typeof token !== "string" || !/^[\x21-\x7e]{8,512}$/.test(token)) return false;
+    var ok = storageSet(SESSION_KEY, token);
+    updateAccountLink();
+    return ok;
+  }
+
+  function forgetToken() {
+    storageRemove(SESSION_KEY);
+    updateAccountLink();
+  }
+
+  function updateAccountLink() {
+    var signedIn = !!readToken();
+    var links = document.querySelectorAll("[data-account-link]");
+    for (var i = 0; i < links.length; i++) links[i].classList.toggle("is-signed-in", signedIn);
+  }
+
+  /**
+   * Calls the JSON API. Resolves with {status, ok, data, code, message}; rejects only when the
+   * boutique could not be reached. A 401 `not_signed_in` means the token is stale: forget it.
+   */
+  function api(method, url, body, options) {
+    options = options || {};
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    var token = options.auth ? readToken() : null;
+    if (token) headers.Authorization = "Bearer " + token;
+    if (options.headers) {
+      for (var name in options.headers) {
+        if (Object.prototype.hasOwnProperty.call(options.headers, name)) headers[name] = options.headers[name];
+      }
+    }
+    return fetch(url, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store"
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        var data = null;
+        if (text) {
+          try {
+            data = JSON.parse(text);
+          } catch (e) {
+            data = null;
+          }
+        }
+        var error = data && typeof data === "object" && data.error && typeof data.error === "object" ? data.error : null;
+        var result = {
+          status: response.status,
+          ok: response.ok,
+          data: data && typeof data === "object" ? data : null,
+          error: error,
+          code: error && typeof error.code === "string" ? error.code : "",
+          message: error && typeof error.message === "string" ? error.message : "",
+          sentToken: !!token
+        };
+        if (response.status === 401 && result.code === "not_signed_in") forgetToken();
+        return result;
+      });
+    });
+  }
+
+  function texts(node) {
+    return function (name) {
+      return (node && node.getAttribute("data-i18n-" + name)) || "";
+    };
+  }
+
+  /** The page's own wording for a known error code, else the API's message. */
+  function errorMessage(t, result) {
+    var local = result.code ? t("code-" + result.code.replace(/_/g, "-")) : "";
+    return local || result.message;
+  }
+
+  function str(value) {
+    return typeof value === "string" ? value : value === null || value === undefined ? "" : String(value);
+  }
+
+  /** Dates from the API are ISO 8601; a bare date is shown as that calendar day, wherever the reader is. */
+  function toDate(value) {
+    if (typeof value === "number" && isFinite(value)) {
+      // UTC microseconds (or milliseconds/seconds, judged by size).
+      var ms = value > 1e14 ? value / 1000 : value > 1e11 ? value : value * 1000;
+      return new Date(ms);
+    }
+    if (typeof value !== "string" || !value) return null;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(value + "T00:00:00Z");
+    if (/^\d+$/.test(value)) return toDate(Number(value));
+    return new Date(value);
+  }
+
+  function formatDate(value, withTime) {
+    var date = toDate(value);
+    if (!date) return "";
+    var dateOnly = typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+    if (isNaN(date.getTime())) return typeof value === "string" ? value : "";
+    try {
+      var options = { year: "numeric", month: "long", day: "numeric" };
+      if (dateOnly) options.timeZone = "UTC";
+      else if (withTime) {
+        options.hour = "2-digit";
+        options.minute = "2-digit";
+      }
+      return new Intl.DateTimeFormat(LANG || undefined, options).format(date);
+    } catch (e) {
+      return date.toISOString().slice(0, 10);
+    }
+  }
+
+  function initLocalDates() {
+    var nodes = document.querySelectorAll("time[data-local-date]");
+    for (var i = 0; i < nodes.length; i++) {
+      var node = nodes[i];
+      var raw = node.getAttribute("datetime") || node.getAttribute("data-epoch-us") || "";
+      var text = formatDate(raw, node.hasAttribute("data-with-time"));
+      if (!text) continue;
+      node.textContent = text;
+      if (!node.getAttribute("datetime")) {
+        var date = toDate(raw);
+        if (date && !isNaN(date.getTime())) node.setAttribute("datetime", date.toISOString());
+      }
+    }
+  }
+
+  /**
+   * Country names: when the page only has ISO codes (an option reading "FR"), name them in the
+   * page language with the browser's own data, and sort the list by name.
+   */
+  function initCountryNames() {
+    var names = null;
+    try {
+      names = new Intl.DisplayNames([LANG || "en"], { type: "region" });
+    } catch (e) {
+      return;
+    }
+    function nameOf(code) {
+      try {
+        var name = names.of(code);
+        return name && name !== code ? name : null;
+      } catch (e) {
+        return null;
+      }
+    }
+    var selects = document.querySelectorAll("select[autocomplete='country']");
+    for (var i = 0; i < selects.length; i++) {
+      var select = selects[i];
+      var chosen = select.value;
+      var options = Array.prototype.slice.call(select.options);
+      var renamed = false;
+      for (var j = 0; j < options.length; j++) {
+        var option = options[j];
+        if (option.textContent.trim() === option.value) {
+          var name = nameOf(option.value);
+          if (name) {
+            option.textContent = name;
+            renamed = true;
+          }
+        }
+      }
+      if (!renamed) continue;
+      options.sort(function (a, b) {
+        return a.textContent.localeCompare(b.textContent, LANG || undefined);
+      });
+      for (var k = 0; k < options.length; k++) select.appendChild(options[k]);
+      select.value = chosen;
+    }
+    var labels = document.querySelectorAll("[data-country-code]");
+    for (var m = 0; m < labels.length; m++) {
+      var code = labels[m].getAttribute("data-country-code");
+      if (labels[m].textContent.trim() === code) {
+        var label = nameOf(code);
+        if (label) labels[m].textContent = label;
+      }
+    }
+  }
+
+  /** A same-site path to return to after signing in, or null. */
+  function safeNext(value) {
+    if (typeof value !== "string" || value.charAt(0) !== "/" || value.charAt(1) === "/" || value.charAt(1) === "\\") return null;
+    return safeUrl(value);
+  }
+
+  function setBusy(form, busy) {
+    if (!form) return;
+    if (busy) form.setAttribute("aria-busy", "true");
+    else form.removeAttribute("aria-busy");
+    var buttons = form.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = busy;
+  }
+
+  function value(form, name) {
+    var field = form.elements.namedItem(name);
+    return field && typeof field.value === "string" ? field.value : "";
+  }
+
+  /* ---------------- account page ---------------- */
+
+  function initAccountPage() {
+    var page = document.querySelector("[data-account-page]");
+    if (!page) return;
+    var t = texts(page);
+    var heading = page.querySelector("[data-account-heading]");
+    var lede = page.querySelector("[data-account-lede]");
+    var status = page.querySelector("[data-account-status]");
+    var errorBox = page.querySelector("[data-account-error]");
+    var errorHome = errorBox.parentNode;
+    var errorHomeNext = errorBox.nextSibling;
+    var outView = page.querySelector("[data-account-signed-out]");
+    var inView = page.querySelector("[data-account-signed-in]");
+    var signinForm = page.querySelector("[data-signin-form]");
+    var registerForm = page.querySelector("[data-register-form]");
+    var forgot = page.querySelector("[data-forgot]");
+    var forgotForm = page.querySelector("[data-forgot-form]");
+    var forgotDone = page.querySelector("[data-forgot-done]");
+    var passwordForm = page.querySelector("[data-password-form]");
+    var signout = page.querySelector("[data-signout]");
+    var signoutEverywhere = page.querySelector("[data-signout-everywhere]");
+    var signoutSlot = page.querySelector("[data-signout-slot]");
+    var usernameNode = page.querySelector("[data-account-username]");
+    var emailNode = page.querySelector("[data-account-email]");
+    var ordersList = page.querySelector("[data-account-orders]");
+    var ordersStatus = page.querySelector("[data-orders-status]");
+    var ordersEmpty = page.querySelector("[data-orders-empty]");
+    var state = "unknown";
+    var loadSequence = 0;
+
+    var next = null;
+    try {
+      next = safeNext(new URLSearchParams(window.location.search).get("next"));
+    } catch (e) {
+      next = null;
+    }
+
+    function say(text) {
+      status.textContent = text || "";
+    }
+
+    function clearInvalid(form) {
+      if (!form) return;
+      var invalid = form.querySelectorAll("[aria-invalid='true']");
+      for (var i = 0; i < invalid.length; i++) invalid[i].removeAttribute("aria-invalid");
+    }
+
+    function clearError() {
+      errorBox.hidden = true;
+      errorBox.textContent = "";
+      var forms = [signinForm, registerForm, forgotForm, passwordForm];
+      for (var i = 0; i < forms.length; i++) clearInvalid(forms[i]);
+    }
+
+    /** One error area, moved next to what failed, so it is both near the form and unique. */
+    function showError(slot, message, field) {
+      clearError();
+      if (slot) slot.appendChild(errorBox);
+      else errorHome.insertBefore(errorBox, errorHomeNext);
+      errorBox.textContent = message || t("network-error");
+      errorBox.hidden = false;
+      if (field) {
+        field.setAttribute("aria-invalid", "true");
+        field.focus();
+      }
+    }
+
+    function slotOf(form) {
+      return form ? form.querySelector("[data-error-slot]") : null;
+    }
+
+    /** Empty required fields: say so before asking the boutique. */
+    function firstEmpty(form) {
+      var fields = form.querySelectorAll("input[required]");
+      for (var i = 0; i < fields.length; i++) {
+        if (!fields[i].value.trim()) return fields[i];
+      }
+      return null;
+    }
+
+    function requireFilled(form) {
+      var empty = firstEmpty(form);
+      if (empty) {
+        showError(slotOf(form), t("required"), empty);
+        return false;
+      }
+      return true;
+    }
+
+    function showSignedOut(message) {
+      state = "out";
+      loadSequence++;
+      inView.hidden = true;
+      outView.hidden = false;
+      lede.hidden = false;
+      usernameNode.textContent = "";
+      emailNode.textContent = "";
+      while (ordersList.firstChild) ordersList.removeChild(ordersList.firstChild);
+      if (passwordForm) passwordForm.reset();
+      say(message || "");
+      if (forgot && window.location.hash === "#forgot") {
+        forgot.open = true;
+      }
+    }
+
+    function showSignedIn(account) {
+      state = "in";
+      outView.hidden = true;
+      inView.hidden = false;
+      lede.hidden = true;
+      if (signinForm) signinForm.reset();
+      if (registerForm) registerForm.reset();
+      usernameNode.textContent = account && typeof account.username === "string" ? account.username : "";
+      emailNode.textContent = account && typeof account.email === "string" ? account.email : "";
+      loadOrders();
+    }
+
+    function renderOrder(order) {
+      var number = str(order.number);
+      var li = el("li", "order-summary");
+      li.setAttribute("data-testid", "account-order");
+      li.setAttribute("data-number", number);
+
+      var head = el("div", "order-summary__head");
+      var titleBox = el("div", "order-summary__title");
+      titleBox.appendChild(el("h3", "order-summary__number", format(t("order"), { number: number })));
+      var date = formatDate(order.placed_at, false);
+      if (date) {
+        var placed = el("p", "order-summary__date");
+        var time = el("time", null, format(t("placed"), { date: date }));
+        var moment = toDate(order.placed_at);
+        if (moment && !isNaN(moment.getTime())) time.setAttribute("datetime", moment.toISOString());
+        placed.appendChild(time);
+        titleBox.appendChild(placed);
+      }
+      head.appendChild(titleBox);
+      var statusCode = typeof order.status === "string" ? order.status.replace(/[^a-z_]/g, "") : "";
+      head.appendChild(el("span", "status status--" + statusCode, str(order.status_label) || statusCode));
+      li.appendChild(head);
+
+      var lines = Array.isArray(order.lines) ? order.lines : [];
+      if (lines.length) {
+        var list = el("ul", "order-summary__lines");
+        list.setAttribute("role", "list");
+        for (var i = 0; i < lines.length; i++) {
+          var line = lines[i];
+          if (!line || typeof line !== "object") continue;
+          var item = el("li", "order-summary__line");
+          var text = el("span", "order-summary__line-text");
+          text.appendChild(el("span", "order-summary__line-name", str(line.name)));
+          if (line.variant_label) text.appendChild(el("span", "order-summary__line-variant", str(line.variant_label)));
+          text.appendChild(el("span", "order-summary__line-qty", t("quantity") + " " + str(line.quantity)));
+          item.appendChild(text);
+          item.appendChild(el("span", "order-summary__line-total", str(line.line_total)));
+          list.appendChild(item);
+        }
+        li.appendChild(list);
+      }
+      var total = el("p", "order-summary__total");
+      total.appendChild(el("span", null, t("total")));
+      total.appendChild(el("span", "order-summary__total-value", str(order.total)));
+      li.appendChild(total);
+      return li;
+    }
+
+    function loadOrders() {
+      var mine = ++loadSequence;
+      ordersStatus.hidden = false;
+      ordersStatus.textContent = ordersStatus.getAttribute("data-loading") || ordersStatus.textContent;
+      ordersEmpty.hidden = true;
+      api("GET", "/api/v1/account/orders", undefined, { auth: true })
+        .then(function (result) {
+          if (mine !== loadSequence) return;
+          if (result.status === 401 && result.code === "not_signed_in") {
+            showSignedOut(t("session-ended"));
+            return;
+          }
+          var orders = result.ok && result.data && Array.isArray(result.data.orders) ? result.data.orders : null;
+          if (!orders) throw new Error("orders");
+          while (ordersList.firstChild) ordersList.removeChild(ordersList.firstChild);
+          for (var i = 0; i < orders.length; i++) {
+            if (orders[i] && typeof orders[i] === "object") ordersList.appendChild(renderOrder(orders[i]));
+          }
+          ordersStatus.hidden = true;
+          ordersEmpty.hidden = orders.length > 0;
+        })
+        .catch(function () {
+          if (mine !== loadSequence) return;
+          ordersStatus.hidden = false;
+          ordersStatus.textContent = t("orders-error");
+        });
+    }
+
+    function load() {
+      if (!readToken()) {
+        showSignedOut("");
+        return;
+      }
+      api("GET", "/api/v1/account", undefined, { auth: true })
+        .then(function (result) {
+          if (result.ok && result.data) {
+            showSignedIn(result.data);
+          } else if (result.status === 401) {
+            showSignedOut(result.code === "not_signed_in" ? t("session-ended") : "");
+          } else {
+            showError(null, result.message);
+          }
+        })
+        .catch(function () {
+          showError(null, t("network-error"));
+        });
+    }
+
+    function signedIn(result) {
+      var data = result.data || {};
+      if (!writeToken(data.token)) {
+        showError(null, t("network-error"));
+        return;
+      }
+      if (next) {
+        window.location.assign(next);
+        return;
+      }
+      clearError();
+      showSignedIn(data.account || {});
+      say("");
+      if (heading) heading.focus();
+    }
+
+    var fieldFor = {
+      invalid_username: "username",
+      username_taken: "username",
+      invalid_email: "email",
+      account_exists: "email",
+      weak_password: "password"
+    };
+
+    function submitter(form, handler) {
+      if (!form) return;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (form.getAttribute("aria-busy") === "true") return;
+        clearError();
+        say("");
+        if (!requireFilled(form)) return;
+        setBusy(form, true);
+        handler()
+          .then(function () {
+            setBusy(form, false);
+          })
+          .catch(function () {
+            setBusy(form, false);
+            showError(slotOf(form), t("network-error"));
+          });
+      });
+    }
+
+    submitter(signinForm, function () {
+      return api("POST", "/api/v1/account/login", {
+        email: value(signinForm, "email").trim(),
+        password: value(signinForm, "password")
+      }).then(function (result) {
+        if (result.ok) {
+          signedIn(result);
+          return;
+        }
+        var pw = signinForm.elements.namedItem("password");
+        if (pw) pw.value = "";
+        showError(slotOf(signinForm), errorMessage(t, result));
+      });
+    });
+
+    submitter(registerForm, function () {
+      return api("POST", "/api/v1/account/register", {
+        username: value(registerForm, "username").trim(),
+        email: value(registerForm, "email").trim(),
+        password: value(registerForm, "password"),
+        lang: LANG
+      }).then(function (result) {
+        if (result.ok) {
+          signedIn(result);
+          return;
+        }
+        var name = fieldFor[result.code];
+        showError(slotOf(registerForm), errorMessage(t, result), name ? registerForm.elements.namedItem(name) : null);
+      });
+    });
+
+    submitter(forgotForm, function () {
+      forgotDone.hidden = true;
+      return api("POST", "/api/v1/account/password-reset", { email: value(forgotForm, "email").trim() }).then(
+        function (result) {
+          if (result.ok) {
+            forgotDone.textContent = t("reset-sent");
+            forgotDone.hidden = false;
+            return;
+          }
+          showError(slotOf(forgotForm), errorMessage(t, result));
+        }
+      );
+    });
+
+    submitter(passwordForm, function () {
+      return api(
+        "POST",
+        "/api/v1/account/password",
+        { current_password: value(passwordForm, "current_password"), new_password: value(passwordForm, "new_password") },
+        { auth: true }
+      ).then(function (result) {
+        if (result.ok && result.data && writeToken(result.data.token)) {
+          passwordForm.reset();
+          say(t("password-changed"));
+          return;
+        }
+        if (result.status === 401 && result.code === "not_signed_in") {
+          showSignedOut(t("session-ended"));
+          return;
+        }
+        var field = null;
+        if (result.code === "weak_password") field = passwordForm.elements.namedItem("new_password");
+        else if (result.status === 401) field = passwordForm.elements.namedItem("current_password");
+        showError(slotOf(passwordForm), result.code === "invalid_credentials" ? t("current-wrong") : errorMessage(t, result), field);
+      });
+    });
+
+    function signOutWith(url, message, button) {
+      button.addEventListener("click", function () {
+        if (button.disabled) return;
+        clearError();
+        say("");
+        signout.disabled = true;
+        signoutEverywhere.disabled = true;
+        function done() {
+          signout.disabled = false;
+          signoutEverywhere.disabled = false;
+        }
+        api("POST", url, undefined, { auth: true })
+          .then(function (result) {
+            done();
+            if (result.ok || result.status === 401) {
+              forgetToken();
+              showSignedOut(message);
+              if (heading) heading.focus();
+            } else {
+              showError(signoutSlot, result.message);
+            }
+          })
+          .catch(function () {
+            done();
+            showError(signoutSlot, t("network-error"));
+          });
+      });
+    }
+    signOutWith("/api/v1/account/logout", t("signed-out"), signout);
+    signOutWith("/api/v1/account/logout-everywhere", t("signed-out-everywhere"), signoutEverywhere);
+
+    ordersStatus.setAttribute("data-loading", ordersStatus.textContent);
+
+    window.addEventListener("storage", function (event) {
+      if (event.key !== null && event.key !== SESSION_KEY) return;
+      var signed = !!readToken();
+      if (signed && state !== "in") load();
+      else if (!signed && state === "in") showSignedOut(t("signed-out"));
+    });
+
+    load();
+  }
+
+  /* ---------------- password reset page ---------------- */
+
+  function initResetPage() {
+    var page = document.querySelector("[data-reset-page]");
+    if (!page) return;
+    var t = texts(page);
+    var form = page.querySelector("[data-reset-form]");
+    var errorBox = page.querySelector("[data-reset-error]");
+    var errorText = page.querySelector("[data-reset-error-text]");
+    var again = page.querySelector("[data-reset-again]");
+    var done = page.querySelector("[data-reset-done]");
+    var input = form.elements.namedItem("new_password");
+    var url = page.getAttribute("data-confirm-url");
+
+    var token = null;
+    try {
+      token = new URLSearchParams(window.location.search).get("token");
+    } catch (e) {
+      token = null;
+    }
+    // Keep the secret out of the history and of any later Referer.
+    if (token && window.history && window.history.replaceState) {
+      try {
+        window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+      } catch (e) {
+        /* nothing to do */
+      }
+    }
+
+    function show(message, offerAgain) {
+      errorText.textContent = message;
+      again.hidden = !offerAgain;
+      errorBox.hidden = false;
+    }
+
+    if (!token) show(t("missing-token"), true);
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (form.getAttribute("aria-busy") === "true") return;
+      errorBox.hidden = true;
+      input.removeAttribute("aria-invalid");
+      if (!token) {
+        show(t("missing-token"), true);
+        return;
+      }
+      if (!input.value) {
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+        return;
+      }
+      setBusy(form, true);
+      api("POST", url, { token: token, new_password: input.value })
+        .then(function (result) {
+          setBusy(form, false);
+          if (result.ok) {
+            input.value = "";
+            form.hidden = true;
+            done.hidden = false;
+            var heading = page.querySelector("[data-reset-heading]");
+            if (heading) heading.focus();
+            return;
+          }
+          if (result.code === "weak_password") {
+            input.setAttribute("aria-invalid", "true");
+            show(result.message || t("network-error"), false);
+            input.focus();
+            return;
+          }
+          show(errorMessage(t, result) || t("network-error"), result.status === 400);
+        })
+        .catch(function () {
+          setBusy(form, false);
+          show(t("network-error"), false);
+        });
+    });
+  }
+
+  /* ---------------- checkout page ---------------- */
+
+  /** Where a payment provider may send the browser: this site, or an https page. */
+  function paymentUrl(value) {
+    if (typeof value !== "string" || value === "") return null;
+    try {
+      var url = new URL(value, window.location.href);
+      if (url.origin === window.location.origin) return url.pathname + url.search + url.hash;
+      return url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function initCheckoutPage() {
+    var page = document.querySelector("[data-checkout-page]");
+    if (!page) return;
+    var t = texts(page);
+    var form = page.querySelector("[data-checkout-form]");
+    var filled = page.querySelector("[data-checkout-filled]");
+    var empty = page.querySelector("[data-checkout-empty]");
+    var status = page.querySelector("[data-checkout-status]");
+    var notice = page.querySelector("[data-checkout-notice]");
+    var linesList = page.querySelector("[data-checkout-lines]");
+    var subtotal = page.querySelector("[data-checkout-subtotal]");
+    var errorBox = page.querySelector("[data-checkout-error]");
+    var errorText = page.querySelector("[data-checkout-error-text]");
+    var errorLink = page.querySelector("[data-checkout-error-link]");
+    var submit = page.querySelector("[data-checkout-submit]");
+    var guestLine = page.querySelector("[data-checkout-guest]");
+    var memberLine = page.querySelector("[data-checkout-member]");
+    var memberName = page.querySelector("[data-checkout-member-name]");
+    var idempotencyKey = page.getAttribute("data-idempotency-key") || "";
+    var ordersUrl = page.getAttribute("data-orders-url") || "/api/v1/orders";
+    var submitLabel = submit.textContent;
+    var FIELDS = ["name", "email", "phone", "address_line1", "address_line2", "city", "postcode", "country"];
+    var REQUIRED = ["name", "email", "phone", "address_line1", "city", "postcode", "country"];
+    var inFlight = false;
+    var leaving = false;
+    var cartProblem = false;
+    var sequence = 0;
+
+    function field(name) {
+      return form.querySelector("[data-field='" + name + "']");
+    }
+
+    function showError(message, link) {
+      errorText.textContent = message || t("network-error");
+      if (link) {
+        errorLink.textContent = link.text;
+        errorLink.href = link.href;
+        errorLink.hidden = false;
+      } else {
+        errorLink.hidden = true;
+        errorLink.removeAttribute("href");
+      }
+      errorBox.hidden = false;
+    }
+
+    function clearError() {
+      errorBox.hidden = true;
+      errorText.textContent = "";
+      errorLink.hidden = true;
+    }
+
+    function syncSubmit() {
+      submit.disabled = inFlight || leaving || cartProblem;
+    }
+
+    function clearFieldErrors() {
+      for (var i = 0; i < FIELDS.length; i++) setFieldError(FIELDS[i], null);
+    }
+
+    function fieldMessage(name, code) {
+      if (code === "invalid") {
+        var specific = t("invalid-" + name);
+        if (specific) return specific;
+      }
+      return t(code === "too_long" ? "too-long" : code) || t("invalid");
+    }
+
+    function setFieldError(name, code) {
+      var input = field(name);
+      var message = form.querySelector("[data-field-error='" + name + "']");
+      if (!input || !message) return;
+      var hint = input.getAttribute("aria-describedby") || "";
+      var ids = hint.split(/\s+/).filter(function (id) {
+        return id && id !== message.id;
+      });
+      if (code) {
+        message.textContent = fieldMessage(name, code);
+        message.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        ids.push(message.id);
+      } else {
+        message.textContent = "";
+        message.hidden = true;
+        input.removeAttribute("aria-invalid");
+      }
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+
+    function markFields(list) {
+      var first = null;
+      for (var i = 0; i < list.length; i++) {
+        var item = list[i];
+        if (!item || typeof item.field !== "string" || FIELDS.indexOf(item.field) === -1) continue;
+        setFieldError(item.field, typeof item.code === "string" ? item.code : "invalid");
+        if (!first) first = item.field;
+      }
+      // Focus the first marked field in the order of the form.
+      for (var j = 0; j < FIELDS.length; j++) {
+        var input = field(FIELDS[j]);
+        if (input && input.getAttribute("aria-invalid") === "true") {
+          input.focus();
+          break;
+        }
+      }
+      return first !== null;
+    }
+
+    function renderLine(line) {
+      var product = line.product && typeof line.product === "object" ? line.product : null;
+      var ok = line.status === "ok";
+      var li = el("li", "summary-line" + (ok ? "" : " is-problem"));
+      li.setAttribute("data-sku", str(line.sku));
+      var media = el("span", "summary-line__media");
+      var image = product && product.image && typeof product.image === "object" ? product.image : null;
+      var src = image ? safeUrl(image.src) : null;
+      if (src) {
+        var img = el("img");
+        img.src = src;
+        img.alt = "";
+        img.width = 120;
+        img.height = 150;
+        img.decoding = "async";
+        media.appendChild(img);
+      }
+      var qty = sanitizeQty(line.quantity);
+      li.appendChild(media);
+      var info = el("div", "summary-line__info");
+      info.appendChild(el("p", "summary-line__name", product && product.name ? str(product.name) : t("unavailable")));
+      if (line.variant_label) info.appendChild(el("p", "summary-line__variant", str(line.variant_label)));
+      info.appendChild(el("p", "summary-line__qty", t("quantity") + " " + String(qty || str(line.quantity))));
+      if (!ok && typeof line.message === "string" && line.message) {
+        info.appendChild(el("p", "line-message", line.message));
+      }
+      li.appendChild(info);
+      var total = line.line_total && typeof line.line_total.formatted === "string" ? line.line_total.formatted : "";
+      li.appendChild(el("p", "summary-line__total", total));
+      return li;
+    }
+
+    function showEmpty() {
+      filled.hidden = true;
+      empty.hidden = false;
+      status.textContent = "";
+    }
+
+    function quote() {
+      var lines = readCart();
+      updateCount(lines);
+      if (lines.length === 0) {
+        sequence++;
+        showEmpty();
+        return;
+      }
+      var mine = ++sequence;
+      api("POST", QUOTE_URL, {
+        currency: readCurrency(),
+        lang: LANG,
+        lines: lines.map(function (l) {
+          return { sku: l.sku, quantity: l.qty };
+        })
+      })
+        .then(function (result) {
+          if (mine !== sequence) return;
+          var data = result.data;
+          if (!result.ok || !data || !Array.isArray(data.lines)) throw new Error("quote");
+          if (data.lines.length === 0) {
+            showEmpty();
+            return;
+          }
+          while (linesList.firstChild) linesList.removeChild(linesList.firstChild);
+          cartProblem = false;
+          for (var i = 0; i < data.lines.length; i++) {
+            var line = data.lines[i];
+            if (!line || typeof line !== "object") continue;
+            if (line.status !== "ok") cartProblem = true;
+            linesList.appendChild(renderLine(line));
+          }
+          subtotal.textContent = data.subtotal && typeof data.subtotal.formatted === "string" ? data.subtotal.formatted : "";
+          if (typeof data.notice === "string" && data.notice) {
+            notice.textContent = data.notice;
+            notice.hidden = false;
+          } else {
+            notice.hidden = true;
+          }
+          if (cartProblem) {
+            showError(t("cart-changed"), { text: t("back-to-bag"), href: CART_URL });
+          } else if (errorLink.getAttribute("href") === CART_URL) {
+            clearError();
+          }
+          syncSubmit();
+          status.textContent = "";
+          empty.hidden = true;
+          filled.hidden = false;
+        })
+        .catch(function () {
+          if (mine !== sequence) return;
+          status.textContent = t("quote-error");
+        });
+    }
+
+    function prefill() {
+      if (!readToken()) return;
+      api("GET", "/api/v1/account", undefined, { auth: true })
+        .then(function (result) {
+          if (!result.ok || !result.data) return;
+          var email = field("email");
+          if (email && !email.value && typeof result.data.email === "string") email.value = result.data.email;
+          if (typeof result.data.username === "string" && result.data.username) {
+            memberName.textContent = result.data.username;
+            memberLine.hidden = false;
+            guestLine.hidden = true;
+          }
+        })
+        .catch(function () {
+          /* The form works without it. */
+        });
+    }
+
+    function contact() {
+      var body = {};
+      for (var i = 0; i < FIELDS.length; i++) {
+        var input = field(FIELDS[i]);
+        body[FIELDS[i]] = input ? String(input.value || "").trim() : "";
+      }
+      return body;
+    }
+
+    for (var f = 0; f < FIELDS.length; f++) {
+      (function (name) {
+        var input = field(name);
+        if (!input) return;
+        input.addEventListener(input.tagName === "SELECT" ? "change" : "input", function () {
+          if (input.getAttribute("aria-invalid") === "true") setFieldError(name, null);
+        });
+      })(FIELDS[f]);
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (inFlight || leaving) return;
+      clearError();
+      clearFieldErrors();
+      var lines = readCart();
+      if (lines.length === 0) {
+        showEmpty();
+        return;
+      }
+      var details = contact();
+      var missing = [];
+      for (var i = 0; i < REQUIRED.length; i++) {
+        if (!details[REQUIRED[i]]) missing.push({ field: REQUIRED[i], code: "required" });
+      }
+      if (missing.length) {
+        markFields(missing);
+        showError(t("check-fields"));
+        return;
+      }
+      inFlight = true;
+      syncSubmit();
+      submit.textContent = t("placing");
+      page.setAttribute("aria-busy", "true");
+      var headers = {};
+      if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+      api(
+        "POST",
+        ordersUrl,
+        {
+          lang: LANG,
+          currency: readCurrency(),
+          lines: lines.map(function (l) {
+            return { sku: l.sku, quantity: l.qty };
+          }),
+          contact: details
+        },
+        { auth: true, headers: headers }
+      )
+        .then(function (result) {
+          if (result.ok && result.data) {
+            var payment = result.data.payment && typeof result.data.payment === "object" ? result.data.payment : {};
+            var target = paymentUrl(payment.redirect_url);
+            if (target) {
+              leaving = true;
+              storageSet(CART_KEY, JSON.stringify({ v: 1, lines: [] }));
+              updateCount([]);
+              window.location.assign(target);
+              return;
+            }
+            showError(result.message);
+            return;
+          }
+          var error = result.error || {};
+          if (result.status === 422 && result.code === "invalid_fields" && Array.isArray(error.fields)) {
+            markFields(error.fields);
+            showError(t("check-fields"));
+          } else if (result.code === "cart_changed" || result.code === "out_of_stock") {
+            showError(result.message || t("cart-changed"), { text: t("back-to-bag"), href: CART_URL });
+            quote();
+          } else if (result.code === "idempotency_key_reused") {
+            showError(result.message, { text: t("reload"), href: window.location.pathname });
+          } else if (result.status === 401 && result.code === "not_signed_in") {
+            memberLine.hidden = true;
+            guestLine.hidden = false;
+            showError(t("session-ended"));
+          } else {
+            showError(result.message);
+          }
+        })
+        .catch(function () {
+          showError(t("network-error"));
+        })
+        .then(function () {
+          inFlight = false;
+          page.removeAttribute("aria-busy");
+          if (!leaving) submit.textContent = submitLabel;
+          syncSubmit();
+        });
+    });
+
+    // Coming back from the payment page through the history: the bag has become an order.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted && leaving) window.location.reload();
+    });
+
+    checkoutPage = {
+      refresh: function () {
+        if (!inFlight && !leaving) quote();
+      }
+    };
+    quote();
+    prefill();
+  }
+
+  var checkoutPage = null;
+
   /* ---------------- cross-tab sync ---------------- */
 
   function initStorageSync() {
@@ -681,20 +1709,29 @@
       if (event.key === null || event.key === CART_KEY) {
         updateCount();
         if (cartPage) cartPage.refresh();
+        if (checkoutPage) checkoutPage.refresh();
       }
       if (event.key === null || event.key === CURRENCY_KEY) {
         applyCurrency(readCurrency());
         if (cartPage && event.key === CURRENCY_KEY) cartPage.refresh();
+        if (checkoutPage && event.key === CURRENCY_KEY) checkoutPage.refresh();
       }
+      if (event.key === null || event.key === SESSION_KEY) updateAccountLink();
     });
   }
 
   function init() {
     initCartPage();
+    initCheckoutPage();
     initCurrency();
     updateCount();
+    updateAccountLink();
     initProduct();
     initGallery();
+    initAccountPage();
+    initResetPage();
+    initCountryNames();
+    initLocalDates();
     initStorageSync();
   }
 

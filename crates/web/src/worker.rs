@@ -1,0 +1,116 @@
+//! The job runner: sends queued email, captures authorised payments, cancels unpaid orders.
+//! Every node may run it; the queue's leases make each job run once.
+
+use std::time::Duration;
+
+use luxevault_core::Timestamp;
+use luxevault_integrations::mail::{MailError, Mailer};
+use luxevault_storage::{DbError, Jobs};
+
+use crate::emails::{EmailTemplates, compose};
+use crate::outbox::{EMAIL_JOB, EmailJob};
+use crate::shop::{self, CAPTURE_JOB};
+use crate::state::AppState;
+
+/// How long a claimed job is ours before another node may take it over.
+const LEASE_SECONDS: i64 = 300;
+
+enum Failure {
+    Retry(String),
+    GiveUp(String),
+}
+
+pub struct Worker {
+    state: AppState,
+    mailer: Mailer,
+    templates: EmailTemplates,
+}
+
+impl Worker {
+    pub fn new(state: AppState, mailer: Mailer) -> Result<Self, String> {
+        Ok(Self { state, mailer, templates: EmailTemplates::load()? })
+    }
+
+    /// Runs every job due now; returns how many ran. Tests call this to drive the queue.
+    pub async fn run_due(&self) -> Result<usize, DbError> {
+        let mut ran = 0;
+        while let Some(job) = Jobs::claim(self.state.db(), self.state.clock().now(), LEASE_SECONDS).await? {
+            ran += 1;
+            let outcome = match job.kind.as_str() {
+                EMAIL_JOB => self.send_email(&job.payload).await,
+                CAPTURE_JOB => shop::run_capture(&self.state, &job.payload).await.map_err(Failure::Retry),
+                other => Err(Failure::GiveUp(format!("unknown job kind {other}"))),
+            };
+            let now = self.state.clock().now();
+            match outcome {
+                Ok(()) => Jobs::complete(self.state.db(), job.id).await?,
+                Err(Failure::Retry(error)) if job.attempts < job.max_attempts => {
+                    let at = now.plus_seconds(backoff_seconds(job.attempts));
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %error, "job failed; will retry");
+                    Jobs::retry(self.state.db(), job.id, at, &error).await?;
+                }
+                Err(Failure::Retry(error) | Failure::GiveUp(error)) => {
+                    tracing::error!(job = %job.id, kind = %job.kind, error = %error, "job given up");
+                    Jobs::give_up(self.state.db(), job.id, now, &error).await?;
+                }
+            }
+        }
+        Ok(ran)
+    }
+
+    async fn send_email(&self, payload: &str) -> Result<(), Failure> {
+        let job: EmailJob =
+            serde_json::from_str(payload).map_err(|e| Failure::GiveUp(format!("bad email job: {e}")))?;
+        let Some(email) = compose(&self.state, &self.templates, &job).await.map_err(Failure::Retry)? else {
+            return Ok(());
+        };
+        match self.mailer.send(&email, self.state.clock().now()).await {
+            Ok(()) => Ok(()),
+            Err(MailError::Transient(e)) => Err(Failure::Retry(e)),
+            Err(MailError::Permanent(e)) => Err(Failure::GiveUp(e)),
+        }
+    }
+
+    /// Periodic housekeeping of orders.
+    pub async fn sweep(&self) -> Result<usize, DbError> {
+        shop::cancel_unpaid(&self.state).await
+    }
+
+    /// Runs until `stop` resolves: due jobs every second, the sweep every minute.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut last_sweep = Timestamp(0);
+        loop {
+            if let Err(error) = self.run_due().await {
+                tracing::error!(error = %error, "job queue unavailable");
+            }
+            let now = self.state.clock().now();
+            if now.as_micros() - last_sweep.as_micros() > 60 * Timestamp::MICROS_PER_SECOND {
+                last_sweep = now;
+                if let Err(error) = self.sweep().await {
+                    tracing::error!(error = %error, "order sweep failed");
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+}
+
+/// 30 s, 1 min, 2 min … capped at 6 h: about two days over twelve attempts.
+fn backoff_seconds(attempt: i32) -> i64 {
+    let exponent = u32::try_from(attempt.clamp(1, 16) - 1).unwrap_or(0);
+    (30i64 << exponent).min(6 * 3_600)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(super::backoff_seconds(1), 30);
+        assert_eq!(super::backoff_seconds(2), 60);
+        assert_eq!(super::backoff_seconds(12), 6 * 3_600);
+        assert_eq!(super::backoff_seconds(-1), 30);
+    }
+}
