@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod checkout;
 mod cli;
+mod payments;
 mod quote;
 mod storage;
 mod storefront;

@@ -1,0 +1,202 @@
+//! Stripe, end to end against a fake Stripe that checks what we send and signs what it sends
+//! exactly as Stripe does: hosted Checkout with manual capture, webhooks verified and applied
+//! once, out-of-order and duplicate deliveries, bad signatures; and mail through a real SMTP
+//! server, surviving an outage.
+
+use luxevault_integrations::mail::testing::SmtpSink;
+use luxevault_integrations::payments::stripe::fake::{FAKE_CUSTOMER_EMAIL, FAKE_CUSTOMER_NAME, FakeConfig, FakeStripe};
+use luxevault_storage::Jobs;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, TestApp, pick};
+
+const SECRET_KEY: &str = "sk_test_luxevault_fake";
+const WEBHOOK_SECRET: &str = "whsec_luxevault_fake";
+
+fn contact() -> Value {
+    json!({
+        "name": "Jeanne Dupont", "email": "pii-canary-7f3a@example.test", "phone": "+33 6 12 34 56 78",
+        "address_line1": "12 rue du Faubourg Saint-Honoré", "address_line2": "Escalier B", "city": "Paris",
+        "postcode": "75008", "country": "FR"
+    })
+}
+
+async fn with_stripe(backend: Backend) -> (TestApp, FakeStripe) {
+    let fake = FakeStripe::start(FakeConfig {
+        secret_key: SECRET_KEY.into(),
+        webhook_secret: WEBHOOK_SECRET.into(),
+        webhook_url: None,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("fake Stripe: {e}"));
+    let base = fake.base_url().to_string();
+    let app = TestApp::spawn_with(backend, |config| {
+        config.stripe_secret_key = luxevault::config::Secret::new(SECRET_KEY);
+        config.stripe_webhook_secret = luxevault::config::Secret::new(WEBHOOK_SECRET);
+        config.stripe_api_base = base;
+    })
+    .await;
+    fake.set_webhook_url(Some(app.url("/webhooks/stripe")));
+    // Stripe signs with its own clock; ours is the test's. Sign at the test's "now".
+    fake.set_signing_time(Some(crate::support::TEST_NOW.as_micros() / 1_000_000));
+    (app, fake)
+}
+
+async fn order(app: &TestApp, key: &str, sku: &str) -> Value {
+    let response = app
+        .client
+        .post(app.url("/api/v1/orders"))
+        .header("Idempotency-Key", key)
+        .json(&json!({"currency": "EUR", "lines": [{"sku": sku, "quantity": 1}], "contact": contact()}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 201);
+    response.json().await.unwrap_or(Value::Null)
+}
+
+async fn status_of(app: &TestApp, order_id: &str) -> String {
+    let id = uuid::Uuid::parse_str(order_id).unwrap_or_else(|e| panic!("{e}"));
+    let order = luxevault_storage::Orders::by_id(&app.db, id).await.ok().flatten().unwrap_or_else(|| panic!("order"));
+    order.status.as_str().to_string()
+}
+
+async fn stripe_checkout_end_to_end(backend: Backend) {
+    let (app, fake) = with_stripe(backend).await;
+    let catalog = app.catalog().await;
+    let (product, variant) = pick::in_stock_variant(&catalog, 1);
+    let placed = order(&app, "stripe-order-key-0001", &variant.sku).await;
+    assert_eq!(
+        (placed["payment"]["provider"].as_str(), placed["payment"]["test_mode"].as_bool()),
+        (Some("stripe"), Some(true))
+    );
+    let redirect = placed["payment"]["redirect_url"].as_str().unwrap_or_default().to_string();
+    assert!(redirect.starts_with(&format!("{}/pay/cs_", fake.base_url())), "{redirect}");
+    let order_id = placed["order"]["id"].as_str().unwrap_or_default().to_string();
+
+    // What we sent Stripe: the pinned version, an idempotency key, minor units, manual capture,
+    // and nothing about the customer (M5, P4).
+    let requests = fake.requests();
+    let create =
+        requests.iter().find(|r| r.path == "/v1/checkout/sessions").unwrap_or_else(|| panic!("session created"));
+    assert_eq!(create.idempotency_key.as_deref(), Some(format!("order-{order_id}-checkout").as_str()));
+    assert!(create.stripe_version.is_some());
+    let param = |name: &str| create.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let eur = catalog.currencies.find("EUR").copied().unwrap_or_else(|| panic!("EUR"));
+    let unit = catalog.currencies.price(&product.prices, &eur).ok().flatten().map(|p| p.money.minor().to_string());
+    assert_eq!(param("line_items[0][price_data][unit_amount]"), unit);
+    assert_eq!(param("line_items[0][price_data][currency]").as_deref(), Some("eur"));
+    assert_eq!(param("payment_intent_data[capture_method]").as_deref(), Some("manual"));
+    for (_, value) in requests.iter().flat_map(|r| r.params.iter()) {
+        for personal in ["pii-canary", "Jeanne", "Dupont", "Faubourg", "75008", "+33"] {
+            assert!(!value.contains(personal), "personal data sent to Stripe: {value}");
+        }
+    }
+
+    // The customer pays on Stripe's page; Stripe tells us by signed webhooks.
+    let session = redirect.rsplit('/').next().unwrap_or_default().to_string();
+    let success = fake.pay(&session).await.unwrap_or_else(|e| panic!("pay: {e}"));
+    assert!(success.contains(&format!("/orders/{order_id}?key=")), "{success}");
+    assert_eq!(status_of(&app, &order_id).await, "authorised", "held at the review point, money not yet taken");
+    assert!(fake.deliveries().iter().all(|(_, status)| *status == 200), "{:?}", fake.deliveries());
+
+    // Released for capture: the job captures, Stripe confirms by webhook.
+    app.run_jobs().await;
+    fake.settle().await;
+    assert_eq!(status_of(&app, &order_id).await, "confirmed");
+    let captures: Vec<_> = fake.requests().into_iter().filter(|r| r.path.ends_with("/capture")).collect();
+    assert_eq!(captures.len(), 1);
+    assert_eq!(captures[0].idempotency_key.as_deref(), Some(format!("order-{order_id}-capture").as_str()));
+
+    // A redelivered event changes nothing; a bad signature is refused.
+    let events_before =
+        luxevault_storage::Orders::events(&app.db, uuid::Uuid::parse_str(&order_id).unwrap_or_default())
+            .await
+            .map(|e| e.len())
+            .ok();
+    assert_eq!(fake.redeliver_last().await, 200);
+    let events_after = luxevault_storage::Orders::events(&app.db, uuid::Uuid::parse_str(&order_id).unwrap_or_default())
+        .await
+        .map(|e| e.len())
+        .ok();
+    assert_eq!(events_before, events_after);
+    let body =
+        br#"{"id":"evt_forged","object":"event","type":"payment_intent.succeeded","data":{"object":{}}}"#.to_vec();
+    assert_eq!(fake.deliver_raw(body.clone(), "t=1795341600,v1=deadbeef".into()).await, 400);
+    assert_eq!(fake.deliver_raw(body, String::new()).await, 400);
+
+    // What Stripe echoes about the buyer never lands in our database (P7: payment status only).
+    let dump = crate::support::dump_text(&app.db).await;
+    assert!(!dump.contains(FAKE_CUSTOMER_EMAIL) && !dump.contains(FAKE_CUSTOMER_NAME));
+    app.stop().await;
+}
+
+async fn out_of_order_events_never_move_an_order_back(backend: Backend) {
+    let (app, fake) = with_stripe(backend).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 2);
+    let placed = order(&app, "stripe-order-key-0002", &variant.sku).await;
+    let order_id = placed["order"]["id"].as_str().unwrap_or_default().to_string();
+    let session = placed["payment"]["redirect_url"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    fake.set_hold(true);
+    fake.pay(&session).await.unwrap_or_else(|e| panic!("pay: {e}"));
+    assert_eq!(status_of(&app, &order_id).await, "awaiting_payment", "events held back");
+    let statuses = fake.flush_reversed().await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(status_of(&app, &order_id).await, "authorised");
+    fake.set_hold(false);
+    app.run_jobs().await;
+    fake.settle().await;
+    assert_eq!(status_of(&app, &order_id).await, "confirmed");
+    // A late "authorised" (a new event id) after the capture is ignored, not applied.
+    let pi = luxevault_storage::Orders::by_id(&app.db, uuid::Uuid::parse_str(&order_id).unwrap_or_default())
+        .await
+        .ok()
+        .flatten()
+        .and_then(|o| o.payment_id)
+        .unwrap_or_default();
+    let late = json!({"id": pi, "object": "payment_intent", "amount_capturable": 100, "status": "requires_capture", "metadata": {"order_id": order_id}});
+    assert_eq!(fake.deliver("payment_intent.amount_capturable_updated", late).await, 200);
+    assert_eq!(status_of(&app, &order_id).await, "confirmed");
+    app.stop().await;
+}
+
+async fn mail_goes_through_smtp_and_survives_an_outage(backend: Backend) {
+    let sink = SmtpSink::start().unwrap_or_else(|e| panic!("SMTP sink: {e}"));
+    let url = sink.url();
+    let app = TestApp::spawn_with(backend, |config| config.smtp_url = luxevault::config::Secret::new(url)).await;
+    let (_, session) = app
+        .post_json("/api/v1/account/register", &json!({"username": "jeanne", "email": "jeanne@example.fr", "password": "la soie du matin à Paris", "lang": "fr"}))
+        .await;
+    assert!(session["token"].is_string());
+    assert_eq!(app.run_jobs().await, 1);
+    let messages = sink.messages().await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].subject, "Bienvenue chez Maison Élégance");
+    assert!(messages[0].to.contains("jeanne@example.fr"));
+    assert!(messages[0].html.as_deref().unwrap_or_default().contains("Maison"));
+    assert_eq!(messages[0].header("Auto-Submitted"), Some("auto-generated"));
+
+    // The mail server goes away: the next email waits in the queue, nothing is lost.
+    sink.stop();
+    app.post_json("/api/v1/account/password-reset", &json!({"email": "jeanne@example.fr"})).await;
+    app.run_jobs().await;
+    assert_eq!(Jobs::pending(&app.db, "email").await.ok(), Some(1), "kept for a retry");
+    assert_eq!(Jobs::failed(&app.db, "email").await.ok(), Some(0));
+    app.clock.advance_minutes(1);
+    app.run_jobs().await;
+    assert_eq!(Jobs::pending(&app.db, "email").await.ok(), Some(1), "still kept");
+    app.stop().await;
+}
+
+backend_tests!(
+    stripe_checkout_end_to_end,
+    out_of_order_events_never_move_an_order_back,
+    mail_goes_through_smtp_and_survives_an_outage
+);
