@@ -1552,7 +1552,7 @@
             notice.hidden = true;
           }
           if (cartProblem) {
-            showError(t("cart-changed"), { text: t("back-to-bag"), href: CART_URL });
+            showError(t("bag-attention"), { text: t("back-to-bag"), href: CART_URL });
           } else if (errorLink.getAttribute("href") === CART_URL) {
             clearError();
           }
