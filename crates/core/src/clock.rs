@@ -27,6 +27,30 @@ impl Timestamp {
     pub fn plus_days(self, days: i64) -> Self {
         Self(self.0.saturating_add(days.saturating_mul(Self::MICROS_PER_DAY)))
     }
+
+    /// The UTC calendar date and time: (year, month, day, hour, minute, second).
+    /// Howard Hinnant's days-to-civil algorithm; a calendar crate for this one conversion is not
+    /// worth its weight.
+    pub fn civil(self) -> (i64, u32, u32, u32, u32, u32) {
+        let days = self.0.div_euclid(Self::MICROS_PER_DAY);
+        let seconds = self.0.rem_euclid(Self::MICROS_PER_DAY) / Self::MICROS_PER_SECOND;
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        (year, month, day, (seconds / 3_600) as u32, (seconds % 3_600 / 60) as u32, (seconds % 60) as u32)
+    }
+
+    /// RFC 3339 in UTC, to the second: `2026-11-22T10:00:00Z`.
+    pub fn to_rfc3339(self) -> String {
+        let (y, mo, d, h, mi, s) = self.civil();
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    }
 }
 
 /// The source of "now".
@@ -86,6 +110,15 @@ mod tests {
         assert_eq!(clock.now(), Timestamp(1_000));
         clock.advance_days(2);
         assert_eq!(clock.now(), Timestamp(1_000 + 2 * Timestamp::MICROS_PER_DAY));
+    }
+
+    #[test]
+    fn calendar_dates() {
+        assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp(1_795_341_600 * Timestamp::MICROS_PER_SECOND).to_rfc3339(), "2026-11-22T10:00:00Z");
+        assert_eq!(Timestamp(951_825_600 * Timestamp::MICROS_PER_SECOND).to_rfc3339(), "2000-02-29T12:00:00Z");
+        assert_eq!(Timestamp(1_767_225_599 * Timestamp::MICROS_PER_SECOND).to_rfc3339(), "2025-12-31T23:59:59Z");
+        assert_eq!(Timestamp(-1).to_rfc3339(), "1969-12-31T23:59:59Z");
     }
 
     #[test]

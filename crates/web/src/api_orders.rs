@@ -156,9 +156,10 @@ fn money(minor: i64, currency: &str, lang: &Lang) -> String {
     Currency::from_code(currency).map(|c| Money::new(minor, c).format(lang)).unwrap_or_default()
 }
 
-/// An order as the customer sees it (pages and API share it).
-pub async fn order_view(state: &AppState, order: &OrderRow) -> Result<Value, ApiError> {
-    let lang = Lang::parse(&order.lang).unwrap_or_else(|| state.settings().default_lang().clone());
+/// An order as the customer sees it (pages and API share it), in `lang` or the order's language.
+pub async fn order_view(state: &AppState, order: &OrderRow, lang: Option<&Lang>) -> Result<Value, ApiError> {
+    let lang =
+        lang.cloned().or_else(|| Lang::parse(&order.lang)).unwrap_or_else(|| state.settings().default_lang().clone());
     let t = state.translations();
     let lines: Vec<Value> = Orders::lines(state.db(), order.id)
         .await?
@@ -174,14 +175,14 @@ pub async fn order_view(state: &AppState, order: &OrderRow) -> Result<Value, Api
     let history: Vec<Value> = Orders::events(state.db(), order.id)
         .await?
         .into_iter()
-        .map(|e| json!({"at": e.at, "status": e.to_status, "status_label": t.text(&lang, &format!("order.status.{}", e.to_status), &[])}))
+        .map(|e| json!({"at": luxevault_core::Timestamp(e.at).to_rfc3339(), "status": e.to_status, "status_label": t.text(&lang, &format!("order.status.{}", e.to_status), &[])}))
         .collect();
     Ok(json!({
         "id": order.id,
         "number": order.number,
         "status": order.status.as_str(),
         "status_label": t.text(&lang, &format!("order.status.{}", order.status.as_str()), &[]),
-        "placed_at": order.created_at.as_micros(),
+        "placed_at": order.created_at.to_rfc3339(),
         "currency": order.currency,
         "lines": lines,
         "subtotal": money(order.subtotal_minor, &order.currency, &lang),
@@ -198,14 +199,24 @@ pub async fn order_view(state: &AppState, order: &OrderRow) -> Result<Value, Api
 }
 
 /// The signed-in customer's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/account/orders", tag = "orders",
+#[utoipa::path(get, path = "/api/v1/account/orders", tag = "orders", params(("lang" = Option<String>, Query, description = "Language of labels and amounts")),
     responses((status = 200, description = "{orders: [order]}"), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn my_orders(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
+pub async fn my_orders(
+    State(state): State<AppState>,
+    SignedIn(customer): SignedIn,
+    Query(query): Query<LangQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let lang = query.lang.as_deref().and_then(Lang::parse).filter(|l| state.settings().langs.contains(l));
     let mut orders = Vec::new();
     for order in Orders::for_customer(state.db(), customer.id, 100).await? {
-        orders.push(order_view(&state, &order).await?);
+        orders.push(order_view(&state, &order, lang.as_ref()).await?);
     }
     Ok(Json(json!({"orders": orders})))
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -230,5 +241,5 @@ pub async fn get_order(
     if !(owner || keyed) {
         return Err(not_found());
     }
-    Ok(Json(order_view(&state, &order).await?))
+    Ok(Json(order_view(&state, &order, None).await?))
 }

@@ -96,7 +96,7 @@ async fn order_page(state: &AppState, lang: &Lang, id: &str, key: Option<&str>) 
         return Err(PageError::NotFound);
     }
     let order = Orders::by_id(state.db(), id).await?.ok_or(PageError::NotFound)?;
-    let view = order_view(state, &order).await.map_err(|_| PageError::Internal)?;
+    let view = order_view(state, &order, None).await.map_err(|_| PageError::Internal)?;
     let extra = json!({"order": view, "payment": payment_context(state)});
     frame_page(state, lang, &format!("/orders/{id}"), "meta.order_title", "order.html", extra).await
 }
@@ -130,7 +130,7 @@ async fn demo_order(
 async fn demo_page(state: &AppState, session: &str, key: Option<&str>) -> Result<Response, PageError> {
     let order = demo_order(state, session, key).await?;
     let lang = Lang::parse(&order.lang).unwrap_or_else(|| state.settings().default_lang().clone());
-    let view = order_view(state, &order).await.map_err(|_| PageError::Internal)?;
+    let view = order_view(state, &order, None).await.map_err(|_| PageError::Internal)?;
     let extra = json!({"demo": {
         "order_number": order.number,
         "total": view["total"],

@@ -130,7 +130,7 @@ pub async fn compose(
         | EmailJob::OrderRefunded { order_id } => {
             let Some(order) = Orders::by_id(db, *order_id).await.map_err(|e| e.to_string())? else { return Ok(None) };
             let lang = Lang::parse(&order.lang).unwrap_or_else(|| settings.default_lang().clone());
-            let view = order_view(state, &order).await.map_err(|e| e.message)?;
+            let view = order_view(state, &order, None).await.map_err(|e| e.message)?;
             let name = match job {
                 EmailJob::OrderConfirmation { .. } => "order_confirmation",
                 EmailJob::PaymentReceived { .. } => "payment_received",

@@ -112,16 +112,7 @@ fn request_hash(place: &PlaceOrder<'_>) -> String {
 }
 
 fn year_of(now: Timestamp) -> i32 {
-    // Days since 1970 → civil year (Howard Hinnant's algorithm); no calendar crate for one number.
-    let days = now.as_micros().div_euclid(Timestamp::MICROS_PER_DAY);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2)) as i32
+    i32::try_from(now.civil().0).unwrap_or(i32::MAX)
 }
 
 /// Places an order: re-prices the cart against the catalog, reserves stock and records the order

@@ -315,6 +315,12 @@ async fn privacy_page(state: &AppState, lang: &Lang) -> Result<Response, PageErr
             "purpose": t.text(lang, "storage.currency.purpose", &[]),
             "lifetime": t.text(lang, "storage.currency.lifetime", &[]),
         },
+        {
+            "key": settings.storage.session,
+            "kind": format!("{} · {}", t.text(lang, "storage.kind.essential", &[]), t.text(lang, "storage.kind.local", &[])),
+            "purpose": t.text(lang, "storage.session.purpose", &[]),
+            "lifetime": t.text(lang, "storage.session.lifetime", &[]),
+        },
     ]);
     let context = merge(
         frame(state, &catalog, lang, "/privacy", &title(state, &t.text(lang, "meta.privacy_title", &[])), ""),
