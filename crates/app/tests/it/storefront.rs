@@ -181,7 +181,21 @@ async fn health_probes(backend: Backend) {
     app.stop().await;
 }
 
+async fn privacy_page_publishes_the_controller_and_storage(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/privacy", "/fr/privacy"] {
+        let html = page(&app, path).await;
+        for published in
+            ["LIEN GROUP", "privacy@liengroup.com", "+86 16657122166", "luxevault_cart", "lg_currency", "lg_session"]
+        {
+            assert!(html.contains(published), "{path} does not publish {published}");
+        }
+    }
+    app.stop().await;
+}
+
 backend_tests!(
+    privacy_page_publishes_the_controller_and_storage,
     every_page_renders_without_cookies,
     product_page_shows_variants_and_local_prices,
     sold_out_variants_are_disabled,
