@@ -40,6 +40,9 @@ pub struct Config {
     pub stripe_api_base: String,
     /// Order numbers read `<order_prefix>-<year>-<counter>`.
     pub order_prefix: String,
+    /// Bearer token for staff operations over `/api/v1/admin/…` (at least 32 characters);
+    /// empty disables them.
+    pub admin_token: Secret,
     /// Orders left unpaid this long are cancelled and their stock released.
     pub unpaid_order_hours: i64,
     pub shop: ShopConfig,
@@ -112,6 +115,7 @@ impl Default for Config {
             stripe_webhook_secret: Secret::default(),
             stripe_api_base: String::new(),
             order_prefix: "ME".into(),
+            admin_token: Secret::default(),
             unpaid_order_hours: 24,
             shop: ShopConfig {
                 name: "Maison Élégance".into(),
@@ -166,6 +170,7 @@ fn is_config_key(key: &str) -> bool {
         "stripe_webhook_secret",
         "stripe_api_base",
         "order_prefix",
+        "admin_token",
         "unpaid_order_hours",
     ];
     let key = key.to_ascii_lowercase();
@@ -212,6 +217,9 @@ impl Config {
                 "stripe_webhook_secret is required with stripe_secret_key: without it payments are never confirmed"
                     .into(),
             ));
+        }
+        if !self.admin_token.is_empty() && self.admin_token.expose().chars().count() < 32 {
+            return Err(ConfigError::Invalid("admin_token must have at least 32 characters".into()));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("database_max_connections must be at least 1".into()));

@@ -97,6 +97,7 @@ impl Application {
             order_prefix: config.order_prefix.clone(),
             unpaid_order_hours: config.unpaid_order_hours,
             mail_from: config.mail_from.clone(),
+            admin_token: Some(config.admin_token.expose().to_string()).filter(|t| !t.trim().is_empty()),
             stripe_webhook_secret: Some(config.stripe_webhook_secret.expose().to_string()).filter(|s| !s.is_empty()),
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;

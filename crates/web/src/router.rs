@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::storefront::PageLang;
-use crate::{api, api_account, api_orders, assets, checkout_pages, health, security, storefront, webhooks};
+use crate::{api, api_account, api_admin, api_orders, assets, checkout_pages, health, security, storefront, webhooks};
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -51,6 +51,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders", post(api_orders::place_order))
         .route("/api/v1/orders/{id}", get(api_orders::get_order))
         .route("/api/v1/account/orders", get(api_orders::my_orders))
+        .route("/api/v1/admin/orders/{id}/capture", post(api_admin::capture))
+        .route("/api/v1/admin/orders/{id}/cancel", post(api_admin::cancel))
+        .route("/api/v1/admin/orders/{id}/refund", post(api_admin::refund))
+        .route("/api/v1/admin/orders/{id}/fulfil", post(api_admin::fulfil))
         .route("/api/v1/account", get(api_account::me))
         .route("/api/v1/account/register", post(api_account::register))
         .route("/api/v1/account/login", post(api_account::login))

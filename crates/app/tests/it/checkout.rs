@@ -197,8 +197,84 @@ async fn account_holders_see_their_orders(backend: Backend) {
 }
 
 backend_tests!(
+    staff_cancel_fulfil_and_refund_with_the_admin_token,
+    staff_operations_are_off_without_a_token,
     a_guest_checks_out_pays_and_is_told,
     checkout_refuses_what_it_should,
     unpaid_orders_give_their_stock_back,
     account_holders_see_their_orders,
 );
+
+const ADMIN: &str = "an-admin-token-of-at-least-32-characters";
+
+async fn staff(app: &TestApp, order_id: &str, action: &str, token: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/orders/{order_id}/{action}")))
+        .bearer_auth(token)
+        .json(&json!({"reason": "customer asked by phone"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Places a demo order for one piece and pays it on the test page; returns its id.
+async fn paid_demo_order(app: &TestApp, key: &str, sku: &str) -> String {
+    let (status, placed) =
+        place(app, key, &json!({"currency": "EUR", "lines": [{"sku": sku, "quantity": 1}], "contact": contact()}))
+            .await;
+    assert_eq!(status, 201, "{placed}");
+    let redirect = placed["payment"]["redirect_url"].as_str().unwrap_or_default().to_string();
+    let link = redirect.split("key=").nth(1).unwrap_or_default().to_string();
+    let pay = app
+        .client
+        .post(app.url(redirect.split('?').next().unwrap_or_default()))
+        .form(&[("key", link.as_str())])
+        .send()
+        .await;
+    assert_eq!(pay.map(|r| r.status().as_u16()).unwrap_or(0), 303);
+    placed["order"]["id"].as_str().unwrap_or_default().to_string()
+}
+
+async fn staff_cancel_fulfil_and_refund_with_the_admin_token(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.admin_token = luxevault::config::Secret::new(ADMIN)).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 3);
+
+    let held = paid_demo_order(&app, "staff-order-key-0001", &variant.sku).await;
+    assert_eq!(staff(&app, &held, "cancel", "wrong-token").await.0, 401);
+    assert_eq!(staff(&app, &held, "refund", ADMIN).await.0, 409, "not paid yet: cancel, not refund");
+    let (status, body) = staff(&app, &held, "cancel", ADMIN).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("cancelled")), "{body}");
+    assert_eq!(app.catalog().await.variant(&variant.sku).map(|(_, v)| v.stock), Some(variant.stock), "stock back");
+    app.run_jobs().await; // the capture job finds the order cancelled and does nothing
+
+    let paid = paid_demo_order(&app, "staff-order-key-0002", &variant.sku).await;
+    app.run_jobs().await;
+    assert_eq!(staff(&app, &paid, "cancel", ADMIN).await.0, 409, "paid: refund, not cancel");
+    assert_eq!(staff(&app, &paid, "fulfil", ADMIN).await.1["status"], "fulfilled");
+    let (status, body) = staff(&app, &paid, "refund", ADMIN).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("refunded")), "{body}");
+    assert_eq!(staff(&app, &paid, "refund", ADMIN).await.0, 409, "refunded once");
+    app.run_jobs().await;
+    let outbox = app.outbox();
+    assert!(outbox.iter().any(|m| m.contains("is cancelled")), "cancellation email");
+    assert!(outbox.iter().any(|m| m.contains("Your refund for")), "refund email");
+    let events = luxevault_storage::Orders::events(&app.db, uuid::Uuid::parse_str(&paid).unwrap_or_default())
+        .await
+        .unwrap_or_default();
+    assert!(
+        events.iter().any(|e| e.actor == "staff:admin-token" && e.reason == "customer asked by phone"),
+        "who and why recorded"
+    );
+    app.stop().await;
+}
+
+async fn staff_operations_are_off_without_a_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, _) = staff(&app, &uuid::Uuid::nil().to_string(), "refund", ADMIN).await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}

@@ -34,6 +34,7 @@ async fn with_stripe(backend: Backend) -> (TestApp, FakeStripe) {
         config.stripe_secret_key = luxevault::config::Secret::new(SECRET_KEY);
         config.stripe_webhook_secret = luxevault::config::Secret::new(WEBHOOK_SECRET);
         config.stripe_api_base = base;
+        config.admin_token = luxevault::config::Secret::new("an-admin-token-of-at-least-32-characters");
     })
     .await;
     fake.set_webhook_url(Some(app.url("/webhooks/stripe")));
@@ -124,6 +125,22 @@ async fn stripe_checkout_end_to_end(backend: Backend) {
         br#"{"id":"evt_forged","object":"event","type":"payment_intent.succeeded","data":{"object":{}}}"#.to_vec();
     assert_eq!(fake.deliver_raw(body.clone(), "t=1795341600,v1=deadbeef".into()).await, 400);
     assert_eq!(fake.deliver_raw(body, String::new()).await, 400);
+
+    // A refund by staff goes to Stripe under its own idempotency key; Stripe's charge.refunded
+    // that follows changes nothing more.
+    let refunded = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/orders/{order_id}/refund")))
+        .bearer_auth("an-admin-token-of-at-least-32-characters")
+        .json(&json!({"reason": "returned unworn"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refunded.status().as_u16(), 200);
+    fake.settle().await;
+    assert_eq!(status_of(&app, &order_id).await, "refunded");
+    let refund = fake.requests().into_iter().find(|r| r.path == "/v1/refunds").unwrap_or_else(|| panic!("refund sent"));
+    assert_eq!(refund.idempotency_key.as_deref(), Some(format!("order-{order_id}-refund").as_str()));
 
     // What Stripe echoes about the buyer never lands in our database (P7: payment status only).
     let dump = crate::support::dump_text(&app.db).await;
