@@ -40,6 +40,9 @@ pub struct Config {
     pub stripe_api_base: String,
     /// Order numbers read `<order_prefix>-<year>-<counter>`.
     pub order_prefix: String,
+    /// The privacy policy file (TOML); empty uses the built-in one, which reproduces the
+    /// house's published policies.
+    pub policy_file: String,
     /// Bearer token for staff operations over `/api/v1/admin/…` (at least 32 characters);
     /// empty disables them.
     pub admin_token: Secret,
@@ -116,6 +119,7 @@ impl Default for Config {
             stripe_api_base: String::new(),
             order_prefix: "ME".into(),
             admin_token: Secret::default(),
+            policy_file: String::new(),
             unpaid_order_hours: 24,
             shop: ShopConfig {
                 name: "Maison Élégance".into(),
@@ -171,6 +175,7 @@ fn is_config_key(key: &str) -> bool {
         "stripe_api_base",
         "order_prefix",
         "admin_token",
+        "policy_file",
         "unpaid_order_hours",
     ];
     let key = key.to_ascii_lowercase();

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use luxevault_core::Clock;
+use luxevault_core::policy::Policy;
 use luxevault_integrations::mail::Mailer;
 use luxevault_integrations::payments::{DemoGateway, PaymentGateway, StripeClient};
-use luxevault_storage::{CatalogStore, Db, DbOptions, InstanceSecrets, migrate};
+use luxevault_storage::{CatalogStore, Db, DbOptions, InstanceSecrets, PolicyVersions, Publish, migrate};
 use luxevault_web::{AppState, CommerceSettings, MediaSource, NoMedia, Worker};
+use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -59,6 +61,49 @@ fn payment_gateway(config: &Config) -> anyhow::Result<PaymentGateway> {
     Ok(PaymentGateway::Stripe(client))
 }
 
+const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
+
+/// Reads and checks the privacy policy, archives it if it is a new version, and refuses to start
+/// when an enabled integration sends data to a recipient the policy does not list (P12).
+async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Result<Policy> {
+    let (source, origin) = if config.policy_file.trim().is_empty() {
+        (DEFAULT_POLICY.to_string(), "the built-in policy".to_string())
+    } else {
+        let path = config.policy_file.trim();
+        (
+            std::fs::read_to_string(path).with_context(|| format!("could not read the policy file {path}"))?,
+            path.to_string(),
+        )
+    };
+    let languages: Vec<&str> = config.shop.languages.iter().map(String::as_str).collect();
+    let policy = Policy::parse(&source, &languages).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let mut enabled = vec![("cloud_host", "hosting")];
+    if !config.stripe_secret_key.is_empty() {
+        enabled.push(("stripe", "stripe_secret_key"));
+    }
+    if !config.smtp_url.is_empty() {
+        enabled.push(("email_service", "smtp_url"));
+    }
+    for (recipient, setting) in enabled {
+        if policy.recipient(recipient).is_none() {
+            anyhow::bail!(
+                "{setting} sends personal data to the recipient {recipient:?}, which {origin} does not list: publish it first (P12)"
+            );
+        }
+    }
+    let content = serde_json::to_string(&policy)?;
+    let hash = hex::encode(Sha256::digest(content.as_bytes()));
+    match PolicyVersions::publish(db, &policy.version, &policy.effective, &hash, &content, clock.now()).await? {
+        Publish::Published => tracing::info!(version = %policy.version, "privacy policy version published"),
+        Publish::Unchanged => {}
+        Publish::Conflict => anyhow::bail!(
+            "{origin} changed but its version is still {:?}: give it a new version (the one published stays readable)",
+            policy.version
+        ),
+    }
+    Ok(policy)
+}
+
 /// The key that signs order links: made once per installation, shared by every node.
 async fn order_link_key(db: &Db, clock: &dyn Clock) -> anyhow::Result<Vec<u8>> {
     let mut fresh = [0u8; 32];
@@ -101,8 +146,9 @@ impl Application {
             stripe_webhook_secret: Some(config.stripe_webhook_secret.expose().to_string()).filter(|s| !s.is_empty()),
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;
-        let state =
-            AppState::new(db, clock, settings, media, payments, commerce, link_key).map_err(anyhow::Error::msg)?;
+        let policy = load_policy(config, &db, clock.as_ref()).await?;
+        let state = AppState::new(db, clock, settings, media, payments, commerce, link_key, policy)
+            .map_err(anyhow::Error::msg)?;
         let worker = Worker::new(state.clone(), mailer).map_err(anyhow::Error::msg)?;
         Ok(Self { listener, state, worker: Some(worker) })
     }

@@ -13,6 +13,7 @@ pub mod lang;
 pub mod money;
 pub mod order;
 pub mod pii;
+pub mod policy;
 pub mod pricing;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};

@@ -11,6 +11,7 @@ mod db;
 mod jobs;
 mod migrations;
 mod orders;
+mod policies;
 mod secrets;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
@@ -21,6 +22,7 @@ pub use migrations::migrate;
 pub use orders::{
     CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
 };
+pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use secrets::InstanceSecrets;
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
@@ -32,6 +34,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(orders::STATEMENTS);
     all.extend_from_slice(jobs::STATEMENTS);
     all.extend_from_slice(secrets::STATEMENTS);
+    all.extend_from_slice(policies::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

@@ -32,6 +32,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 3,
+        description: "policy versions",
+        portable: include_str!("../migrations/0003_policy_versions.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -13,7 +13,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
 use crate::storefront::PageLang;
-use crate::{api, api_account, api_admin, api_orders, assets, checkout_pages, health, security, storefront, webhooks};
+use crate::{
+    api, api_account, api_admin, api_orders, assets, checkout_pages, health, privacy, security, storefront, webhooks,
+};
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -69,6 +71,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .route("/checkout/demo/{session}", get(checkout_pages::demo_pay_page).post(checkout_pages::demo_pay))
         .route("/webhooks/stripe", post(webhooks::stripe).layer(DefaultBodyLimit::max(WEBHOOK_MAX_BODY_BYTES)))
+        .route("/privacy.json", get(privacy::current))
+        .route("/privacy/versions", get(privacy::versions))
+        .route("/privacy/versions/{version}", get(privacy::version))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::static_file))

@@ -49,8 +49,15 @@ pub struct CommerceSettings {
     pub stripe_webhook_secret: Option<String>,
 }
 
+/// The privacy policy in force, with its canonical JSON (what `/privacy.json` serves).
+pub struct PublishedPolicy {
+    pub policy: luxevault_core::policy::Policy,
+    pub json: serde_json::Value,
+}
+
 struct Inner {
     db: Db,
+    policy: PublishedPolicy,
     payments: PaymentGateway,
     commerce: CommerceSettings,
     /// Signs the order links sent to guests (generated once per installation, kept in the database).
@@ -74,6 +81,7 @@ impl AppState {
         payments: PaymentGateway,
         commerce: CommerceSettings,
         order_link_key: Vec<u8>,
+        policy: luxevault_core::policy::Policy,
     ) -> Result<Self, String> {
         if settings.langs.is_empty() {
             return Err("at least one language must be configured".into());
@@ -81,8 +89,10 @@ impl AppState {
         let translations = Translations::load(&settings.langs)?;
         translations.check_required()?;
         let views = Views::load()?;
+        let json = serde_json::to_value(&policy).map_err(|e| format!("policy: {e}"))?;
         Ok(Self(Arc::new(Inner {
             db,
+            policy: PublishedPolicy { policy, json },
             payments,
             commerce,
             order_link_key,
@@ -101,6 +111,10 @@ impl AppState {
 
     pub fn clock(&self) -> &dyn Clock {
         self.0.clock.as_ref()
+    }
+
+    pub fn policy(&self) -> &PublishedPolicy {
+        &self.0.policy
     }
 
     pub fn payments(&self) -> &PaymentGateway {

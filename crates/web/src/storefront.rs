@@ -327,6 +327,7 @@ async fn privacy_page(state: &AppState, lang: &Lang) -> Result<Response, PageErr
         json!({
             "controller": {"name": settings.controller.name, "email": settings.controller.email, "whatsapp": settings.controller.whatsapp},
             "storage_items": storage_items,
+            "policy": crate::privacy::published_document(state),
         }),
     );
     render(state, "privacy.html", &context)

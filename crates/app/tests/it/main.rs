@@ -10,6 +10,7 @@ mod checkout;
 mod cli;
 mod conformance;
 mod payments;
+mod policy;
 mod privacy;
 mod quote;
 mod storage;

@@ -101,7 +101,7 @@ impl TestDb {
     }
 }
 
-async fn config_for(backend: Backend, dir: &tempfile::TempDir) -> (Config, Option<PgDatabase>) {
+pub async fn config_for(backend: Backend, dir: &tempfile::TempDir) -> (Config, Option<PgDatabase>) {
     let mut config = Config {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: dir.path().to_path_buf(),
