@@ -11,7 +11,7 @@ use luxevault_core::policy::Policy;
 use luxevault_integrations::mail::Mailer;
 use luxevault_integrations::payments::{DemoGateway, PaymentGateway, StripeClient};
 use luxevault_storage::{CatalogStore, Db, DbOptions, InstanceSecrets, PolicyVersions, Publish, migrate};
-use luxevault_web::{AppState, CommerceSettings, MediaSource, NoMedia, Worker};
+use luxevault_web::{AppState, CommerceSettings, MediaSource, NoMedia, Parts, Worker};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 
@@ -147,8 +147,17 @@ impl Application {
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;
         let policy = load_policy(config, &db, clock.as_ref()).await?;
-        let state = AppState::new(db, clock, settings, media, payments, commerce, link_key, policy)
-            .map_err(anyhow::Error::msg)?;
+        let state = AppState::new(Parts {
+            db,
+            clock,
+            settings,
+            media,
+            payments,
+            commerce,
+            order_link_key: link_key,
+            policy,
+        })
+        .map_err(anyhow::Error::msg)?;
         let worker = Worker::new(state.clone(), mailer).map_err(anyhow::Error::msg)?;
         Ok(Self { listener, state, worker: Some(worker) })
     }

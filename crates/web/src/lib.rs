@@ -33,5 +33,5 @@ mod worker;
 pub use api::ApiDoc;
 pub use router::router;
 pub use settings::{Controller, ShopSettings, StorageKeys};
-pub use state::{AppState, CommerceSettings, MediaSource, NoMedia, PublishedPolicy};
+pub use state::{AppState, CommerceSettings, MediaSource, NoMedia, Parts, PublishedPolicy};
 pub use worker::Worker;

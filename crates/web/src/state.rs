@@ -70,19 +70,24 @@ struct Inner {
     media: Arc<dyn MediaSource>,
 }
 
+/// What the binary wires together into the state.
+pub struct Parts {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: ShopSettings,
+    pub media: Arc<dyn MediaSource>,
+    pub payments: PaymentGateway,
+    pub commerce: CommerceSettings,
+    /// Signs the order links sent to guests.
+    pub order_link_key: Vec<u8>,
+    pub policy: luxevault_core::policy::Policy,
+}
+
 impl AppState {
     /// Builds the state, loading templates and UI strings; fails with a sentence when the theme
     /// is broken or a configured language has no strings.
-    pub fn new(
-        db: Db,
-        clock: Arc<dyn Clock>,
-        settings: ShopSettings,
-        media: Arc<dyn MediaSource>,
-        payments: PaymentGateway,
-        commerce: CommerceSettings,
-        order_link_key: Vec<u8>,
-        policy: luxevault_core::policy::Policy,
-    ) -> Result<Self, String> {
+    pub fn new(parts: Parts) -> Result<Self, String> {
+        let Parts { db, clock, settings, media, payments, commerce, order_link_key, policy } = parts;
         if settings.langs.is_empty() {
             return Err("at least one language must be configured".into());
         }
