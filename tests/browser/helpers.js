@@ -188,12 +188,20 @@ export async function watchPrivacy(context, page, origin) {
   const requests = [];
   const responses = [];
   const consoleErrors = [];
+  // Chromium logs "Failed to load resource: … status of 4xx" for every 4xx answer; a test that
+  // provokes one on purpose declares it with allowFailedLoad(status, path) (see below).
+  const failedLoads = [];
+  const allowedFailures = [];
   const pageErrors = [];
   const cspViolations = [];
   context.on("request", (req) => requests.push(req.url()));
   context.on("response", (res) => responses.push(res));
   page.on("console", (msg) => {
-    if (msg.type() === "error") consoleErrors.push(`${msg.text()} @ ${page.url()}`);
+    if (msg.type() !== "error") return;
+    const text = msg.text();
+    const failed = /^Failed to load resource: the server responded with a status of (4\d\d)\b/.exec(text);
+    if (failed) failedLoads.push({ status: Number(failed[1]), url: msg.location()?.url || "", at: page.url() });
+    else consoleErrors.push(`${text} @ ${page.url()}`);
   });
   page.on("pageerror", (err) => pageErrors.push(`${err.message} @ ${page.url()}`));
   await page.exposeBinding("__lvCspViolation", (_src, v) => cspViolations.push(v));
@@ -226,11 +234,23 @@ export async function watchPrivacy(context, page, origin) {
     assert.deepEqual(htmlWithoutCsp, [], "HTML responses without a strict CSP");
     assert.deepEqual(cspViolations, [], "CSP violations");
     assert.deepEqual(pageErrors, [], "uncaught page errors");
-    assert.deepEqual(consoleErrors, [], "console errors");
+    // A "Failed to load resource" error is accepted only for a 4xx the test declared and that was
+    // really answered (same status, same origin-relative path); every other one fails.
+    const answered = new Set(responses.map((r) => `${r.status()} ${r.url()}`));
+    const unexpectedLoads = failedLoads
+      .filter((f) => !(answered.has(`${f.status} ${f.url}`) && allowedFailures.some(
+        (a) => a.status === f.status && f.url.startsWith(origin + "/") &&
+          new URL(f.url).pathname === a.path)))
+      .map((f) => `Failed to load resource: status ${f.status} for ${f.url} @ ${f.at}`);
+    assert.deepEqual([...consoleErrors, ...unexpectedLoads], [], "console errors");
     assert.deepEqual(await context.cookies(), [], "the browser holds cookies");
-    return { requests, responses };
+    return { requests, responses, failedLoads };
   }
-  return { verify, requests, responses };
+  /** Declares a 4xx answer the test provokes on purpose (exact status, exact path without query). */
+  function allowFailedLoad(status, path) {
+    allowedFailures.push({ status, path });
+  }
+  return { verify, requests, responses, allowFailedLoad };
 }
 
 /** document.cookie must be empty on every page visited. */
@@ -239,8 +259,12 @@ export async function assertNoCookie(assert, page) {
   assert.equal(cookie, "", `document.cookie is not empty on ${page.url()}`);
 }
 
-/** localStorage ⊆ {cart key, currency key}, sessionStorage ⊆ {lg_sid}. */
-export async function assertStorage(assert, page) {
+/**
+ * localStorage ⊆ {cart key, currency key}, sessionStorage ⊆ {lg_sid}. With `{ signedIn: true }` the
+ * session key (`lg_session`) is allowed too and must be present; with `{ signedIn: false }` it must
+ * be absent; by default (a guest who never signed in) it is not allowed at all.
+ */
+export async function assertStorage(assert, page, { signedIn } = {}) {
   const s = await page.evaluate(() => ({
     cartKey: document.documentElement.dataset.cartKey,
     sessionKey: document.documentElement.dataset.sessionKey,
@@ -254,6 +278,12 @@ export async function assertStorage(assert, page) {
   if (s.sessionKey !== undefined) assert.equal(s.sessionKey, "lg_session", "data-session-key is not the P14 name");
   // A guest who never signed in holds no session: only the cart and the currency.
   const allowedLocal = new Set([s.cartKey, s.currencyKey]);
+  if (signedIn !== undefined) {
+    assert.equal(s.sessionKey, "lg_session", `<html data-session-key> missing on ${page.url()}`);
+    assert.equal(s.local.includes(s.sessionKey), signedIn,
+      `${s.sessionKey} ${signedIn ? "missing while signed in" : "still stored after sign-out"} on ${page.url()} (keys: ${s.local})`);
+    if (signedIn) allowedLocal.add(s.sessionKey);
+  }
   assert.deepEqual(s.local.filter((k) => !allowedLocal.has(k)), [], `unexpected localStorage keys (all: ${s.local})`);
   assert.deepEqual(s.session.filter((k) => !P14.sessionStorage.includes(k)), [],
     `unexpected sessionStorage keys (all: ${s.session})`);

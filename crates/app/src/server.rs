@@ -91,6 +91,16 @@ async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Res
             );
         }
     }
+    // The browser keys the shop writes are the ones the policy publishes (P14).
+    for (setting, key) in [
+        ("shop.cart_storage_key", &config.shop.cart_storage_key),
+        ("shop.currency_storage_key", &config.shop.currency_storage_key),
+        ("shop.session_storage_key", &config.shop.session_storage_key),
+    ] {
+        if !policy.browser_storage.iter().any(|item| &item.key == key) {
+            anyhow::bail!("{setting} is {key:?}, which {origin} does not list under browser_storage (P14)");
+        }
+    }
     let content = serde_json::to_string(&policy)?;
     let hash = hex::encode(Sha256::digest(content.as_bytes()));
     match PolicyVersions::publish(db, &policy.version, &policy.effective, &hash, &content, clock.now()).await? {
@@ -147,17 +157,9 @@ impl Application {
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;
         let policy = load_policy(config, &db, clock.as_ref()).await?;
-        let state = AppState::new(Parts {
-            db,
-            clock,
-            settings,
-            media,
-            payments,
-            commerce,
-            order_link_key: link_key,
-            policy,
-        })
-        .map_err(anyhow::Error::msg)?;
+        let state =
+            AppState::new(Parts { db, clock, settings, media, payments, commerce, order_link_key: link_key, policy })
+                .map_err(anyhow::Error::msg)?;
         let worker = Worker::new(state.clone(), mailer).map_err(anyhow::Error::msg)?;
         Ok(Self { listener, state, worker: Some(worker) })
     }

@@ -69,6 +69,8 @@ CREATE TABLE orders (
     payment_provider TEXT NOT NULL,
     payment_session_id TEXT,
     payment_id TEXT,
+    -- where the customer pays (the provider's hosted page), so a retried checkout is sent back
+    payment_url TEXT,
     idempotency_key TEXT NOT NULL UNIQUE,
     request_hash TEXT NOT NULL,
     created_at BIGINT NOT NULL,

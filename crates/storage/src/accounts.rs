@@ -30,13 +30,18 @@ const INSERT_RESET: &str =
     "INSERT INTO password_resets (token_hash, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
 const TAKE_RESET: &str = "UPDATE password_resets SET used_at = $2 \
      WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING customer_id";
+const PEEK_RESET: &str =
+    "SELECT customer_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2";
 const CLEAR_RESETS_OF: &str = "DELETE FROM password_resets WHERE customer_id = $1";
 
-const THROTTLE: &str = "SELECT failures, window_started_at, blocked_until FROM throttles WHERE key = $1";
-const UPSERT_THROTTLE: &str = "INSERT INTO throttles (key, failures, window_started_at, blocked_until) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_started_at = excluded.window_started_at, \
-     blocked_until = excluded.blocked_until";
 const CLEAR_THROTTLE: &str = "DELETE FROM throttles WHERE key = $1";
+// One atomic step, so parallel guesses cannot overwrite each other's count.
+const COUNT_ATTEMPT: &str = "INSERT INTO throttles (key, failures, window_started_at, blocked_until) VALUES ($1, 1, $2, 0) \
+     ON CONFLICT (key) DO UPDATE SET \
+     failures = CASE WHEN throttles.window_started_at < $3 THEN 1 ELSE throttles.failures + 1 END, \
+     window_started_at = CASE WHEN throttles.window_started_at < $3 THEN $2 ELSE throttles.window_started_at END \
+     RETURNING failures, window_started_at, blocked_until";
+const BLOCK: &str = "UPDATE throttles SET blocked_until = $2 WHERE key = $1";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.insert_customer", INSERT_CUSTOMER),
@@ -55,9 +60,10 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.insert_reset", INSERT_RESET),
     ("accounts.take_reset", TAKE_RESET),
     ("accounts.clear_resets_of", CLEAR_RESETS_OF),
-    ("accounts.throttle", THROTTLE),
-    ("accounts.upsert_throttle", UPSERT_THROTTLE),
+    ("accounts.peek_reset", PEEK_RESET),
     ("accounts.clear_throttle", CLEAR_THROTTLE),
+    ("accounts.count_attempt", COUNT_ATTEMPT),
+    ("accounts.block", BLOCK),
 ];
 
 #[derive(FromRow)]
@@ -242,6 +248,13 @@ impl Accounts {
         Ok(())
     }
 
+    /// The account of a usable reset token, without using it.
+    pub async fn peek_reset(db: &Db, token_hash: &str, now: Timestamp) -> Result<Option<Uuid>, DbError> {
+        Ok(
+            on_db!(db, pool => sqlx::query_scalar(PEEK_RESET).bind(token_hash).bind(now.as_micros()).fetch_optional(pool).await)?,
+        )
+    }
+
     /// Uses a reset token: returns its account once, if the token is known, unused and unexpired.
     pub async fn take_reset(db: &Db, token_hash: &str, now: Timestamp) -> Result<Option<Uuid>, DbError> {
         Ok(
@@ -249,18 +262,24 @@ impl Accounts {
         )
     }
 
-    pub async fn throttle(db: &Db, key: &str) -> Result<Option<ThrottleRow>, DbError> {
-        Ok(on_db!(db, pool => sqlx::query_as(THROTTLE).bind(key).fetch_optional(pool).await)?)
+    /// Counts one attempt within the window that started after `window_start` (or opens a new
+    /// window at `now`); returns the counter as it now stands.
+    pub async fn count_attempt(
+        db: &Db,
+        key: &str,
+        now: Timestamp,
+        window_start: Timestamp,
+    ) -> Result<ThrottleRow, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(COUNT_ATTEMPT)
+            .bind(key)
+            .bind(now.as_micros())
+            .bind(window_start.as_micros())
+            .fetch_one(pool)
+            .await)?)
     }
 
-    pub async fn save_throttle(db: &Db, key: &str, row: ThrottleRow) -> Result<(), DbError> {
-        on_db!(db, pool => sqlx::query(UPSERT_THROTTLE)
-            .bind(key)
-            .bind(row.failures)
-            .bind(row.window_started_at)
-            .bind(row.blocked_until)
-            .execute(pool)
-            .await.map(|r| r.rows_affected()))?;
+    pub async fn block(db: &Db, key: &str, until: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(BLOCK).bind(key).bind(until.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

@@ -32,8 +32,17 @@ pub enum DbError {
 
 impl DbError {
     /// The database is reachable but saturated (no connection free in time): worth a retry.
+    /// The database is reachable but saturated (no connection free in time, SQLite's writer
+    /// lock held past the busy timeout, a PostgreSQL deadlock or serialisation failure): worth
+    /// a retry, never a 500.
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sqlx(sqlx::Error::PoolTimedOut))
+        match self {
+            Self::Sqlx(sqlx::Error::PoolTimedOut) => true,
+            Self::Sqlx(sqlx::Error::Database(e)) => {
+                matches!(e.code().as_deref(), Some("5" | "6" | "517" | "40001" | "40P01"))
+            }
+            _ => false,
+        }
     }
 }
 

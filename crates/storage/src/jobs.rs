@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{Db, DbError, on_db};
 
-const ENQUEUE: &str = "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, max_attempts, created_at) \
+pub(crate) const ENQUEUE: &str = "INSERT INTO jobs (id, kind, payload, dedupe_key, run_at, attempts, max_attempts, created_at) \
      VALUES ($1, $2, $3, $4, $5, 0, $6, $7) ON CONFLICT DO NOTHING";
 const CLAIM: &str = "UPDATE jobs SET locked_until = $2, attempts = attempts + 1 WHERE id = (\
      SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \

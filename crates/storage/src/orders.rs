@@ -7,9 +7,11 @@ use luxevault_core::{Pii, Timestamp};
 use sqlx::FromRow;
 use uuid::Uuid;
 
+use crate::jobs::NewJob;
 use crate::{Db, DbError, on_db};
 
 const BY_KEY: &str = "SELECT id, request_hash FROM orders WHERE idempotency_key = $1";
+const PAYMENT_URL: &str = "SELECT payment_url FROM orders WHERE id = $1";
 const RESERVE: &str =
     "UPDATE variants SET stock = stock - $2 WHERE sku = $1 AND stock >= $2 AND availability = 'active'";
 const RELEASE: &str = "UPDATE variants SET stock = stock + $2 WHERE sku = $1";
@@ -26,7 +28,10 @@ const INSERT_EVENT: &str = "INSERT INTO order_events (id, order_id, at, from_sta
 const BUMP_CATALOG: &str = "UPDATE catalog_state SET version = version + 1, updated_at = $1 WHERE id = 1";
 const STATUS: &str = "SELECT status FROM orders WHERE id = $1";
 const SET_STATUS: &str = "UPDATE orders SET status = $2, updated_at = $4 WHERE id = $1 AND status = $3";
-const SET_PAYMENT: &str = "UPDATE orders SET payment_session_id = $2, payment_id = $3, updated_at = $4 WHERE id = $1";
+// A provider may not know the payment id yet (Stripe creates it when the customer pays): never
+// forget one already learnt.
+const SET_PAYMENT: &str = "UPDATE orders SET payment_session_id = $2, payment_id = COALESCE($3, payment_id), \
+     payment_url = $5, updated_at = $4 WHERE id = $1";
 const SET_PAYMENT_ID: &str =
     "UPDATE orders SET payment_id = $2, updated_at = $3 WHERE id = $1 AND (payment_id IS NULL OR payment_id = $2)";
 const LINES: &str = "SELECT position, sku, product_slug, name, variant_label, quantity, unit_minor, total_minor \
@@ -56,6 +61,7 @@ const STALE_UNPAID: &str =
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.by_key", BY_KEY),
+    ("orders.payment_url", PAYMENT_URL),
     ("orders.reserve", RESERVE),
     ("orders.release", RELEASE),
     ("orders.next_number", NEXT_NUMBER),
@@ -268,23 +274,30 @@ impl Orders {
                 Some(row) => Ok(CreateOrder::Replayed(Box::new(row))),
                 None => Err(DbError::Invalid("an order vanished during creation".into())),
             },
-            None => Err(DbError::Invalid("an order number collided; please retry".into())),
+            None => Err(DbError::Invalid("the order could not be found under its idempotency key".into())),
         }
     }
 
     async fn try_create(db: &Db, order: &NewOrder<'_>, now: Timestamp) -> Result<CreateOrder, DbError> {
+        // A retry: answer with the order it made, before touching stock.
+        let known: Option<(Uuid, String)> =
+            on_db!(db, pool => sqlx::query_as(BY_KEY).bind(order.idempotency_key).fetch_optional(pool).await)?;
+        if known.is_some() {
+            return Self::replay(db, order).await;
+        }
         let at = now.as_micros();
         let id = new_id(now);
         let outcome = on_db!(db, pool => {
+            // The first statement writes: SQLite then takes the writer lock at once (waiting under
+            // the busy timeout) instead of failing to upgrade a read lock under contention.
             let mut tx = pool.begin().await?;
-            let existing: Option<(Uuid, String)> =
-                sqlx::query_as(BY_KEY).bind(order.idempotency_key).fetch_optional(&mut *tx).await?;
-            if existing.is_some() {
-                tx.rollback().await?;
-                None
-            } else {
+            {
                 let mut short = Vec::new();
-                for line in &order.lines {
+                // In SKU order: two carts holding the same pieces lock them in the same order,
+                // so PostgreSQL never deadlocks between them.
+                let mut by_sku: Vec<&NewOrderLine> = order.lines.iter().collect();
+                by_sku.sort_by(|a, b| a.sku.cmp(&b.sku));
+                for line in by_sku {
                     let reserved = sqlx::query(RESERVE).bind(&line.sku).bind(i64::from(line.quantity)).execute(&mut *tx).await?;
                     if reserved.rows_affected() == 0 {
                         short.push(line.sku.clone());
@@ -292,7 +305,7 @@ impl Orders {
                 }
                 if !short.is_empty() {
                     tx.rollback().await?;
-                    Some(Err(short))
+                    Err(short)
                 } else {
                     let counter: i64 = sqlx::query_scalar(NEXT_NUMBER).bind(order.series).fetch_one(&mut *tx).await?;
                     let number = format!("{}-{counter:06}", order.series);
@@ -346,14 +359,17 @@ impl Orders {
                         .await?;
                     sqlx::query(BUMP_CATALOG).bind(at).execute(&mut *tx).await?;
                     tx.commit().await?;
-                    Some(Ok(()))
+                    Ok(())
                 }
             }
         });
         match outcome {
-            None => Self::replay(db, order).await,
-            Some(Err(short)) => Ok(CreateOrder::OutOfStock(short)),
-            Some(Ok(())) => match Self::by_id(db, id).await? {
+            // The same key may have won the last pieces a moment ago (a double click).
+            Err(short) => match Self::replay(db, order).await {
+                Ok(replayed @ (CreateOrder::Replayed(_) | CreateOrder::KeyReused)) => Ok(replayed),
+                _ => Ok(CreateOrder::OutOfStock(short)),
+            },
+            Ok(()) => match Self::by_id(db, id).await? {
                 Some(row) => Ok(CreateOrder::Created(Box::new(row))),
                 None => Err(DbError::Invalid("the new order could not be read back".into())),
             },
@@ -368,6 +384,20 @@ impl Orders {
         to: OrderStatus,
         actor: &Actor,
         reason: &str,
+        now: Timestamp,
+    ) -> Result<Transition, DbError> {
+        Self::transition_with(db, order_id, to, actor, reason, &[], now).await
+    }
+
+    /// A move and the work it sets off (an email, a capture) in one transaction: either the
+    /// order moved and its jobs are queued, or neither — a crash between the two loses nothing.
+    pub async fn transition_with(
+        db: &Db,
+        order_id: Uuid,
+        to: OrderStatus,
+        actor: &Actor,
+        reason: &str,
+        jobs: &[NewJob<'_>],
         now: Timestamp,
     ) -> Result<Transition, DbError> {
         for _ in 0..3 {
@@ -398,8 +428,21 @@ impl Orders {
                         .bind(reason)
                         .execute(&mut *tx)
                         .await?;
+                    for job in jobs {
+                        sqlx::query(crate::jobs::ENQUEUE)
+                            .bind(new_id(now))
+                            .bind(job.kind)
+                            .bind(&job.payload)
+                            .bind(&job.dedupe_key)
+                            .bind(job.run_at.as_micros())
+                            .bind(job.max_attempts)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     if to.releases_stock() {
-                        let lines: Vec<OrderLineRow> = sqlx::query_as(LINES).bind(order_id).fetch_all(&mut *tx).await?;
+                        let mut lines: Vec<OrderLineRow> = sqlx::query_as(LINES).bind(order_id).fetch_all(&mut *tx).await?;
+                        lines.sort_by(|a, b| a.sku.cmp(&b.sku));
                         for line in lines {
                             sqlx::query(RELEASE).bind(&line.sku).bind(i64::from(line.quantity)).execute(&mut *tx).await?;
                         }
@@ -416,11 +459,13 @@ impl Orders {
         Ok(Transition::Ignored)
     }
 
+    /// Where the customer pays: the provider's session, its payment id if known, the page.
     pub async fn set_payment(
         db: &Db,
         order_id: Uuid,
         session_id: &str,
         payment_id: Option<&str>,
+        payment_url: &str,
         now: Timestamp,
     ) -> Result<(), DbError> {
         on_db!(db, pool => sqlx::query(SET_PAYMENT)
@@ -428,9 +473,27 @@ impl Orders {
             .bind(session_id)
             .bind(payment_id)
             .bind(now.as_micros())
+            .bind(payment_url)
             .execute(pool)
             .await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// The payment page of an order, once opened.
+    pub async fn payment_url(db: &Db, order_id: Uuid) -> Result<Option<String>, DbError> {
+        let url: Option<Option<String>> =
+            on_db!(db, pool => sqlx::query_scalar(PAYMENT_URL).bind(order_id).fetch_optional(pool).await)?;
+        Ok(url.flatten())
+    }
+
+    /// The order made under an idempotency key, and the digest of the request that made it.
+    pub async fn by_idempotency_key(db: &Db, key: &str) -> Result<Option<(OrderRow, String)>, DbError> {
+        let found: Option<(Uuid, String)> =
+            on_db!(db, pool => sqlx::query_as(BY_KEY).bind(key).fetch_optional(pool).await)?;
+        match found {
+            Some((id, hash)) => Ok(Self::by_id(db, id).await?.map(|row| (row, hash))),
+            None => Ok(None),
+        }
     }
 
     /// Learns the payment id of an order (a checkout session reports it when completed).

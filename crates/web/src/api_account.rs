@@ -21,6 +21,7 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::Db(db) => db.into(),
+            AuthError::Busy => ApiError::unavailable(),
             AuthError::Hashing => {
                 tracing::error!("password hashing failed");
                 ApiError::internal()
@@ -101,11 +102,10 @@ pub async fn register(
     ClientAddr(addr): ClientAddr,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
-    let address_key = auth::throttle_key("register:address", &addr.map(|a| a.to_string()).unwrap_or_default());
-    if auth::blocked_until(state.db(), &address_key, state.clock().now()).await?.is_some() {
+    let address_key = address_key(&state, "register:address", addr);
+    if !auth::attempt(state.db(), &address_key, auth::ADDRESS_ATTEMPTS_ALLOWED, state.clock().now()).await? {
         return Err(too_many());
     }
-    auth::record_failure(state.db(), &address_key, auth::ADDRESS_FAILURES_ALLOWED, state.clock().now()).await?;
     let username = request.username.expose().trim().to_string();
     if !is_valid_username(&username) {
         return Err(ApiError::new(
@@ -163,6 +163,10 @@ pub async fn register(
     ))
 }
 
+fn address_key(state: &AppState, kind: &str, addr: Option<std::net::IpAddr>) -> String {
+    auth::throttle_key(state.order_link_key(), kind, &addr.map(|a| a.to_string()).unwrap_or_default())
+}
+
 fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
@@ -185,18 +189,17 @@ pub async fn login(
 ) -> Result<Json<SessionResponse>, ApiError> {
     let now = state.clock().now();
     let email = Email::parse(request.email.expose()).map_err(|_| bad_credentials())?;
-    let account_key = auth::throttle_key("login:account", &email.normalized());
-    let address_key = auth::throttle_key("login:address", &addr.map(|a| a.to_string()).unwrap_or_default());
-    for key in [&account_key, &address_key] {
-        if auth::blocked_until(state.db(), key, now).await?.is_some() {
-            return Err(too_many());
-        }
+    let account_key = auth::throttle_key(state.order_link_key(), "login:account", &email.normalized());
+    let address_key = address_key(&state, "login:address", addr);
+    // Counted before the password is checked: parallel guesses cannot outrun the limit.
+    if !auth::attempt(state.db(), &address_key, auth::ADDRESS_ATTEMPTS_ALLOWED, now).await?
+        || !auth::attempt(state.db(), &account_key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await?
+    {
+        return Err(too_many());
     }
     let customer = Accounts::by_email(state.db(), &email).await?;
     let stored = customer.as_ref().map(|c| c.password_hash.clone());
-    if !auth::verify_password(request.password.into_inner(), stored).await {
-        auth::record_failure(state.db(), &account_key, auth::ACCOUNT_FAILURES_ALLOWED, now).await?;
-        auth::record_failure(state.db(), &address_key, auth::ADDRESS_FAILURES_ALLOWED, now).await?;
+    if !auth::verify_password(request.password.into_inner(), stored).await? {
         return Err(bad_credentials());
     }
     let Some(customer) = customer else { return Err(bad_credentials()) };
@@ -253,12 +256,11 @@ pub async fn change_password(
 ) -> Result<Json<SessionResponse>, ApiError> {
     let now = state.clock().now();
     let row = Accounts::by_id(state.db(), customer.id).await?.ok_or_else(bad_credentials)?;
-    let key = auth::throttle_key("login:account", &row.email.expose().to_lowercase());
-    if auth::blocked_until(state.db(), &key, now).await?.is_some() {
+    let key = auth::throttle_key(state.order_link_key(), "login:account", &row.email.expose().to_lowercase());
+    if !auth::attempt(state.db(), &key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await? {
         return Err(too_many());
     }
-    if !auth::verify_password(request.current_password.into_inner(), Some(row.password_hash.clone())).await {
-        auth::record_failure(state.db(), &key, auth::ACCOUNT_FAILURES_ALLOWED, now).await?;
+    if !auth::verify_password(request.current_password.into_inner(), Some(row.password_hash.clone())).await? {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",
@@ -298,17 +300,16 @@ pub async fn request_reset(
     ApiJson(request): ApiJson<ResetRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let now = state.clock().now();
-    let address_key = auth::throttle_key("reset:address", &addr.map(|a| a.to_string()).unwrap_or_default());
-    if auth::blocked_until(state.db(), &address_key, now).await?.is_some() {
+    let address_key = address_key(&state, "reset:address", addr);
+    if !auth::attempt(state.db(), &address_key, auth::ADDRESS_ATTEMPTS_ALLOWED, now).await? {
         return Err(too_many());
     }
-    auth::record_failure(state.db(), &address_key, auth::ADDRESS_FAILURES_ALLOWED, now).await?;
     if let Ok(email) = Email::parse(request.email.expose()) {
-        let account_key = auth::throttle_key("reset:account", &email.normalized());
-        let blocked = auth::blocked_until(state.db(), &account_key, now).await?.is_some();
-        if let (false, Some(customer)) = (blocked, Accounts::by_email(state.db(), &email).await?) {
-            // At most a few links per account per window: no mail-bombing a customer.
-            auth::record_failure(state.db(), &account_key, 3, now).await?;
+        // At most a few links per address per window: no mail-bombing a customer. The answer
+        // stays the same either way.
+        let account_key = auth::throttle_key(state.order_link_key(), "reset:account", &email.normalized());
+        let allowed = auth::attempt(state.db(), &account_key, 3, now).await?;
+        if let (true, Some(customer)) = (allowed, Accounts::by_email(state.db(), &email).await?) {
             let token = auth::new_token()?;
             let expires = now.plus_seconds(auth::RESET_TOKEN_MINUTES * 60);
             Accounts::insert_reset(state.db(), &auth::token_hash(&token), customer.id, now, expires).await?;

@@ -4,7 +4,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use luxevault_core::Timestamp;
-use luxevault_storage::{Accounts, Db, DbError, ThrottleRow};
+use luxevault_storage::{Accounts, Db, DbError};
 use sha2::{Digest, Sha256};
 
 /// Sessions end after this long without use…
@@ -15,8 +15,9 @@ pub const SESSION_ABSOLUTE_DAYS: i64 = 90;
 pub const RESET_TOKEN_MINUTES: i64 = 60;
 
 /// Guessing limits: per account (keyed by a hash of the email) and per client address.
-pub const ACCOUNT_FAILURES_ALLOWED: i32 = 5;
-pub const ADDRESS_FAILURES_ALLOWED: i32 = 30;
+pub const ACCOUNT_ATTEMPTS_ALLOWED: i32 = 5;
+/// Per client address (a shop behind a proxy shares it between customers: generous).
+pub const ADDRESS_ATTEMPTS_ALLOWED: i32 = 100;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub const THROTTLE_BLOCK_MINUTES: i64 = 15;
 
@@ -24,12 +25,33 @@ pub const THROTTLE_BLOCK_MINUTES: i64 = 15;
 pub enum AuthError {
     #[error("password hashing failed")]
     Hashing,
+    /// Every hashing slot is taken: the server is saturated, the client should retry.
+    #[error("too many password checks at once")]
+    Busy,
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
+/// Argon2 takes 19 MiB and real CPU per check: a burst of sign-ins (or an attacker) must queue,
+/// not take the machine's memory. About one check per core runs at once.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(2);
+        tokio::sync::Semaphore::new(cores.clamp(2, 16))
+    })
+}
+
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AuthError> {
+    tokio::time::timeout(std::time::Duration::from_secs(5), hashing_slots().acquire())
+        .await
+        .map_err(|_| AuthError::Busy)?
+        .map_err(|_| AuthError::Busy)
+}
+
 /// Hashes a password with Argon2id (default parameters: 19 MiB, 2 passes), off the async threads.
 pub async fn hash_password(password: String) -> Result<String, AuthError> {
+    let _slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
         Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|_| AuthError::Hashing)
     })
@@ -39,15 +61,17 @@ pub async fn hash_password(password: String) -> Result<String, AuthError> {
 
 /// Checks a password against a stored hash. For unknown accounts pass `None`: a hash is still
 /// computed, so the answer takes as long and an attacker cannot tell who has an account.
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AuthError> {
+    let _slot = hashing_slot().await?;
+    let checked = tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_string());
         let ok = Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok();
         ok && known
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false);
+    Ok(checked)
 }
 
 /// An Argon2id hash (same parameters as real ones) of a random secret nobody knows, verified
@@ -72,31 +96,30 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// A throttle key that names no one: a hash of the subject.
-pub fn throttle_key(kind: &str, subject: &str) -> String {
-    format!("{kind}:{}", &token_hash(subject)[..32])
+/// A throttle key that names no one: an HMAC of the subject (an email, an address) under the
+/// installation's key, so a leaked table cannot be reversed by hashing every IPv4 address.
+pub fn throttle_key(instance_key: &[u8], kind: &str, subject: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(instance_key) else { return format!("{kind}:-") };
+    mac.update(b"throttle:");
+    mac.update(subject.as_bytes());
+    format!("{kind}:{}", &hex::encode(mac.finalize().into_bytes())[..32])
 }
 
-/// Whether the key is blocked now; returns when it is unblocked.
-pub async fn blocked_until(db: &Db, key: &str, now: Timestamp) -> Result<Option<Timestamp>, DbError> {
-    Ok(Accounts::throttle(db, key).await?.map(|t| Timestamp(t.blocked_until)).filter(|until| *until > now))
-}
-
-/// Counts a failure; blocks the key once `allowed` failures fall within the window.
-pub async fn record_failure(db: &Db, key: &str, allowed: i32, now: Timestamp) -> Result<(), DbError> {
-    let window = THROTTLE_WINDOW_MINUTES * 60;
-    let row = Accounts::throttle(db, key).await?;
-    let mut row = match row {
-        Some(r) if Timestamp(r.window_started_at).plus_seconds(window) > now => r,
-        _ => ThrottleRow { failures: 0, window_started_at: now.as_micros(), blocked_until: 0 },
-    };
-    row.failures += 1;
-    if row.failures >= allowed {
-        row.blocked_until = now.plus_seconds(THROTTLE_BLOCK_MINUTES * 60).as_micros();
-        row.failures = 0;
-        row.window_started_at = now.as_micros();
+/// Counts an attempt against `key` before the work is done, and says whether it may go on:
+/// at most `allowed` attempts per window, then the key is blocked for a while. Counting first
+/// and atomically means parallel requests cannot slip past the limit.
+pub async fn attempt(db: &Db, key: &str, allowed: i32, now: Timestamp) -> Result<bool, DbError> {
+    let window_start = Timestamp(now.as_micros() - THROTTLE_WINDOW_MINUTES * 60 * Timestamp::MICROS_PER_SECOND);
+    let row = Accounts::count_attempt(db, key, now, window_start).await?;
+    if Timestamp(row.blocked_until) > now {
+        return Ok(false);
     }
-    Accounts::save_throttle(db, key, row).await
+    if row.failures > allowed {
+        Accounts::block(db, key, now.plus_seconds(THROTTLE_BLOCK_MINUTES * 60)).await?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -108,9 +131,9 @@ mod tests {
         let hash = hash_password("la soie du matin".into()).await.unwrap_or_default();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains("soie"));
-        assert!(verify_password("la soie du matin".into(), Some(hash.clone())).await);
-        assert!(!verify_password("la soie du soir".into(), Some(hash)).await);
-        assert!(!verify_password("anything".into(), None).await, "unknown accounts never verify");
+        assert!(verify_password("la soie du matin".into(), Some(hash.clone())).await.unwrap_or(false));
+        assert!(!verify_password("la soie du soir".into(), Some(hash)).await.unwrap_or(true));
+        assert!(!verify_password("anything".into(), None).await.unwrap_or(true), "unknown accounts never verify");
     }
 
     #[test]
@@ -120,6 +143,8 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(token_hash(&a), a);
         assert_eq!(token_hash(&a), token_hash(&a));
-        assert!(!throttle_key("login", "jeanne@example.fr").contains("jeanne"));
+        let key = throttle_key(b"instance", "login", "jeanne@example.fr");
+        assert!(!key.contains("jeanne"));
+        assert_ne!(key, throttle_key(b"another", "login", "jeanne@example.fr"), "keyed per installation");
     }
 }

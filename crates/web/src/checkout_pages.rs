@@ -157,7 +157,9 @@ pub async fn demo_pay(
         Ok(order) => order,
         Err(error) => return respond(&state, &lang, "/", Err(error)).await,
     };
-    if let Err(error) = shop::payment_authorised(&state, &order, Actor::Provider("demo")).await {
+    if let Err(error) =
+        shop::payment_authorised(&state, &order, order.payment_id.as_deref(), Actor::Provider("demo")).await
+    {
         tracing::error!(error = %error, "demo payment could not be recorded");
         return (StatusCode::INTERNAL_SERVER_ERROR, "The payment could not be recorded. Please try again.")
             .into_response();

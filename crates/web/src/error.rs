@@ -97,9 +97,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     let status = rejection.status();
     let (code, message) = match &rejection {
         JsonRejection::JsonSyntaxError(_) => ("invalid_json", "The request body is not valid JSON.".to_string()),
-        JsonRejection::JsonDataError(e) => {
-            ("invalid_body", format!("The request body has the wrong shape: {}", e.body_text()))
-        }
+        JsonRejection::JsonDataError(e) => ("invalid_body", data_error_message(&e.body_text())),
         JsonRejection::MissingJsonContentType(_) => {
             ("unsupported_media_type", "Send the request body as JSON with Content-Type: application/json.".into())
         }
@@ -109,7 +107,41 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     ApiError::new(status, code, message)
 }
 
+/// Names the field that is wrong, never the value that was sent: serde's own message quotes the
+/// value (`invalid type: integer `4111…``), which may be a card number or a password.
+fn data_error_message(text: &str) -> String {
+    let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(text);
+    let quotes_value =
+        ["invalid type", "invalid value", "invalid length", "unknown variant"].iter().any(|p| detail.contains(p));
+    if !quotes_value {
+        // "missing field `x`", "unknown field `x`, expected …": names only.
+        let first = detail.split(" at line ").next().unwrap_or(detail);
+        return format!("The request body has the wrong shape: {first}.");
+    }
+    match detail.split_once(": ") {
+        Some((path, _)) if !path.contains(' ') => {
+            format!("The request body has the wrong shape: {path} has the wrong type or value.")
+        }
+        _ => "The request body has the wrong shape: a value has the wrong type.".to_string(),
+    }
+}
+
 /// Why a storefront page could not be shown.
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn data_errors_never_quote_values() {
+        let text = "Failed to deserialize the JSON body into the target type: contact.phone: invalid type: integer `4111111111111111`, expected a string at line 1 column 30";
+        let message = super::data_error_message(text);
+        assert!(!message.contains("4111"), "{message}");
+        assert!(message.contains("contact.phone"), "{message}");
+        let missing = super::data_error_message(
+            "Failed to deserialize the JSON body into the target type: missing field `lines` at line 1 column 20",
+        );
+        assert!(missing.contains("missing field `lines`"), "{missing}");
+    }
+}
+
 #[derive(Debug)]
 pub enum PageError {
     NotFound,

@@ -50,14 +50,14 @@ impl EmailJob {
     }
 }
 
+/// The job row of an email: kind, payload, dedupe key, attempts.
+pub fn job_parts(email: &EmailJob) -> (&'static str, String, Option<String>, i32) {
+    // Serialising a plain enum of ids and strings cannot fail.
+    let payload = serde_json::to_string(email).unwrap_or_default();
+    (EMAIL_JOB, payload, email.dedupe_key(), EMAIL_MAX_ATTEMPTS)
+}
+
 pub async fn queue_email(db: &Db, email: &EmailJob, now: Timestamp) -> Result<bool, DbError> {
-    let payload = serde_json::to_string(email).map_err(|e| DbError::Invalid(format!("email job: {e}")))?;
-    let job = NewJob {
-        kind: EMAIL_JOB,
-        payload,
-        dedupe_key: email.dedupe_key(),
-        run_at: now,
-        max_attempts: EMAIL_MAX_ATTEMPTS,
-    };
-    Jobs::enqueue(db, &job, now).await
+    let (kind, payload, dedupe_key, max_attempts) = job_parts(email);
+    Jobs::enqueue(db, &NewJob { kind, payload, dedupe_key, run_at: now, max_attempts }, now).await
 }

@@ -10,13 +10,13 @@ use luxevault_core::order::{Actor, OrderStatus, ReviewDecision, review_after_aut
 use luxevault_core::{Lang, Timestamp};
 use luxevault_integrations::payments::{CheckoutLine, CheckoutRequest, PaymentError};
 use luxevault_storage::{
-    CreateOrder, DbError, Jobs, NewJob, NewOrder, NewOrderContact, NewOrderLine, OrderRow, Orders, Transition,
+    CreateOrder, DbError, NewJob, NewOrder, NewOrderContact, NewOrderLine, OrderRow, Orders, Transition,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::outbox::{EmailJob, queue_email};
+use crate::outbox::EmailJob;
 use crate::present::{price_in, product_name, variant_label};
 use crate::state::AppState;
 
@@ -117,9 +117,18 @@ fn year_of(now: Timestamp) -> i32 {
 
 /// Places an order: re-prices the cart against the catalog, reserves stock and records the order
 /// under the idempotency key, then opens the payment. A repeat of the same request returns the
-/// same order and payment page.
+/// same order and payment page, whatever happened to prices and stock since.
 pub async fn place_order(state: &AppState, place: PlaceOrder<'_>) -> Result<Placed, PlaceError> {
     let now = state.clock().now();
+    let hash = request_hash(&place);
+    // A retry first: it must find its order even when its own reservation took the last piece.
+    if let Some((order, stored)) = Orders::by_idempotency_key(state.db(), place.idempotency_key).await? {
+        if stored != hash {
+            return Err(PlaceError::KeyReused);
+        }
+        let redirect_url = resume(state, &order).await?;
+        return Ok(Placed { order, redirect_url, replayed: true });
+    }
     let catalog = state.catalog().await?;
     let currency = *catalog.currencies.find(place.currency).ok_or(PlaceError::UnsupportedCurrency)?;
     let merged = cart::merge_lines(place.lines.iter().cloned());
@@ -158,7 +167,6 @@ pub async fn place_order(state: &AppState, place: PlaceOrder<'_>) -> Result<Plac
     if !changed.is_empty() {
         return Err(PlaceError::CartChanged(changed));
     }
-    let hash = request_hash(&place);
     let series = format!("{}-{}", state.commerce().order_prefix, year_of(now));
     let c = &place.contact;
     let new_order = NewOrder {
@@ -192,71 +200,64 @@ pub async fn place_order(state: &AppState, place: PlaceOrder<'_>) -> Result<Plac
         CreateOrder::OutOfStock(skus) => return Err(PlaceError::OutOfStock(skus)),
     };
     tracing::info!(order = %order.id, number = %order.number, replayed, "order placed");
-    let redirect_url = open_payment(state, &order, &new_order.lines_for_payment(&order)).await?;
+    let redirect_url = resume(state, &order).await?;
     Ok(Placed { order, redirect_url, replayed })
 }
 
-trait PaymentLines {
-    fn lines_for_payment(&self, order: &OrderRow) -> Vec<CheckoutLine>;
-}
-
-impl PaymentLines for NewOrder<'_> {
-    fn lines_for_payment(&self, _order: &OrderRow) -> Vec<CheckoutLine> {
-        self.lines
-            .iter()
-            .map(|l| CheckoutLine {
-                name: format!("{} — {}", l.name, l.variant_label),
-                unit_amount_minor: l.unit_minor,
-                quantity: u32::try_from(l.quantity).unwrap_or(1),
-            })
-            .collect()
+/// Where to send the customer for an order: its payment page while it awaits payment (opened
+/// once, then the same page again), otherwise the order's own page.
+async fn resume(state: &AppState, order: &OrderRow) -> Result<String, PlaceError> {
+    if order.status != OrderStatus::AwaitingPayment {
+        let lang = Lang::parse(&order.lang).unwrap_or_else(|| state.settings().default_lang().clone());
+        let key = order_link_token(state, order.id);
+        return Ok(format!("{}/orders/{}?key={key}", state.settings().prefix(&lang), order.id));
     }
+    if let Some(url) = Orders::payment_url(state.db(), order.id).await? {
+        return Ok(url);
+    }
+    open_payment(state, order).await
 }
 
-/// Opens (or, for a repeated request, re-opens: the provider replays its answer to the same
-/// idempotency key) the payment page of an order.
-async fn open_payment(state: &AppState, order: &OrderRow, lines: &[CheckoutLine]) -> Result<String, PlaceError> {
+/// Opens the payment page of an order, from the order as stored. A failure leaves the order
+/// awaiting payment: the customer's retry opens it again, and the sweep cancels it if never paid.
+async fn open_payment(state: &AppState, order: &OrderRow) -> Result<String, PlaceError> {
     let now = state.clock().now();
     let key = order_link_token(state, order.id);
-    if state.payments().name() == "demo"
-        && let Some(session) = &order.payment_session_id
-    {
-        return Ok(format!("/checkout/demo/{session}?key={key}"));
-    }
     let lang = Lang::parse(&order.lang).unwrap_or_else(|| state.settings().default_lang().clone());
     let base = &state.commerce().public_base_url;
     let prefix = state.settings().prefix(&lang);
     let currency = luxevault_core::Currency::from_code(&order.currency).map_err(|_| PlaceError::PaymentUnavailable)?;
+    let lines = Orders::lines(state.db(), order.id)
+        .await?
+        .into_iter()
+        .map(|l| CheckoutLine {
+            name: format!("{} — {}", l.name, l.variant_label),
+            unit_amount_minor: l.unit_minor,
+            quantity: u32::try_from(l.quantity).unwrap_or(1),
+        })
+        .collect();
     let request = CheckoutRequest {
         order_id: order.id,
         order_number: order.number.clone(),
         currency,
-        lines: lines.to_vec(),
+        lines,
         success_url: format!("{base}{prefix}/orders/{}?key={key}", order.id),
         cancel_url: format!("{base}{prefix}/cart"),
         idempotency_key: format!("order-{}-checkout", order.id),
     };
     match state.payments().create_checkout(&request).await {
         Ok(session) => {
-            Orders::set_payment(state.db(), order.id, &session.session_id, session.payment_id.as_deref(), now).await?;
-            if state.payments().name() == "demo" {
-                Ok(format!("/checkout/demo/{}?key={key}", session.session_id))
+            let url = if state.payments().name() == "demo" {
+                format!("/checkout/demo/{}?key={key}", session.session_id)
             } else {
-                Ok(session.redirect_url)
-            }
+                session.redirect_url
+            };
+            Orders::set_payment(state.db(), order.id, &session.session_id, session.payment_id.as_deref(), &url, now)
+                .await?;
+            Ok(url)
         }
         Err(error) => {
-            tracing::warn!(order = %order.id, error = %error, "could not open the payment");
-            // Nothing was charged: give the stock back so the pieces are not held by a dead order.
-            Orders::transition(
-                state.db(),
-                order.id,
-                OrderStatus::Cancelled,
-                &Actor::System,
-                "payment page could not be opened",
-                now,
-            )
-            .await?;
+            tracing::warn!(order = %order.id, error = %error, "could not open the payment; the order waits for a retry");
             Err(PlaceError::PaymentUnavailable)
         }
     }
@@ -267,59 +268,96 @@ struct CaptureJob {
     order_id: Uuid,
 }
 
-/// The payment of an order is authorised: record it, then pass the review hold point.
-pub async fn payment_authorised(state: &AppState, order: &OrderRow, actor: Actor) -> Result<(), DbError> {
+fn email_job(email: &EmailJob, now: Timestamp) -> NewJob<'static> {
+    let (kind, payload, dedupe_key, max_attempts) = crate::outbox::job_parts(email);
+    NewJob { kind, payload, dedupe_key, run_at: now, max_attempts }
+}
+
+/// The payment of an order is authorised: record it, queue the confirmation and, past the
+/// review hold point, the capture — all in one transaction. Money authorised for an order that
+/// was cancelled meanwhile (a late payment) is released at once.
+pub async fn payment_authorised(
+    state: &AppState,
+    order: &OrderRow,
+    payment_id: Option<&str>,
+    actor: Actor,
+) -> Result<(), DbError> {
     let now = state.clock().now();
-    if let Transition::Applied { .. } =
-        Orders::transition(state.db(), order.id, OrderStatus::Authorised, &actor, "payment authorised", now).await?
-    {
-        queue_email(state.db(), &EmailJob::OrderConfirmation { order_id: order.id }, now).await?;
-        match review_after_authorisation() {
-            ReviewDecision::Release => {
-                let job = NewJob {
-                    kind: CAPTURE_JOB,
-                    payload: serde_json::to_string(&CaptureJob { order_id: order.id }).unwrap_or_default(),
-                    dedupe_key: Some(format!("capture:{}", order.id)),
-                    run_at: now,
-                    max_attempts: 10,
-                };
-                Jobs::enqueue(state.db(), &job, now).await?;
+    let mut jobs = vec![email_job(&EmailJob::OrderConfirmation { order_id: order.id }, now)];
+    match review_after_authorisation() {
+        ReviewDecision::Release => jobs.push(NewJob {
+            kind: CAPTURE_JOB,
+            payload: serde_json::to_string(&CaptureJob { order_id: order.id }).unwrap_or_default(),
+            dedupe_key: Some(format!("capture:{}", order.id)),
+            run_at: now,
+            max_attempts: 10,
+        }),
+        ReviewDecision::Hold => tracing::info!(order = %order.id, "order held for review"),
+    }
+    let moved = Orders::transition_with(
+        state.db(),
+        order.id,
+        OrderStatus::Authorised,
+        &actor,
+        "payment authorised",
+        &jobs,
+        now,
+    )
+    .await?;
+    if moved == Transition::Ignored && current_status(state, order.id).await? == Some(OrderStatus::Cancelled) {
+        let payment = payment_id.map(str::to_string).or_else(|| order.payment_id.clone());
+        if let Some(payment) = payment {
+            tracing::warn!(order = %order.id, "payment authorised for a cancelled order: releasing it");
+            if let Err(error) = state.payments().cancel(&payment, &format!("order-{}-void", order.id)).await {
+                tracing::error!(order = %order.id, error = %error, "could not release a late authorisation; staff must void it");
             }
-            ReviewDecision::Hold => tracing::info!(order = %order.id, "order held for review"),
         }
     }
     Ok(())
 }
 
-/// Money taken: the order is confirmed.
+async fn current_status(state: &AppState, order_id: Uuid) -> Result<Option<OrderStatus>, DbError> {
+    Ok(Orders::by_id(state.db(), order_id).await?.map(|o| o.status))
+}
+
+/// Money taken: the order is confirmed. Money taken for an order cancelled meanwhile is
+/// refunded at once.
 pub async fn payment_captured(state: &AppState, order_id: Uuid, actor: Actor) -> Result<(), DbError> {
     let now = state.clock().now();
-    if let Transition::Applied { .. } =
-        Orders::transition(state.db(), order_id, OrderStatus::Confirmed, &actor, "payment captured", now).await?
+    let jobs = [email_job(&EmailJob::PaymentReceived { order_id }, now)];
+    let moved =
+        Orders::transition_with(state.db(), order_id, OrderStatus::Confirmed, &actor, "payment captured", &jobs, now)
+            .await?;
+    if moved == Transition::Ignored
+        && let Some(order) = Orders::by_id(state.db(), order_id).await?
+        && order.status == OrderStatus::Cancelled
+        && let Some(payment) = order.payment_id
     {
-        queue_email(state.db(), &EmailJob::PaymentReceived { order_id }, now).await?;
+        tracing::error!(order = %order_id, "payment captured for a cancelled order: refunding it");
+        if let Err(error) = state.payments().refund(&payment, None, &format!("order-{order_id}-refund-late")).await {
+            tracing::error!(order = %order_id, error = %error, "could not refund a late capture; staff must refund it");
+        }
     }
     Ok(())
 }
 
 pub async fn order_cancelled(state: &AppState, order_id: Uuid, actor: Actor, reason: &str) -> Result<(), DbError> {
     let now = state.clock().now();
-    if let Transition::Applied { from } =
-        Orders::transition(state.db(), order_id, OrderStatus::Cancelled, &actor, reason, now).await?
-        && from != OrderStatus::AwaitingPayment
-    {
-        queue_email(state.db(), &EmailJob::OrderCancelled { order_id }, now).await?;
-    }
+    let before = current_status(state, order_id).await?;
+    // Nobody is told of an abandoned checkout; a cancelled paid-for order is explained.
+    let jobs: Vec<NewJob<'_>> = match before {
+        Some(OrderStatus::Authorised) => vec![email_job(&EmailJob::OrderCancelled { order_id }, now)],
+        _ => vec![],
+    };
+    Orders::transition_with(state.db(), order_id, OrderStatus::Cancelled, &actor, reason, &jobs, now).await?;
     Ok(())
 }
 
 pub async fn order_refunded(state: &AppState, order_id: Uuid, actor: Actor) -> Result<(), DbError> {
     let now = state.clock().now();
-    if let Transition::Applied { .. } =
-        Orders::transition(state.db(), order_id, OrderStatus::Refunded, &actor, "payment refunded", now).await?
-    {
-        queue_email(state.db(), &EmailJob::OrderRefunded { order_id }, now).await?;
-    }
+    let jobs = [email_job(&EmailJob::OrderRefunded { order_id }, now)];
+    Orders::transition_with(state.db(), order_id, OrderStatus::Refunded, &actor, "payment refunded", &jobs, now)
+        .await?;
     Ok(())
 }
 

@@ -81,7 +81,7 @@ async fn apply(state: &AppState, event: &StripeEvent) -> Result<(), DbError> {
         PaymentUpdate::Authorized { payment_id, order_id, .. } => {
             if let Some(order) = order_for(state, Some(payment_id), *order_id).await? {
                 Orders::set_payment_id(db, order.id, payment_id, now).await?;
-                shop::payment_authorised(state, &order, actor).await?;
+                shop::payment_authorised(state, &order, Some(payment_id), actor).await?;
             }
         }
         PaymentUpdate::Captured { payment_id, order_id, .. } => {

@@ -85,7 +85,20 @@ async fn an_unlisted_recipient_stops_the_shop(backend: Backend) {
     assert!(error.contains("\"stripe\"") && error.contains("P12"), "{error}");
 }
 
+async fn storage_keys_must_be_published(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (mut config, _pg) = config_for(backend, &dir).await;
+    config.shop.cart_storage_key = "my_cart".into();
+    let error = Application::build(&config, Arc::new(ManualClock::new(TEST_NOW)), true)
+        .await
+        .err()
+        .map(|e| format!("{e:#}"))
+        .unwrap_or_default();
+    assert!(error.contains("my_cart") && error.contains("P14"), "{error}");
+}
+
 backend_tests!(
+    storage_keys_must_be_published,
     the_policy_is_published_as_data,
     a_new_version_is_archived_and_an_unversioned_edit_refused,
     an_unlisted_recipient_stops_the_shop,
