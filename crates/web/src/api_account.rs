@@ -349,12 +349,14 @@ pub async fn confirm_reset(
     if request.new_password.expose().chars().count() < luxevault_core::account::MIN_PASSWORD_CHARS {
         return Err(password_error(luxevault_core::account::PasswordProblem::TooShort));
     }
-    let customer =
-        Accounts::take_reset(state.db(), &auth::token_hash(&request.token), now).await?.ok_or_else(invalid)?;
+    let hash_of_token = auth::token_hash(&request.token);
+    // Check the new password before the link is used up: a rejected password keeps the link.
+    let customer = Accounts::peek_reset(state.db(), &hash_of_token, now).await?.ok_or_else(invalid)?;
     let row = Accounts::by_id(state.db(), customer).await?.ok_or_else(invalid)?;
     check_password(request.new_password.expose(), &[row.username.expose(), row.email.expose()])
         .map_err(password_error)?;
     let hash = auth::hash_password(request.new_password.into_inner()).await?;
-    Accounts::set_password(state.db(), customer, &hash, now).await?;
+    let taken = Accounts::take_reset(state.db(), &hash_of_token, now).await?.ok_or_else(invalid)?;
+    Accounts::set_password(state.db(), taken, &hash, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }

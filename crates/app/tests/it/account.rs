@@ -215,7 +215,47 @@ async fn registration_checks_its_fields(backend: Backend) {
     app.stop().await;
 }
 
+async fn parallel_guesses_do_not_outrun_the_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    register(&app, "oceane", "oceane@example.fr").await;
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let body = json!({"email": "oceane@example.fr", "password": format!("wrong guess number {i}")});
+        let request = app.client.post(app.url("/api/v1/account/login")).json(&body);
+        guesses.spawn(async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) });
+    }
+    let statuses: Vec<u16> = guesses.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "at most 5 guesses were checked, not {checked}: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20 - checked, "{statuses:?}");
+    app.stop().await;
+}
+
+async fn a_rejected_new_password_keeps_the_reset_link(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    register(&app, "agathe", "agathe@example.fr").await;
+    app.post_json("/api/v1/account/password-reset", &json!({"email": "agathe@example.fr"})).await;
+    let token = crate::support::queued_reset_token(&app.db).await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/account/password-reset/confirm",
+            &json!({"token": token, "new_password": "agathe-was-here-2026"}),
+        )
+        .await;
+    assert_eq!(status, 422, "a password containing the username is refused");
+    let (status, _) = app
+        .post_json(
+            "/api/v1/account/password-reset/confirm",
+            &json!({"token": token, "new_password": "un jardin sous la pluie"}),
+        )
+        .await;
+    assert_eq!(status, 204, "the link still works");
+    app.stop().await;
+}
+
 backend_tests!(
+    parallel_guesses_do_not_outrun_the_limit,
+    a_rejected_new_password_keeps_the_reset_link,
     passwords_are_hashed_and_tokens_never_stored,
     sign_in_does_not_reveal_accounts,
     guessing_is_throttled,

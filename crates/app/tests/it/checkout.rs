@@ -196,7 +196,76 @@ async fn account_holders_see_their_orders(backend: Backend) {
     app.stop().await;
 }
 
+async fn concurrent_checkouts_all_succeed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 3);
+    let others: Vec<String> = catalog
+        .products
+        .iter()
+        .flat_map(|p| p.variants.iter())
+        .filter(|v| v.stock >= 1 && v.sku != variant.sku)
+        .take(7)
+        .map(|v| v.sku.clone())
+        .collect();
+    let mut requests = tokio::task::JoinSet::new();
+    for (i, sku) in others.iter().enumerate() {
+        // Every cart also holds the same piece, in a different order, to contend for one row.
+        let lines = if i % 2 == 0 {
+            json!([{"sku": variant.sku, "quantity": 1}, {"sku": sku, "quantity": 1}])
+        } else {
+            json!([{"sku": sku, "quantity": 1}, {"sku": variant.sku, "quantity": 1}])
+        };
+        let body = json!({"currency": "EUR", "lines": lines, "contact": contact()});
+        let request = app
+            .client
+            .post(app.url("/api/v1/orders"))
+            .header("Idempotency-Key", format!("concurrent-checkout-{i:04}-abcdef"))
+            .json(&body);
+        requests.spawn(async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) });
+    }
+    let statuses: Vec<u16> = requests.join_all().await;
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!(created + refused, statuses.len(), "no 500 under contention: {statuses:?}");
+    assert_eq!(created as i64, variant.stock.min(statuses.len() as i64), "{statuses:?}");
+    app.stop().await;
+}
+
+async fn a_retry_finds_its_order_even_for_the_last_piece(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 1);
+    let body =
+        json!({"currency": "EUR", "lines": [{"sku": variant.sku, "quantity": variant.stock}], "contact": contact()});
+    let (status, first) = place(&app, "last-piece-key-0001-abc", &body).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(app.catalog().await.variant(&variant.sku).map(|(_, v)| v.stock), Some(0));
+    let (status, again) = place(&app, "last-piece-key-0001-abc", &body).await;
+    assert_eq!((status, &again["order"]["id"]), (200, &first["order"]["id"]), "{again}");
+    assert_eq!(again["payment"]["redirect_url"], first["payment"]["redirect_url"], "the same payment page");
+    // Once the order is cancelled, a replay shows the order instead of reopening payment.
+    let id = uuid::Uuid::parse_str(first["order"]["id"].as_str().unwrap_or_default()).unwrap_or_default();
+    luxevault_storage::Orders::transition(
+        &app.db,
+        id,
+        luxevault_core::order::OrderStatus::Cancelled,
+        &luxevault_core::order::Actor::System,
+        "test",
+        luxevault_core::Clock::now(&app.clock),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (status, replay) = place(&app, "last-piece-key-0001-abc", &body).await;
+    assert_eq!(status, 200);
+    let url = replay["payment"]["redirect_url"].as_str().unwrap_or_default();
+    assert!(url.contains(&format!("/orders/{id}?key=")) && !url.contains("/checkout/demo/"), "{url}");
+    app.stop().await;
+}
+
 backend_tests!(
+    concurrent_checkouts_all_succeed,
+    a_retry_finds_its_order_even_for_the_last_piece,
     staff_cancel_fulfil_and_refund_with_the_admin_token,
     staff_operations_are_off_without_a_token,
     a_guest_checks_out_pays_and_is_told,
