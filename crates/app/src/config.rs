@@ -40,6 +40,9 @@ pub struct Config {
     pub stripe_api_base: String,
     /// Order numbers read `<order_prefix>-<year>-<counter>`.
     pub order_prefix: String,
+    /// Addresses of the reverse proxies in front of the shop, whose `X-Forwarded-For` header
+    /// names the client (for per-client throttling); empty trusts no one.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The privacy policy file (TOML); empty uses the built-in one, which reproduces the
     /// house's published policies.
     pub policy_file: String,
@@ -120,6 +123,7 @@ impl Default for Config {
             order_prefix: "ME".into(),
             admin_token: Secret::default(),
             policy_file: String::new(),
+            trusted_proxies: Vec::new(),
             unpaid_order_hours: 24,
             shop: ShopConfig {
                 name: "Maison Élégance".into(),
@@ -176,6 +180,7 @@ fn is_config_key(key: &str) -> bool {
         "order_prefix",
         "admin_token",
         "policy_file",
+        "trusted_proxies",
         "unpaid_order_hours",
     ];
     let key = key.to_ascii_lowercase();

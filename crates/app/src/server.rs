@@ -153,6 +153,7 @@ impl Application {
             unpaid_order_hours: config.unpaid_order_hours,
             mail_from: config.mail_from.clone(),
             admin_token: Some(config.admin_token.expose().to_string()).filter(|t| !t.trim().is_empty()),
+            trusted_proxies: config.trusted_proxies.clone(),
             stripe_webhook_secret: Some(config.stripe_webhook_secret.expose().to_string()).filter(|s| !s.is_empty()),
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;

@@ -86,13 +86,62 @@ where
     }
 }
 
-/// The client's address, for throttling only (never stored raw: throttle keys are hashes).
+/// The client's address, for throttling only (never stored raw: throttle keys are keyed
+/// hashes). Behind the configured reverse proxies, the address they report in
+/// `X-Forwarded-For`; the header is ignored from anyone else, who could forge it.
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let trusted = &state.commerce().trusted_proxies;
+        Ok(ClientAddr(client_address(
+            peer,
+            parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+            trusted,
+        )))
+    }
+}
+
+/// The nearest address in the forwarding chain that is not one of our proxies.
+fn client_address(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let chain: Vec<IpAddr> = forwarded.unwrap_or_default().split(',').filter_map(|a| a.trim().parse().ok()).collect();
+    chain.into_iter().rev().find(|a| !trusted.contains(a)).or(Some(peer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_our_proxies() {
+        let proxy = [ip("10.0.0.2")];
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), Some("1.2.3.4"), &proxy),
+            Some(ip("203.0.113.9")),
+            "forged header ignored"
+        );
+        assert_eq!(
+            client_address(Some(ip("10.0.0.2")), Some("1.2.3.4, 198.51.100.7"), &proxy),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(client_address(Some(ip("10.0.0.2")), Some("garbage"), &proxy), Some(ip("10.0.0.2")));
+        assert_eq!(client_address(None, None, &proxy), None);
     }
 }

@@ -65,17 +65,16 @@ fn html_letter(shop_name: &str, subject: &str, body: &str) -> String {
                 .lines()
                 .map(|line| {
                     let escaped = escape(line);
-                    match escaped.find("http") {
-                        Some(start) => {
-                            let end = escaped[start..].find(' ').map(|e| start + e).unwrap_or(escaped.len());
-                            let url = &escaped[start..end];
-                            format!(
-                                "{}<a href=\"{url}\" style=\"color:#1c1917\">{url}</a>{}",
-                                &escaped[..start],
-                                &escaped[end..]
-                            )
-                        }
-                        None => escaped,
+                    // Only our own links, which stand alone on their line, become clickable:
+                    // text a customer typed (a name, an address) is never turned into a link.
+                    let trimmed = line.trim();
+                    let own_link =
+                        (trimmed.starts_with("https://") || trimmed.starts_with("http://")) && !trimmed.contains(' ');
+                    if own_link {
+                        let url = escape(trimmed);
+                        format!("<a href=\"{url}\" style=\"color:#1c1917\">{url}</a>")
+                    } else {
+                        escaped
                     }
                 })
                 .collect();
@@ -179,8 +178,13 @@ mod tests {
 
     #[test]
     fn the_letter_escapes_and_links() {
-        let html = html_letter("Maison <Élégance>", "Hello", "Open https://x.test/a?b=1&c=2 now\n\n<script>");
+        let html = html_letter(
+            "Maison <Élégance>",
+            "Hello",
+            "Open it:\nhttps://x.test/a?b=1&c=2\n\n<script>\nJeanne http://evil.test",
+        );
         assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
         assert!(html.contains("<a href=\"https://x.test/a?b=1&amp;c=2\""));
+        assert!(!html.contains("href=\"http://evil.test"), "text typed by a customer is not linked");
     }
 }

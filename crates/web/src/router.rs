@@ -23,6 +23,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub const WEBHOOK_MAX_BODY_BYTES: usize = 512 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let security = middleware::from_fn_with_state(state.clone(), security::headers);
     let mut pages = Router::new();
     for lang in &state.settings().langs {
         let prefix = state.settings().prefix(lang);
@@ -81,7 +82,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(storefront::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(security::headers))
+        .layer(security)
         // Longer than the slowest payment-provider call with its retries (about a minute), so a
         // checkout is never dropped between the provider's answer and our record of it.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(90)))

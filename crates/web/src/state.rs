@@ -43,6 +43,8 @@ pub struct CommerceSettings {
     pub unpaid_order_hours: i64,
     /// The sender of the shop's email, e.g. `Maison Élégance <boutique@maison.example>`.
     pub mail_from: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (for per-client throttling).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The operator's token for staff operations over the API (until staff accounts exist).
     pub admin_token: Option<String>,
     /// The Stripe webhook signing secret (`whsec_…`), when Stripe is used.

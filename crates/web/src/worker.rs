@@ -51,7 +51,13 @@ impl Worker {
                 }
                 Err(Failure::Retry(error) | Failure::GiveUp(error)) => {
                     tracing::error!(job = %job.id, kind = %job.kind, error = %error, "job given up");
-                    Jobs::give_up(self.state.db(), job.id, now, &error).await?;
+                    if carries_secret(&job.payload) {
+                        // A reset link that could not be sent is worthless after its hour; its
+                        // token is not kept for anyone to read.
+                        Jobs::complete(self.state.db(), job.id).await?;
+                    } else {
+                        Jobs::give_up(self.state.db(), job.id, now, &error).await?;
+                    }
                 }
             }
         }
@@ -96,6 +102,10 @@ impl Worker {
             }
         }
     }
+}
+
+fn carries_secret(payload: &str) -> bool {
+    matches!(serde_json::from_str::<EmailJob>(payload), Ok(EmailJob::PasswordReset { .. }))
 }
 
 /// 30 s, 1 min, 2 min … capped at 6 h: about two days over twelve attempts.

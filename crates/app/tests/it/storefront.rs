@@ -194,7 +194,21 @@ async fn privacy_page_publishes_the_controller_and_storage(backend: Backend) {
     app.stop().await;
 }
 
+async fn https_shops_send_hsts(backend: Backend) {
+    let plain = TestApp::spawn(backend).await;
+    assert!(plain.get("/").await.headers().get("strict-transport-security").is_none(), "not over plain HTTP");
+    plain.stop().await;
+    let app = TestApp::spawn_with(backend, |c| c.public_base_url = "https://maison.example".into()).await;
+    let response = app.get("/").await;
+    assert_eq!(
+        response.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000")
+    );
+    app.stop().await;
+}
+
 backend_tests!(
+    https_shops_send_hsts,
     privacy_page_publishes_the_controller_and_storage,
     every_page_renders_without_cookies,
     product_page_shows_variants_and_local_prices,
