@@ -39,13 +39,31 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// The retention rules of the privacy policy.
+    Retention {
+        #[command(subcommand)]
+        action: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Apply every retention rule now (or, with --dry-run, report what it would do).
+    Run {
+        /// Only count what would be anonymised or deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: as of this day (YYYY-MM-DD), to preview what is coming.
+        #[arg(long, requires = "dry_run", value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let bind = match &cli.command {
         Command::Serve { bind, .. } => *bind,
-        Command::Migrate => None,
+        Command::Migrate | Command::Retention { .. } => None,
     };
     let overrides = Overrides { bind, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -66,6 +84,9 @@ fn main() -> ExitCode {
                 say("The database schema is up to date.");
                 Ok(())
             }
+            Command::Retention { action: RetentionCommand::Run { dry_run, as_of } } => {
+                retention_run(&config, dry_run, as_of.as_deref()).await
+            }
         }
     });
     match result {
@@ -84,6 +105,43 @@ async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         if demo { ", demo shop" } else { "" }
     ));
     app.run_until_stopped(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn retention_run(config: &Config, dry_run: bool, as_of: Option<&str>) -> anyhow::Result<()> {
+    let clock = SystemClock;
+    let now = luxevault_core::Clock::now(&clock);
+    let as_of = match as_of {
+        Some(day) => luxevault_core::Timestamp::from_date(day)
+            .ok_or_else(|| anyhow::anyhow!("--as-of {day:?} is not a date such as 2027-01-31"))?,
+        None => now,
+    };
+    let db = open_database(config).await?;
+    let policy = luxevault::server::load_policy(config, &db, &clock).await?;
+    let reports = luxevault_web::apply_retention(&db, &policy, as_of, now, dry_run).await?;
+    db.close().await;
+    let mode = if dry_run {
+        format!("Dry run as of {} — nothing was changed.", &as_of.to_rfc3339()[..10])
+    } else {
+        "Applied.".into()
+    };
+    say(&mode);
+    for (i, report) in reports.iter().enumerate() {
+        let counts: Vec<String> = report
+            .counts
+            .iter()
+            .map(|(action, n)| if dry_run { format!("{n} would be {action}") } else { format!("{n} {action}") })
+            .collect();
+        let note = report.note.map(|n| format!(" ({n})")).unwrap_or_default();
+        say(&format!(
+            "[{}/{}] {}: {} — kept {} days{note}",
+            i + 1,
+            reports.len(),
+            report.rule,
+            counts.join(", "),
+            report.keep_days
+        ));
+    }
     Ok(())
 }
 

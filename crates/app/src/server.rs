@@ -65,7 +65,7 @@ const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
 
 /// Reads and checks the privacy policy, archives it if it is a new version, and refuses to start
 /// when an enabled integration sends data to a recipient the policy does not list (P12).
-async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Result<Policy> {
+pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Result<Policy> {
     let (source, origin) = if config.policy_file.trim().is_empty() {
         (DEFAULT_POLICY.to_string(), "the built-in policy".to_string())
     } else {
@@ -77,6 +77,7 @@ async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Res
     };
     let languages: Vec<&str> = config.shop.languages.iter().map(String::as_str).collect();
     let policy = Policy::parse(&source, &languages).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    luxevault_web::check_retention_rules(&policy).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     let mut enabled = vec![("cloud_host", "hosting")];
     if !config.stripe_secret_key.is_empty() {
         enabled.push(("stripe", "stripe_secret_key"));

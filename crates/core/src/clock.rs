@@ -46,6 +46,31 @@ impl Timestamp {
         (year, month, day, (seconds / 3_600) as u32, (seconds % 3_600 / 60) as u32, (seconds % 60) as u32)
     }
 
+    /// Midnight UTC of a calendar date, e.g. "2033-11-23"; `None` when it is not one.
+    pub fn from_date(text: &str) -> Option<Self> {
+        let mut parts = text.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+        if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            return None;
+        }
+        // Hinnant's days-from-civil, the inverse of `civil`.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let at = Self(days * Self::MICROS_PER_DAY);
+        // Reject days a month does not have (31 April): they would not round-trip.
+        let (_, month, day, ..) = at.civil();
+        (i64::from(month) == (if mp < 10 { mp + 3 } else { mp - 9 }) && i64::from(day) == d).then_some(at)
+    }
+
     /// RFC 3339 in UTC, to the second: `2026-11-22T10:00:00Z`.
     pub fn to_rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
@@ -119,6 +144,15 @@ mod tests {
         assert_eq!(Timestamp(951_825_600 * Timestamp::MICROS_PER_SECOND).to_rfc3339(), "2000-02-29T12:00:00Z");
         assert_eq!(Timestamp(1_767_225_599 * Timestamp::MICROS_PER_SECOND).to_rfc3339(), "2025-12-31T23:59:59Z");
         assert_eq!(Timestamp(-1).to_rfc3339(), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn dates_parse_to_midnight_utc() {
+        assert_eq!(Timestamp::from_date("2026-11-22").map(|t| t.to_rfc3339()), Some("2026-11-22T00:00:00Z".into()));
+        assert_eq!(Timestamp::from_date("2000-02-29").map(|t| t.to_rfc3339()), Some("2000-02-29T00:00:00Z".into()));
+        for bad in ["2026-04-31", "2026-02-29", "2026-13-01", "26-11-22", "2026-11-22x", "", "2026-1-2"] {
+            assert!(Timestamp::from_date(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod clock;
 pub mod ids;
+pub mod inventory;
 pub mod lang;
 pub mod money;
 pub mod order;

@@ -14,7 +14,9 @@ const CUSTOMER_BY_EMAIL: &str = "SELECT id, username, email, password_hash, lang
 const CUSTOMER_BY_ID: &str = "SELECT id, username, email, password_hash, lang FROM customers WHERE id = $1";
 const USERNAME_TAKEN: &str = "SELECT COUNT(*) FROM customers WHERE username_key = $1";
 const SET_PASSWORD: &str = "UPDATE customers SET password_hash = $2, password_changed_at = $3 WHERE id = $1";
-const TOUCH_CUSTOMER: &str = "UPDATE customers SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2";
+// Activity also withdraws an inactivity warning: the two-year clock starts again.
+const TOUCH_CUSTOMER: &str =
+    "UPDATE customers SET last_active_at = $2, inactivity_warned_at = NULL WHERE id = $1 AND last_active_at < $2";
 
 const INSERT_SESSION: &str = "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at) \
      VALUES ($1, $2, $3, $3, $4)";

@@ -12,6 +12,7 @@ mod jobs;
 mod migrations;
 mod orders;
 mod policies;
+mod retention;
 mod secrets;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
@@ -23,6 +24,7 @@ pub use orders::{
     CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
+pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
@@ -35,6 +37,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(jobs::STATEMENTS);
     all.extend_from_slice(secrets::STATEMENTS);
     all.extend_from_slice(policies::STATEMENTS);
+    all.extend_from_slice(retention::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

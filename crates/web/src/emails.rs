@@ -105,7 +105,9 @@ pub async fn compose(
     let shop = json!({"name": settings.name});
     let payment = json!({"provider": state.payments().name(), "test_mode": state.payments().is_test()});
     let (name, lang, to, context) = match job {
-        EmailJob::Welcome { customer_id } | EmailJob::PasswordReset { customer_id, .. } => {
+        EmailJob::Welcome { customer_id }
+        | EmailJob::InactivityWarning { customer_id }
+        | EmailJob::PasswordReset { customer_id, .. } => {
             let Some(customer) = Accounts::by_id(db, *customer_id).await.map_err(|e| e.to_string())? else {
                 return Ok(None);
             };
@@ -115,6 +117,7 @@ pub async fn compose(
                 EmailJob::PasswordReset { token, .. } => {
                     ("password_reset", format!("{base}{prefix}/account/reset?token={token}"))
                 }
+                EmailJob::InactivityWarning { .. } => ("inactivity_warning", String::new()),
                 _ => ("welcome", String::new()),
             };
             let context = json!({
@@ -162,9 +165,15 @@ mod tests {
     #[test]
     fn every_template_exists_in_every_language_and_renders_a_subject() {
         let templates = EmailTemplates::load().unwrap_or_else(|e| panic!("{e}"));
-        for name in
-            ["welcome", "password_reset", "order_confirmation", "payment_received", "order_cancelled", "order_refunded"]
-        {
+        for name in [
+            "welcome",
+            "inactivity_warning",
+            "password_reset",
+            "order_confirmation",
+            "payment_received",
+            "order_cancelled",
+            "order_refunded",
+        ] {
             for lang in ["en", "fr"] {
                 assert!(EmailFiles::get(&format!("{lang}/{name}.txt")).is_some(), "{lang}/{name}.txt");
             }

@@ -20,6 +20,7 @@ mod i18n;
 mod outbox;
 mod present;
 mod privacy;
+mod retention;
 mod router;
 mod security;
 mod settings;
@@ -31,6 +32,7 @@ mod webhooks;
 mod worker;
 
 pub use api::ApiDoc;
+pub use retention::{KNOWN_RULES, RuleReport, apply as apply_retention, check_rules as check_retention_rules};
 pub use router::router;
 pub use settings::{Controller, ShopSettings, StorageKeys};
 pub use state::{AppState, CommerceSettings, MediaSource, NoMedia, Parts, PublishedPolicy};

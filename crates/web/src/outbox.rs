@@ -17,6 +17,10 @@ pub enum EmailJob {
     Welcome {
         customer_id: Uuid,
     },
+    /// Two years of inactivity are near: the account will be deleted in a month (P15).
+    InactivityWarning {
+        customer_id: Uuid,
+    },
     /// The reset token travels in the job until sent; the job row is deleted on success.
     PasswordReset {
         customer_id: Uuid,
@@ -41,6 +45,8 @@ impl EmailJob {
     fn dedupe_key(&self) -> Option<String> {
         match self {
             Self::Welcome { customer_id } => Some(format!("email:welcome:{customer_id}")),
+            // A new warning after each new stretch of inactivity: none is queued twice at once.
+            Self::InactivityWarning { .. } => None,
             Self::PasswordReset { .. } => None,
             Self::OrderConfirmation { order_id } => Some(format!("email:order_confirmation:{order_id}")),
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),

@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use luxevault_core::Timestamp;
 use luxevault_integrations::mail::{MailError, Mailer};
-use luxevault_storage::{DbError, Jobs};
+use luxevault_storage::{DbError, Jobs, NewJob};
 
 use crate::emails::{EmailTemplates, compose};
 use crate::outbox::{EMAIL_JOB, EmailJob};
 use crate::shop::{self, CAPTURE_JOB};
 use crate::state::AppState;
+
+const RETENTION_JOB: &str = "retention";
 
 /// How long a claimed job is ours before another node may take it over.
 const LEASE_SECONDS: i64 = 300;
@@ -39,6 +41,7 @@ impl Worker {
             let outcome = match job.kind.as_str() {
                 EMAIL_JOB => self.send_email(&job.payload).await,
                 CAPTURE_JOB => shop::run_capture(&self.state, &job.payload).await.map_err(Failure::Retry),
+                RETENTION_JOB => self.run_retention().await.map_err(|e| Failure::Retry(e.to_string())),
                 other => Err(Failure::GiveUp(format!("unknown job kind {other}"))),
             };
             let now = self.state.clock().now();
@@ -77,9 +80,31 @@ impl Worker {
         }
     }
 
-    /// Periodic housekeeping of orders.
+    /// Periodic housekeeping: unpaid orders, and once a day the retention rules. The daily run
+    /// is a job keyed by its date, so several nodes schedule it once and one of them runs it.
     pub async fn sweep(&self) -> Result<usize, DbError> {
+        let now = self.state.clock().now();
+        let (y, m, d, ..) = now.civil();
+        let job = NewJob {
+            kind: RETENTION_JOB,
+            payload: "{}".into(),
+            dedupe_key: Some(format!("retention:{y:04}-{m:02}-{d:02}")),
+            run_at: now,
+            max_attempts: 5,
+        };
+        Jobs::enqueue(self.state.db(), &job, now).await?;
         shop::cancel_unpaid(&self.state).await
+    }
+
+    async fn run_retention(&self) -> Result<(), DbError> {
+        let now = self.state.clock().now();
+        let reports = crate::retention::apply(self.state.db(), &self.state.policy().policy, now, now, false).await?;
+        for report in reports {
+            for (action, count) in report.counts {
+                tracing::info!(rule = %report.rule, action, count, "retention rule applied");
+            }
+        }
+        Ok(())
     }
 
     /// Runs until `stop` resolves: due jobs every second, the sweep every minute.

@@ -28,6 +28,8 @@ fn bad_configuration_is_a_sentence_and_a_failure() {
         (vec!["migrate"], vec![("LUXEVAULT_SHOP__LANGUAGES", "[\"en\", \"en\"]")], "twice"),
         (vec!["migrate"], vec![("LUXEVAULT_BIND", "not-an-address")], "BIND"),
         (vec!["serve", "--bind", "nonsense"], vec![], "invalid value"),
+        (vec!["retention", "run", "--dry-run", "--as-of", "2027-02-30"], vec![], "is not a date"),
+        (vec!["retention", "run", "--as-of", "2027-01-01"], vec![], "--dry-run"),
         (
             vec!["migrate", "--database-url", "postgres://nobody@127.0.0.1:1/none"],
             vec![],

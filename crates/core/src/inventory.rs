@@ -1,0 +1,419 @@
+//! The data inventory, as code: every column of every table the migrations create, with what it
+//! holds. A column of personal data names its data category, the purposes it serves and where it
+//! comes from (M2, M4, P8); a credential or a hash of one is a secret, never exported; anything
+//! else says it is not personal. The categories and purposes are the policy file's own ids, and
+//! [`check_against`] proves the policy declares each one and lets each purpose use the category.
+//!
+//! An integration test compares this list with the real schema on both databases: a column stored
+//! without a declaration here fails the build, and so does a declaration of a column that is gone.
+//!
+//! How columns are classified:
+//! - a column whose value, on its row, says something about a person — who they are, how to reach
+//!   them, what they ordered, where it goes, when they did something — is personal, and so is an
+//!   id that points at a person (a customer id, wherever it is copied), because it links the row
+//!   to them;
+//! - the surrogate keys of records that are not people (order ids, line positions) are not;
+//! - a credential, a hash of one, or a keyed hash of a personal identifier is a secret: it is
+//!   personal-adjacent, erased with its person, and never exported, shown or logged;
+//! - purposes are the uses the code has for the column today, and nothing is kept for
+//!   `legal_compliance` that the retention engine does not keep after anonymising an order.
+//!
+//! No I/O here.
+
+use std::collections::HashSet;
+
+use crate::policy::{Policy, Source};
+
+/// One column of one table, and what it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnDeclaration {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub kind: DataKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// Personal data of a category of the policy file (e.g. "contact"), used for the listed
+    /// purposes (e.g. "order_fulfilment"), from the given source (M4).
+    Personal { category: &'static str, purposes: &'static [&'static str], source: Source },
+    /// A credential or a hash of one (password hash, token hash, a keyed hash of an email or an
+    /// address): personal-adjacent when it belongs to someone, never exported, shown or logged.
+    Secret,
+    /// Holds nothing about a person: the catalog, counters, queue bookkeeping, purge logs.
+    NotPersonal,
+}
+
+impl ColumnDeclaration {
+    pub fn is_personal(&self) -> bool {
+        matches!(self.kind, DataKind::Personal { .. })
+    }
+}
+
+const fn personal(
+    table: &'static str,
+    column: &'static str,
+    category: &'static str,
+    purposes: &'static [&'static str],
+    source: Source,
+) -> ColumnDeclaration {
+    ColumnDeclaration { table, column, kind: DataKind::Personal { category, purposes, source } }
+}
+
+const fn secret(table: &'static str, column: &'static str) -> ColumnDeclaration {
+    ColumnDeclaration { table, column, kind: DataKind::Secret }
+}
+
+const fn not_personal(table: &'static str, column: &'static str) -> ColumnDeclaration {
+    ColumnDeclaration { table, column, kind: DataKind::NotPersonal }
+}
+
+use Source::{Automatic, Providers, ThePerson};
+
+// The purposes of the columns below, by use.
+/// An account: signing in, following one's orders, managing one's details, and the emails about
+/// it (welcome, password reset, inactivity warning).
+const ACCOUNT: &[&str] = &["order_fulfilment", "website_operation"];
+/// Sessions, reset links and their times: signing in and keeping accounts safe.
+const ACCOUNT_SECURITY: &[&str] = &["fraud_prevention", "website_operation"];
+/// When an account was opened, last active, warned before deletion: keeping and deleting it on time.
+const ACCOUNT_LOG: &[&str] = &["website_operation"];
+/// Who and where an order goes to: delivering it, and the confirmation and updates that recap them.
+const RECIPIENT: &[&str] = &["order_fulfilment", "order_updates"];
+/// The country of delivery: also kept with the anonymised order, for tax law (the place of supply).
+const DELIVERY_COUNTRY: &[&str] = &["order_fulfilment", "order_updates", "legal_compliance"];
+/// What was ordered, for how much, and what happened to it: kept 7 years, anonymised.
+const ORDER: &[&str] = &["order_fulfilment", "order_updates", "legal_compliance"];
+/// What the payment provider reports about an order's payment.
+const PAYMENT: &[&str] = &["order_fulfilment"];
+/// Failed sign-in and reset attempts, counted to slow down guessing.
+const THROTTLING: &[&str] = &["fraud_prevention"];
+
+/// Every column of every table of the schema (migrations 0001 onwards), in migration order.
+pub const INVENTORY: &[ColumnDeclaration] = &[
+    // 0001: the catalog — the shop's own data, about no one.
+    not_personal("catalog_state", "id"),
+    not_personal("catalog_state", "version"),
+    not_personal("catalog_state", "updated_at"),
+    not_personal("currencies", "code"),
+    not_personal("currencies", "rate"),
+    not_personal("currencies", "rounding_minor"),
+    not_personal("currencies", "is_base"),
+    not_personal("currencies", "position"),
+    not_personal("currencies", "updated_at"),
+    not_personal("colours", "code"),
+    not_personal("colours", "hex"),
+    not_personal("colour_names", "colour_code"),
+    not_personal("colour_names", "lang"),
+    not_personal("colour_names", "name"),
+    not_personal("collections", "id"),
+    not_personal("collections", "slug"),
+    not_personal("collections", "image"),
+    not_personal("collections", "position"),
+    not_personal("collections", "created_at"),
+    not_personal("collection_texts", "collection_id"),
+    not_personal("collection_texts", "lang"),
+    not_personal("collection_texts", "name"),
+    not_personal("collection_texts", "description"),
+    not_personal("products", "id"),
+    not_personal("products", "slug"),
+    not_personal("products", "availability"),
+    not_personal("products", "featured"),
+    not_personal("products", "position"),
+    not_personal("products", "created_at"),
+    not_personal("products", "updated_at"),
+    not_personal("product_texts", "product_id"),
+    not_personal("product_texts", "lang"),
+    not_personal("product_texts", "name"),
+    not_personal("product_texts", "subtitle"),
+    not_personal("product_texts", "description"),
+    not_personal("product_texts", "details"),
+    not_personal("product_collections", "product_id"),
+    not_personal("product_collections", "collection_id"),
+    not_personal("product_collections", "position"),
+    not_personal("product_images", "product_id"),
+    not_personal("product_images", "position"),
+    not_personal("product_images", "src"),
+    not_personal("variants", "id"),
+    not_personal("variants", "product_id"),
+    not_personal("variants", "sku"),
+    not_personal("variants", "colour_code"),
+    not_personal("variants", "size"),
+    not_personal("variants", "stock"),
+    not_personal("variants", "availability"),
+    not_personal("variants", "position"),
+    not_personal("product_prices", "product_id"),
+    not_personal("product_prices", "currency"),
+    not_personal("product_prices", "amount_minor"),
+    // 0002: accounts (P3: username, email, a one-way password hash).
+    personal("customers", "id", "identification", ACCOUNT, ThePerson),
+    personal("customers", "username", "identification", ACCOUNT, ThePerson),
+    personal("customers", "username_key", "identification", ACCOUNT, ThePerson),
+    personal("customers", "email", "contact", ACCOUNT, ThePerson),
+    personal("customers", "email_key", "contact", ACCOUNT, ThePerson),
+    secret("customers", "password_hash"),
+    // The language the person wants us to write in.
+    personal("customers", "lang", "contact", ACCOUNT, ThePerson),
+    personal("customers", "created_at", "device_and_log", ACCOUNT_LOG, Automatic),
+    personal("customers", "last_active_at", "device_and_log", ACCOUNT_LOG, Automatic),
+    personal("customers", "password_changed_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    secret("customer_sessions", "token_hash"),
+    personal("customer_sessions", "customer_id", "identification", ACCOUNT, ThePerson),
+    personal("customer_sessions", "created_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    personal("customer_sessions", "last_seen_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    personal("customer_sessions", "expires_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    secret("password_resets", "token_hash"),
+    personal("password_resets", "customer_id", "identification", ACCOUNT, ThePerson),
+    personal("password_resets", "created_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    personal("password_resets", "expires_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    personal("password_resets", "used_at", "device_and_log", ACCOUNT_SECURITY, Automatic),
+    // The key is an HMAC of an email or an address under the installation's key, never the value.
+    secret("throttles", "key"),
+    personal("throttles", "failures", "device_and_log", THROTTLING, Automatic),
+    personal("throttles", "window_started_at", "device_and_log", THROTTLING, Automatic),
+    personal("throttles", "blocked_until", "device_and_log", THROTTLING, Automatic),
+    not_personal("order_counters", "series"),
+    not_personal("order_counters", "last_number"),
+    // Orders: the order data of the privacy policy (P2) and the order itself.
+    not_personal("orders", "id"),
+    personal("orders", "number", "order_details", ORDER, ThePerson),
+    // Cleared when the order is anonymised: the account's link to it does not outlive the account.
+    personal("orders", "customer_id", "identification", ACCOUNT, ThePerson),
+    personal("orders", "status", "order_details", ORDER, ThePerson),
+    personal("orders", "currency", "order_details", ORDER, ThePerson),
+    personal("orders", "subtotal_minor", "order_details", ORDER, ThePerson),
+    personal("orders", "total_minor", "order_details", ORDER, ThePerson),
+    // The language the order was placed in, and its emails are written in.
+    personal("orders", "lang", "order_details", ORDER, ThePerson),
+    personal("orders", "name", "identification", RECIPIENT, ThePerson),
+    personal("orders", "email", "contact", RECIPIENT, ThePerson),
+    personal("orders", "phone", "contact", RECIPIENT, ThePerson),
+    personal("orders", "address_line1", "delivery", RECIPIENT, ThePerson),
+    personal("orders", "address_line2", "delivery", RECIPIENT, ThePerson),
+    personal("orders", "city", "delivery", RECIPIENT, ThePerson),
+    personal("orders", "postcode", "delivery", RECIPIENT, ThePerson),
+    personal("orders", "country", "delivery", DELIVERY_COUNTRY, ThePerson),
+    // Which provider the person chose to pay with ("stripe", "demo").
+    personal("orders", "payment_provider", "order_details", ORDER, ThePerson),
+    personal("orders", "payment_session_id", "payment_status", PAYMENT, Providers),
+    personal("orders", "payment_id", "payment_status", PAYMENT, Providers),
+    personal("orders", "payment_url", "payment_status", PAYMENT, Providers),
+    // A key the browser made up for one checkout, so a retry does not order twice.
+    not_personal("orders", "idempotency_key"),
+    // SHA-256 of the checkout request: name, email, phone, address and lines.
+    secret("orders", "request_hash"),
+    personal("orders", "created_at", "order_details", ORDER, ThePerson),
+    personal("orders", "updated_at", "order_details", ORDER, ThePerson),
+    not_personal("order_lines", "order_id"),
+    not_personal("order_lines", "position"),
+    personal("order_lines", "sku", "order_details", ORDER, ThePerson),
+    personal("order_lines", "product_slug", "order_details", ORDER, ThePerson),
+    personal("order_lines", "name", "order_details", ORDER, ThePerson),
+    personal("order_lines", "variant_label", "order_details", ORDER, ThePerson),
+    personal("order_lines", "quantity", "order_details", ORDER, ThePerson),
+    personal("order_lines", "unit_minor", "order_details", ORDER, ThePerson),
+    personal("order_lines", "total_minor", "order_details", ORDER, ThePerson),
+    // The order's history: who moved it (customer, system, provider, staff id) and why.
+    not_personal("order_events", "id"),
+    not_personal("order_events", "order_id"),
+    personal("order_events", "at", "order_details", ORDER, ThePerson),
+    personal("order_events", "from_status", "order_details", ORDER, ThePerson),
+    personal("order_events", "to_status", "order_details", ORDER, ThePerson),
+    personal("order_events", "actor", "order_details", ORDER, ThePerson),
+    personal("order_events", "reason", "order_details", ORDER, ThePerson),
+    // Provider events received, kept to ignore replays. The event id lets us fetch the event,
+    // and the person's payment in it, from the provider: it is personal data, pseudonymised.
+    not_personal("payment_events", "provider"),
+    personal("payment_events", "event_id", "payment_status", PAYMENT, Providers),
+    personal("payment_events", "event_type", "payment_status", PAYMENT, Providers),
+    personal("payment_events", "received_at", "payment_status", PAYMENT, Providers),
+    not_personal("instance_secrets", "name"),
+    secret("instance_secrets", "value"),
+    not_personal("instance_secrets", "created_at"),
+    // The job queue: the payload holds ids and, for a password-reset email, the reset token until
+    // it is sent; the dedupe key names a customer id for account emails. Errors never quote data.
+    not_personal("jobs", "id"),
+    not_personal("jobs", "kind"),
+    secret("jobs", "payload"),
+    personal("jobs", "dedupe_key", "identification", ACCOUNT, ThePerson),
+    not_personal("jobs", "run_at"),
+    not_personal("jobs", "attempts"),
+    not_personal("jobs", "max_attempts"),
+    not_personal("jobs", "locked_until"),
+    not_personal("jobs", "last_error"),
+    not_personal("jobs", "failed_at"),
+    not_personal("jobs", "created_at"),
+    // 0003: the published versions of the policy.
+    not_personal("policy_versions", "version"),
+    not_personal("policy_versions", "effective"),
+    not_personal("policy_versions", "content_hash"),
+    not_personal("policy_versions", "content"),
+    not_personal("policy_versions", "published_at"),
+    // 0004: the retention engine's marks and its purge log (counts per rule, no one named).
+    not_personal("orders", "anonymised_at"),
+    personal("customers", "inactivity_warned_at", "device_and_log", ACCOUNT_LOG, Automatic),
+    not_personal("retention_runs", "id"),
+    not_personal("retention_runs", "rule"),
+    not_personal("retention_runs", "started_at"),
+    not_personal("retention_runs", "as_of"),
+    not_personal("retention_runs", "dry_run"),
+    not_personal("retention_runs", "action"),
+    not_personal("retention_runs", "affected"),
+];
+
+/// The declaration of one column, if it has one.
+pub fn declared(table: &str, column: &str) -> Option<&'static ColumnDeclaration> {
+    INVENTORY.iter().find(|d| d.table == table && d.column == column)
+}
+
+/// Checks the inventory against a policy: every category and purpose it names is declared there,
+/// each purpose uses the category of the column (P8), and the column's source is one the
+/// category lists (M4). Lists every disagreement, one per line.
+pub fn check_against(policy: &Policy) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for declaration in INVENTORY {
+        let DataKind::Personal { category, purposes, source } = declaration.kind else { continue };
+        let at = format!("{}.{}", declaration.table, declaration.column);
+        match policy.category(category) {
+            None => problems.push(format!("{at}: the category {category:?} is not in the policy")),
+            Some(declared) if !declared.sources.contains(&source) => problems.push(format!(
+                "{at}: comes from {source:?}, which the policy does not list as a source of {category:?}"
+            )),
+            Some(_) => {}
+        }
+        if purposes.is_empty() {
+            problems.push(format!("{at}: personal data with no purpose"));
+        }
+        for purpose in purposes {
+            match policy.purposes.iter().find(|p| p.id == *purpose) {
+                None => problems.push(format!("{at}: the purpose {purpose:?} is not in the policy")),
+                Some(p) if !p.categories.iter().any(|c| c == category) => problems
+                    .push(format!("{at}: the policy's purpose {purpose:?} does not use the category {category:?}")),
+                Some(_) => {}
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// Declarations that name the same column twice (the inventory must say one thing per column).
+pub fn duplicates() -> Vec<String> {
+    let mut seen = HashSet::new();
+    INVENTORY
+        .iter()
+        .filter(|d| !seen.insert((d.table, d.column)))
+        .map(|d| format!("{}.{}", d.table, d.column))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: &str = include_str!("../../app/policy/default.toml");
+
+    fn default_policy() -> Policy {
+        Policy::parse(DEFAULT, &["en", "fr"]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_default_policy_accepts_the_inventory() {
+        if let Err(problems) = check_against(&default_policy()) {
+            panic!("the data inventory and crates/app/policy/default.toml disagree:\n{problems}");
+        }
+    }
+
+    #[test]
+    fn every_personal_column_is_used_by_its_purposes_in_the_policy() {
+        let policy = default_policy();
+        let mut problems = Vec::new();
+        for d in INVENTORY {
+            if let DataKind::Personal { category, purposes, .. } = d.kind {
+                for purpose in purposes {
+                    let uses = policy.purposes.iter().find(|p| p.id == *purpose).map(|p| &p.categories);
+                    if !uses.is_some_and(|c| c.iter().any(|c| c == category)) {
+                        problems.push(format!("{}.{} ({category}) for {purpose}", d.table, d.column));
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "purposes the policy does not let use these categories:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn a_column_is_declared_once() {
+        assert_eq!(duplicates(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn credentials_and_contacts_are_declared_as_they_are() {
+        assert_eq!(declared("customers", "password_hash").map(|d| d.kind), Some(DataKind::Secret), "P3");
+        assert_eq!(declared("customer_sessions", "token_hash").map(|d| d.kind), Some(DataKind::Secret));
+        assert_eq!(declared("password_resets", "token_hash").map(|d| d.kind), Some(DataKind::Secret));
+        assert_eq!(declared("jobs", "payload").map(|d| d.kind), Some(DataKind::Secret), "carries reset tokens");
+        let category = |table: &str, column: &str| match declared(table, column).map(|d| d.kind) {
+            Some(DataKind::Personal { category, .. }) => Some(category),
+            _ => None,
+        };
+        assert_eq!(category("orders", "email"), Some("contact"));
+        assert_eq!(category("orders", "postcode"), Some("delivery"));
+        assert_eq!(category("orders", "name"), Some("identification"));
+        assert_eq!(category("customers", "username"), Some("identification"));
+        // A link to a person is personal data; an order's own id is not.
+        assert_eq!(category("customer_sessions", "customer_id"), Some("identification"));
+        assert_eq!(category("orders", "customer_id"), Some("identification"));
+        assert_eq!(declared("orders", "id").map(|d| d.kind), Some(DataKind::NotPersonal));
+        assert_eq!(declared("orders", "no_such_column"), None);
+    }
+
+    #[test]
+    fn p2_the_order_data_collected_is_exactly_the_policys() {
+        let contact: Vec<&str> = INVENTORY
+            .iter()
+            .filter(|d| d.table == "orders")
+            .filter(|d| {
+                matches!(
+                    d.kind,
+                    DataKind::Personal {
+                        category: "identification" | "contact" | "delivery",
+                        source: Source::ThePerson,
+                        ..
+                    }
+                )
+            })
+            .filter(|d| d.column != "customer_id")
+            .map(|d| d.column)
+            .collect();
+        assert_eq!(
+            contact,
+            ["name", "email", "phone", "address_line1", "address_line2", "city", "postcode", "country"],
+            "P2: name, email, phone, shipping address, postcode, country"
+        );
+    }
+
+    #[test]
+    fn a_policy_without_a_category_or_purpose_is_refused_with_the_column() {
+        let mut policy = default_policy();
+        policy.purposes.retain(|p| p.id != "order_updates");
+        let problems = check_against(&policy).err().unwrap_or_default();
+        assert!(problems.contains("orders.email: the purpose \"order_updates\" is not in the policy"), "{problems}");
+        let mut policy = default_policy();
+        if let Some(p) = policy.purposes.iter_mut().find(|p| p.id == "order_fulfilment") {
+            p.categories.retain(|c| c != "contact");
+        }
+        let problems = check_against(&policy).err().unwrap_or_default();
+        assert!(
+            problems.contains(
+                "orders.email: the policy's purpose \"order_fulfilment\" does not use the category \"contact\""
+            ),
+            "{problems}"
+        );
+        let mut policy = default_policy();
+        policy.categories.retain(|c| c.id != "payment_status");
+        let problems = check_against(&policy).err().unwrap_or_default();
+        assert!(
+            problems.contains("orders.payment_id: the category \"payment_status\" is not in the policy"),
+            "{problems}"
+        );
+    }
+}

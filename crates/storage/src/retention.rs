@@ -1,0 +1,149 @@
+//! The retention engine's SQL: each rule's records past their horizon, counted (for a preview)
+//! or anonymised / deleted in batches, and the purge log.
+
+use luxevault_core::Timestamp;
+use luxevault_core::ids::new_id;
+use uuid::Uuid;
+
+use crate::{Db, DbError, on_db};
+
+/// Rows changed per statement: short write transactions, so the shop keeps serving meanwhile.
+const BATCH: i64 = 500;
+
+const ORDERS_DUE: &str = "SELECT COUNT(*) FROM orders WHERE created_at < $1 AND anonymised_at IS NULL";
+// Amounts, lines, dates and the country stay (accounting and tax law); who and where go.
+// The request digest (of name and address) and the payment references (which lead to the
+// provider's record of the person) go too.
+const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', phone = '', address_line1 = '', \
+     address_line2 = '', city = '', postcode = '', customer_id = NULL, request_hash = '', \
+     payment_session_id = NULL, payment_id = NULL, payment_url = NULL, anonymised_at = $2 \
+     WHERE id IN (SELECT id FROM orders WHERE created_at < $1 AND anonymised_at IS NULL ORDER BY created_at LIMIT $3)";
+const ACCOUNTS_TO_WARN: &str = "SELECT id FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL \
+     ORDER BY last_active_at LIMIT $2";
+const COUNT_TO_WARN: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL";
+const MARK_WARNED: &str =
+    "UPDATE customers SET inactivity_warned_at = $2 WHERE id = $1 AND inactivity_warned_at IS NULL";
+// Deleted only when inactive past the horizon AND warned at least the notice period ago.
+const ACCOUNTS_DUE: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2";
+const DELETE_ACCOUNTS: &str = "DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE last_active_at < $1 \
+     AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2 ORDER BY last_active_at LIMIT $3)";
+const LOG_RUN: &str = "INSERT INTO retention_runs (id, rule, started_at, as_of, dry_run, action, affected) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const RUNS: &str = "SELECT rule, started_at, as_of, dry_run, action, affected FROM retention_runs \
+     ORDER BY started_at DESC, rule LIMIT $1";
+
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("retention.orders_due", ORDERS_DUE),
+    ("retention.anonymise_orders", ANONYMISE_ORDERS),
+    ("retention.accounts_to_warn", ACCOUNTS_TO_WARN),
+    ("retention.count_to_warn", COUNT_TO_WARN),
+    ("retention.mark_warned", MARK_WARNED),
+    ("retention.accounts_due", ACCOUNTS_DUE),
+    ("retention.delete_accounts", DELETE_ACCOUNTS),
+    ("retention.log_run", LOG_RUN),
+    ("retention.runs", RUNS),
+];
+
+/// One line of the purge log: counts, never personal data.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RetentionOutcome {
+    pub rule: String,
+    pub started_at: i64,
+    pub as_of: i64,
+    pub dry_run: bool,
+    /// e.g. "anonymised", "deleted", "warned".
+    pub action: String,
+    pub affected: i64,
+}
+
+pub struct RetentionStore;
+
+impl RetentionStore {
+    /// Orders placed before `cutoff` and not yet anonymised.
+    pub async fn orders_due(db: &Db, cutoff: Timestamp) -> Result<i64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(ORDERS_DUE).bind(cutoff.as_micros()).fetch_one(pool).await)?)
+    }
+
+    /// Anonymises every order placed before `cutoff`, batch by batch; returns how many.
+    pub async fn anonymise_orders(db: &Db, cutoff: Timestamp, now: Timestamp) -> Result<i64, DbError> {
+        let mut total = 0i64;
+        loop {
+            let n = on_db!(db, pool => sqlx::query(ANONYMISE_ORDERS)
+                .bind(cutoff.as_micros())
+                .bind(now.as_micros())
+                .bind(BATCH)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+            total += i64::try_from(n).unwrap_or(i64::MAX);
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Accounts inactive since before `cutoff` that have not been warned yet.
+    pub async fn accounts_to_warn(db: &Db, cutoff: Timestamp, limit: i64) -> Result<Vec<Uuid>, DbError> {
+        Ok(
+            on_db!(db, pool => sqlx::query_scalar(ACCOUNTS_TO_WARN).bind(cutoff.as_micros()).bind(limit).fetch_all(pool).await)?,
+        )
+    }
+
+    pub async fn count_to_warn(db: &Db, cutoff: Timestamp) -> Result<i64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(COUNT_TO_WARN).bind(cutoff.as_micros()).fetch_one(pool).await)?)
+    }
+
+    pub async fn mark_warned(db: &Db, customer: Uuid, now: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(MARK_WARNED).bind(customer).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Accounts inactive since before `cutoff` and warned before `warned_before`.
+    pub async fn accounts_due(db: &Db, cutoff: Timestamp, warned_before: Timestamp) -> Result<i64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(ACCOUNTS_DUE)
+            .bind(cutoff.as_micros())
+            .bind(warned_before.as_micros())
+            .fetch_one(pool)
+            .await)?)
+    }
+
+    /// Deletes those accounts (their sessions and reset links go with them; their orders stay,
+    /// no longer linked to an account).
+    pub async fn delete_accounts(db: &Db, cutoff: Timestamp, warned_before: Timestamp) -> Result<i64, DbError> {
+        let mut total = 0i64;
+        loop {
+            let n = on_db!(db, pool => sqlx::query(DELETE_ACCOUNTS)
+                .bind(cutoff.as_micros())
+                .bind(warned_before.as_micros())
+                .bind(BATCH)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+            total += i64::try_from(n).unwrap_or(i64::MAX);
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Writes one line of the purge log.
+    pub async fn log(db: &Db, outcome: &RetentionOutcome, now: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(LOG_RUN)
+            .bind(new_id(now))
+            .bind(&outcome.rule)
+            .bind(outcome.started_at)
+            .bind(outcome.as_of)
+            .bind(outcome.dry_run)
+            .bind(&outcome.action)
+            .bind(outcome.affected)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The latest purge-log lines.
+    pub async fn runs(db: &Db, limit: i64) -> Result<Vec<RetentionOutcome>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(RUNS).bind(limit).fetch_all(pool).await)?)
+    }
+}
