@@ -88,6 +88,8 @@ const ORDER: &[&str] = &["order_fulfilment", "order_updates", "legal_compliance"
 const PAYMENT: &[&str] = &["order_fulfilment"];
 /// Failed sign-in and reset attempts, counted to slow down guessing.
 const THROTTLING: &[&str] = &["fraud_prevention"];
+/// The proof of a consent is kept to show it was given (GDPR Art. 7(1)), and serves marketing.
+const CONSENT_PROOF: &[&str] = &["legal_compliance"];
 
 /// Every column of every table of the schema (migrations 0001 onwards), in migration order.
 pub const INVENTORY: &[ColumnDeclaration] = &[
@@ -259,6 +261,15 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("retention_runs", "dry_run"),
     not_personal("retention_runs", "action"),
     not_personal("retention_runs", "affected"),
+    // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
+    not_personal("consents", "id"),
+    personal("consents", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "purpose", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "granted", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "at", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "policy_version", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "source", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "method", "compliance_records", CONSENT_PROOF, ThePerson),
 ];
 
 /// The declaration of one column, if it has one.

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod catalog;
+mod consents;
 mod db;
 mod jobs;
 mod migrations;
@@ -17,6 +18,7 @@ mod secrets;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
+pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use jobs::{Job, Jobs, NewJob};
 pub use migrations::migrate;
@@ -38,6 +40,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(secrets::STATEMENTS);
     all.extend_from_slice(policies::STATEMENTS);
     all.extend_from_slice(retention::STATEMENTS);
+    all.extend_from_slice(consents::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

@@ -46,6 +46,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 5,
+        description: "consents",
+        portable: include_str!("../migrations/0005_consents.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -41,6 +41,9 @@ pub struct RegisterRequest {
     pub password: Pii<String>,
     #[serde(default)]
     pub lang: Option<String>,
+    /// Marketing email, only when the customer ticked it (P22): never assumed.
+    #[serde(default)]
+    pub marketing_opt_in: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -147,6 +150,9 @@ pub async fn register(
         }
     };
     queue_email(state.db(), &EmailJob::Welcome { customer_id: id }, now).await?;
+    if request.marketing_opt_in {
+        crate::api_consent::record(&state, id, "marketing", true, "/account", "checkbox").await?;
+    }
     let (token, expires_at) = open_session(&state, id).await?;
     tracing::info!(customer = %id, "account created");
     Ok((

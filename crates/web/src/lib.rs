@@ -7,6 +7,7 @@
 mod api;
 mod api_account;
 mod api_admin;
+mod api_consent;
 mod api_orders;
 mod assets;
 mod auth;

@@ -6,7 +6,7 @@
 
 use luxevault_core::Timestamp;
 use luxevault_core::policy::{Policy, RetentionAction};
-use luxevault_storage::{Db, DbError, RetentionOutcome, RetentionStore};
+use luxevault_storage::{Consents, Db, DbError, RetentionOutcome, RetentionStore};
 
 use crate::outbox::{EmailJob, queue_email};
 
@@ -98,7 +98,15 @@ pub async fn apply(
                     report.counts.push(("warned", warned));
                 }
             }
-            // Analytics events, consent records and request archives come with the features
+            "marketing_consent" => {
+                let n = if dry_run {
+                    Consents::count_expired(db, cutoff).await?
+                } else {
+                    Consents::delete_expired(db, cutoff).await?
+                };
+                report.counts.push(("deleted", n));
+            }
+            // Analytics events and request archives come with the features
             // that create them; until then there is nothing of theirs to keep or remove.
             _ => {
                 report.counts.push((if rule.then == RetentionAction::Anonymise { "anonymised" } else { "deleted" }, 0));

@@ -9,6 +9,7 @@ mod api;
 mod checkout;
 mod cli;
 mod conformance;
+mod consent;
 mod inventory;
 mod payments;
 mod policy;
