@@ -261,6 +261,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("retention_runs", "dry_run"),
     not_personal("retention_runs", "action"),
     not_personal("retention_runs", "affected"),
+    not_personal("orders", "erasure_requested_at"),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),
     personal("consents", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),

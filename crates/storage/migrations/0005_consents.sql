@@ -16,3 +16,6 @@ CREATE TABLE consents (
 );
 
 CREATE INDEX consents_by_customer ON consents (customer_id, purpose, at);
+
+-- An order whose customer asked for erasure while it was on its way: anonymised once complete.
+ALTER TABLE orders ADD COLUMN erasure_requested_at BIGINT;

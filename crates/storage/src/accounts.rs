@@ -18,6 +18,9 @@ const SET_PASSWORD: &str = "UPDATE customers SET password_hash = $2, password_ch
 const TOUCH_CUSTOMER: &str =
     "UPDATE customers SET last_active_at = $2, inactivity_warned_at = NULL WHERE id = $1 AND last_active_at < $2";
 
+const ACCOUNT_DATES: &str = "SELECT created_at, last_active_at, password_changed_at FROM customers WHERE id = $1";
+const SESSIONS_OF: &str = "SELECT customer_id, created_at, last_seen_at, expires_at FROM customer_sessions WHERE customer_id = $1 ORDER BY created_at";
+const DELETE_CUSTOMER: &str = "DELETE FROM customers WHERE id = $1";
 const INSERT_SESSION: &str = "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at) \
      VALUES ($1, $2, $3, $3, $4)";
 const SESSION: &str =
@@ -53,6 +56,9 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.set_password", SET_PASSWORD),
     ("accounts.touch_customer", TOUCH_CUSTOMER),
     ("accounts.insert_session", INSERT_SESSION),
+    ("accounts.account_dates", ACCOUNT_DATES),
+    ("accounts.sessions_of", SESSIONS_OF),
+    ("accounts.delete_customer", DELETE_CUSTOMER),
     ("accounts.session", SESSION),
     ("accounts.touch_session", TOUCH_SESSION),
     ("accounts.delete_session", DELETE_SESSION),
@@ -183,6 +189,24 @@ impl Accounts {
     pub async fn touch(db: &Db, id: Uuid, now: Timestamp) -> Result<(), DbError> {
         on_db!(db, pool => sqlx::query(TOUCH_CUSTOMER).bind(id).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// When the account was created, last used, and its password last changed (µs).
+    pub async fn dates(db: &Db, id: Uuid) -> Result<Option<(i64, i64, i64)>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(ACCOUNT_DATES).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// The account's open sessions (their metadata; tokens are not kept).
+    pub async fn sessions_of(db: &Db, customer: Uuid) -> Result<Vec<SessionRow>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(SESSIONS_OF).bind(customer).fetch_all(pool).await)?)
+    }
+
+    /// Deletes the account; its sessions, reset links and consents go with it, its orders stay
+    /// without the link.
+    pub async fn delete(db: &Db, id: Uuid) -> Result<bool, DbError> {
+        let n =
+            on_db!(db, pool => sqlx::query(DELETE_CUSTOMER).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
     }
 
     pub async fn insert_session(

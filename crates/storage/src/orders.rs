@@ -40,6 +40,11 @@ const EVENTS: &str =
     "SELECT at, from_status, to_status, actor, reason FROM order_events WHERE order_id = $1 ORDER BY at, id";
 const RECORD_PAYMENT_EVENT: &str = "INSERT INTO payment_events (provider, event_id, event_type, received_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+// Erasure: who and where go, the amounts, lines and country stay (tax law), as in retention.
+const ANONYMISE_ONE: &str = "UPDATE orders SET name = '', email = '', phone = '', address_line1 = '', address_line2 = '', \
+     city = '', postcode = '', customer_id = NULL, request_hash = '', payment_session_id = NULL, payment_id = NULL, \
+     payment_url = NULL, anonymised_at = $2 WHERE id = $1";
+const REQUEST_ERASURE: &str = "UPDATE orders SET erasure_requested_at = $2 WHERE id = $1";
 const PAYMENT_EVENT_SEEN: &str = "SELECT COUNT(*) FROM payment_events WHERE provider = $1 AND event_id = $2";
 
 macro_rules! select_orders {
@@ -77,6 +82,8 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.events", EVENTS),
     ("orders.record_payment_event", RECORD_PAYMENT_EVENT),
     ("orders.payment_event_seen", PAYMENT_EVENT_SEEN),
+    ("orders.anonymise_one", ANONYMISE_ONE),
+    ("orders.request_erasure", REQUEST_ERASURE),
     ("orders.by_id", BY_ID),
     ("orders.by_payment", BY_PAYMENT),
     ("orders.by_session", BY_SESSION),
@@ -545,6 +552,18 @@ impl Orders {
 
     pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<OrderEventRow>, DbError> {
         Ok(on_db!(db, pool => sqlx::query_as(EVENTS).bind(order_id).fetch_all(pool).await)?)
+    }
+
+    /// Removes the person from an order, keeping what accounting law needs.
+    pub async fn anonymise(db: &Db, order_id: Uuid, now: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(ANONYMISE_ONE).bind(order_id).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Marks an order to be anonymised as soon as it is complete (its customer asked for erasure).
+    pub async fn request_erasure(db: &Db, order_id: Uuid, now: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(REQUEST_ERASURE).bind(order_id).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
     }
 
     /// Whether a provider's event was applied already.

@@ -10,14 +10,17 @@ use crate::{Db, DbError, on_db};
 /// Rows changed per statement: short write transactions, so the shop keeps serving meanwhile.
 const BATCH: i64 = 500;
 
-const ORDERS_DUE: &str = "SELECT COUNT(*) FROM orders WHERE created_at < $1 AND anonymised_at IS NULL";
+// Past the horizon, or complete and asked to be erased.
+const ORDERS_DUE: &str = "SELECT COUNT(*) FROM orders WHERE anonymised_at IS NULL AND (created_at < $1 OR \
+     (erasure_requested_at IS NOT NULL AND status IN ('fulfilled', 'cancelled', 'refunded')))";
 // Amounts, lines, dates and the country stay (accounting and tax law); who and where go.
 // The request digest (of name and address) and the payment references (which lead to the
 // provider's record of the person) go too.
 const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', phone = '', address_line1 = '', \
      address_line2 = '', city = '', postcode = '', customer_id = NULL, request_hash = '', \
      payment_session_id = NULL, payment_id = NULL, payment_url = NULL, anonymised_at = $2 \
-     WHERE id IN (SELECT id FROM orders WHERE created_at < $1 AND anonymised_at IS NULL ORDER BY created_at LIMIT $3)";
+     WHERE id IN (SELECT id FROM orders WHERE anonymised_at IS NULL AND (created_at < $1 OR \
+     (erasure_requested_at IS NOT NULL AND status IN ('fulfilled', 'cancelled', 'refunded'))) ORDER BY created_at LIMIT $3)";
 const ACCOUNTS_TO_WARN: &str = "SELECT id FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL \
      ORDER BY last_active_at LIMIT $2";
 const COUNT_TO_WARN: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL";

@@ -151,7 +151,9 @@ pub async fn register(
     };
     queue_email(state.db(), &EmailJob::Welcome { customer_id: id }, now).await?;
     if request.marketing_opt_in {
-        crate::api_consent::record(&state, id, "marketing", true, "/account", "checkbox").await?;
+        // The page the customer ticked the box on, in their language.
+        let page = format!("{}/account", state.settings().prefix(&lang));
+        crate::api_consent::record(&state, id, "marketing", true, &page, "checkbox").await?;
     }
     let (token, expires_at) = open_session(&state, id).await?;
     tracing::info!(customer = %id, "account created");

@@ -131,6 +131,10 @@ pub async fn compose(
         | EmailJob::OrderCancelled { order_id }
         | EmailJob::OrderRefunded { order_id } => {
             let Some(order) = Orders::by_id(db, *order_id).await.map_err(|e| e.to_string())? else { return Ok(None) };
+            // An order anonymised meanwhile (erasure, retention) has no one left to write to.
+            if order.email.expose().is_empty() {
+                return Ok(None);
+            }
             let lang = Lang::parse(&order.lang).unwrap_or_else(|| settings.default_lang().clone());
             let view = order_view(state, &order, None).await.map_err(|e| e.message)?;
             let name = match job {

@@ -14,8 +14,8 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::storefront::PageLang;
 use crate::{
-    api, api_account, api_admin, api_consent, api_orders, assets, checkout_pages, health, privacy, security,
-    storefront, webhooks,
+    api, api_account, api_admin, api_consent, api_orders, api_rights, assets, checkout_pages, health, privacy,
+    security, storefront, webhooks,
 };
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
@@ -59,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/orders/{id}/cancel", post(api_admin::cancel))
         .route("/api/v1/admin/orders/{id}/refund", post(api_admin::refund))
         .route("/api/v1/admin/orders/{id}/fulfil", post(api_admin::fulfil))
+        .route("/api/v1/account/export", post(api_rights::export))
+        .route("/api/v1/account/erase", post(api_rights::erase))
         .route("/api/v1/account/consents", get(api_consent::list).post(api_consent::change))
         .route("/api/v1/account", get(api_account::me))
         .route("/api/v1/account/register", post(api_account::register))

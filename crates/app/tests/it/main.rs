@@ -16,5 +16,6 @@ mod policy;
 mod privacy;
 mod quote;
 mod retention;
+mod rights;
 mod storage;
 mod storefront;

@@ -933,8 +933,15 @@
     var ordersList = page.querySelector("[data-account-orders]");
     var ordersStatus = page.querySelector("[data-orders-status]");
     var ordersEmpty = page.querySelector("[data-orders-empty]");
+    var consentBox = page.querySelector("[data-consent-marketing]");
+    var consentStatus = page.querySelector("[data-consents-status]");
+    var consentSlot = page.querySelector("[data-consents-slot]");
+    var consentRecords = page.querySelector("[data-consents-records]");
+    var consentEmpty = page.querySelector("[data-consents-empty]");
+    var consentHistory = page.querySelector("[data-consents-history]");
     var state = "unknown";
     var loadSequence = 0;
+    var consentSequence = 0;
 
     var next = null;
     try {
@@ -1004,6 +1011,7 @@
       usernameNode.textContent = "";
       emailNode.textContent = "";
       while (ordersList.firstChild) ordersList.removeChild(ordersList.firstChild);
+      resetConsents();
       if (passwordForm) passwordForm.reset();
       say(message || "");
       if (forgot && window.location.hash === "#forgot") {
@@ -1021,6 +1029,130 @@
       usernameNode.textContent = account && typeof account.username === "string" ? account.username : "";
       emailNode.textContent = account && typeof account.email === "string" ? account.email : "";
       loadOrders();
+      loadConsents(false);
+    }
+
+    /* Consents: the current choice, changed in one step, and every record behind it (its proof). */
+
+    function resetConsents() {
+      consentSequence++;
+      if (!consentBox) return;
+      consentBox.checked = false;
+      consentBox.disabled = true;
+      consentBox.removeAttribute("aria-busy");
+      consentStatus.textContent = consentStatus.getAttribute("data-loading") || "";
+      while (consentRecords.firstChild) consentRecords.removeChild(consentRecords.firstChild);
+      consentEmpty.hidden = true;
+      if (consentHistory) consentHistory.open = false;
+    }
+
+    function renderConsentRecord(record) {
+      var li = el("li", "consent-log__item");
+      li.setAttribute("data-testid", "consent-record");
+      li.setAttribute("data-granted", record.granted === true ? "true" : "false");
+      var date = formatDate(record.at, true);
+      var time = el("time", "consent-log__date", date || str(record.at));
+      var moment = toDate(record.at);
+      if (moment && !isNaN(moment.getTime())) time.setAttribute("datetime", moment.toISOString());
+      li.appendChild(time);
+      var what = el("p", "consent-log__what");
+      what.appendChild(
+        el(
+          "span",
+          "consent-log__state consent-log__state--" + (record.granted === true ? "given" : "withdrawn"),
+          record.granted === true ? t("consent-given") : t("consent-withdrawn")
+        )
+      );
+      var purpose = str(record.purpose);
+      var purposeName = purpose ? t("purpose-" + purpose.replace(/[^a-z0-9]+/gi, "-")) || purpose : "";
+      if (purposeName) what.appendChild(el("span", "consent-log__purpose", purposeName));
+      li.appendChild(what);
+      if (record.policy_version !== undefined && record.policy_version !== null && record.policy_version !== "") {
+        li.appendChild(el("p", "consent-log__policy", format(t("consent-policy"), { version: str(record.policy_version) })));
+      }
+      return li;
+    }
+
+    /**
+     * Fetches the consents and their records. After a change (`refresh`), the choice stays usable and
+     * its confirmation stays said while the history is brought up to date.
+     */
+    function loadConsents(refresh) {
+      if (!consentBox) return;
+      var mine = ++consentSequence;
+      if (!refresh) consentBox.disabled = true;
+      api("GET", "/api/v1/account/consents", undefined, { auth: true })
+        .then(function (result) {
+          if (mine !== consentSequence) return;
+          if (result.status === 401 && result.code === "not_signed_in") {
+            showSignedOut(t("session-ended"));
+            return;
+          }
+          var data = result.ok && result.data ? result.data : null;
+          if (!data || !data.current || typeof data.current !== "object") throw new Error("consents");
+          var records = Array.isArray(data.records) ? data.records : [];
+          consentBox.checked = data.current.marketing === true;
+          consentBox.disabled = false;
+          while (consentRecords.firstChild) consentRecords.removeChild(consentRecords.firstChild);
+          // Newest first; the API gives them oldest first.
+          for (var i = records.length - 1; i >= 0; i--) {
+            if (records[i] && typeof records[i] === "object") consentRecords.appendChild(renderConsentRecord(records[i]));
+          }
+          consentEmpty.hidden = records.length > 0;
+          if (!refresh) consentStatus.textContent = "";
+        })
+        .catch(function () {
+          if (mine !== consentSequence || refresh) return;
+          consentStatus.textContent = "";
+          showError(consentSlot, t("consents-error"));
+        });
+    }
+
+    if (consentBox) {
+      // One change at a time: while one is being recorded, the box does not move.
+      consentBox.addEventListener("click", function (event) {
+        if (consentBox.getAttribute("aria-busy") === "true") event.preventDefault();
+      });
+      consentBox.addEventListener("change", function () {
+        var granted = consentBox.checked;
+        var mine = ++consentSequence;
+        clearError();
+        say("");
+        consentStatus.textContent = "";
+        consentBox.setAttribute("aria-busy", "true");
+        function revert(message) {
+          consentBox.removeAttribute("aria-busy");
+          if (mine !== consentSequence) return;
+          consentBox.checked = !granted;
+          showError(consentSlot, message || t("network-error"));
+          consentBox.focus();
+        }
+        api(
+          "POST",
+          "/api/v1/account/consents",
+          { purpose: "marketing", granted: granted, source: window.location.pathname },
+          { auth: true }
+        )
+          .then(function (result) {
+            if (result.ok) {
+              consentBox.removeAttribute("aria-busy");
+              if (mine !== consentSequence) return;
+              consentStatus.textContent = granted ? t("consent-on-saved") : t("consent-off-saved");
+              loadConsents(true);
+              return;
+            }
+            if (result.status === 401 && result.code === "not_signed_in") {
+              consentBox.removeAttribute("aria-busy");
+              showSignedOut(t("session-ended"));
+              return;
+            }
+            // The page's own words: a known code's, else "could not be recorded" in the page language.
+            revert((result.code && t("code-" + result.code.replace(/_/g, "-"))) || t("consent-save-error"));
+          })
+          .catch(function () {
+            revert(t("network-error"));
+          });
+      });
     }
 
     function renderOrder(order) {
@@ -1178,12 +1310,19 @@
       });
     });
 
+    function marketingOptIn() {
+      var box = registerForm.elements.namedItem("marketing_opt_in");
+      return !!(box && box.type === "checkbox" && box.checked);
+    }
+
     submitter(registerForm, function () {
       return api("POST", "/api/v1/account/register", {
         username: value(registerForm, "username").trim(),
         email: value(registerForm, "email").trim(),
         password: value(registerForm, "password"),
-        lang: LANG
+        lang: LANG,
+        // Only an explicit tick counts (P22): the box is never ticked for the customer.
+        marketing_opt_in: marketingOptIn()
       }).then(function (result) {
         if (result.ok) {
           signedIn(result);

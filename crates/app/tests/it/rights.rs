@@ -1,0 +1,150 @@
+//! The customer's rights over their data, after a fresh proof of identity: a complete copy in a
+//! machine-readable document (access, portability) and erasure that keeps only what the law
+//! requires and says so (P16, M10).
+
+use serde_json::{Value, json};
+
+use crate::support::{Backend, TestApp, pick};
+
+const PASSWORD: &str = "la soie du matin à Paris";
+const ADMIN: &str = "an-admin-token-of-at-least-32-characters";
+const EMAIL: &str = "rights-canary-7f3a@example.test";
+
+async fn signed_in(app: &TestApp) -> String {
+    let body = json!({"username": "titulaire", "email": EMAIL, "password": PASSWORD, "marketing_opt_in": true});
+    let (status, answer) = app.post_json("/api/v1/account/register", &body).await;
+    assert_eq!(status, 201, "{answer}");
+    answer["token"].as_str().unwrap_or_default().to_string()
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn order(app: &TestApp, token: &str, key: &str, sku: &str) -> Value {
+    let contact = json!({
+        "name": "Titulaire Canari", "email": EMAIL, "phone": "+33 6 11 22 33 44",
+        "address_line1": "9 quai Voltaire", "address_line2": "", "city": "Paris", "postcode": "75007", "country": "FR"
+    });
+    let response = app
+        .client
+        .post(app.url("/api/v1/orders"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({"currency": "EUR", "lines": [{"sku": sku, "quantity": 1}], "contact": contact}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 201);
+    response.json().await.unwrap_or(Value::Null)
+}
+
+async fn pay(app: &TestApp, placed: &Value) {
+    let redirect = placed["payment"]["redirect_url"].as_str().unwrap_or_default();
+    let key = redirect.split("key=").nth(1).unwrap_or_default();
+    let form = [("key", key)];
+    let response = app.client.post(app.url(redirect.split('?').next().unwrap_or_default())).form(&form).send().await;
+    assert_eq!(response.map(|r| r.status().as_u16()).unwrap_or(0), 303);
+}
+
+async fn a_customer_gets_a_copy_of_everything(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = signed_in(&app).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 1);
+    let placed = order(&app, &token, "rights-export-0001-abc", &variant.sku).await;
+    let wrong = post(&app, "/api/v1/account/export", &token, json!({"password": "not my password at all"})).await;
+    assert_eq!(wrong.status().as_u16(), 401, "a fresh proof of identity first");
+    let response = post(&app, "/api/v1/account/export", &token, json!({"password": PASSWORD})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let disposition =
+        response.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let text = response.text().await.unwrap_or_default();
+    let document: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert_eq!(document["data"]["account"]["email"], EMAIL);
+    assert_eq!(document["data"]["orders"][0]["number"], placed["order"]["number"]);
+    assert_eq!(document["data"]["orders"][0]["contact"]["address_line1"], "9 quai Voltaire");
+    assert_eq!(document["data"]["consents"][0]["purpose"], "marketing");
+    assert!(document["data"]["sessions"].as_array().is_some_and(|s| !s.is_empty()));
+    for part in ["purposes", "recipients", "retention", "categories", "rights"] {
+        assert!(
+            document["about_this_data"][part].is_array() || document["about_this_data"][part].is_object(),
+            "Art. 15: {part}"
+        );
+    }
+    assert!(!text.contains("$argon2id$") && !text.contains(&token), "no credential in the copy");
+    app.stop().await;
+}
+
+async fn erasure_keeps_only_what_the_law_requires(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.admin_token = luxevault::config::Secret::new(ADMIN)).await;
+    let token = signed_in(&app).await;
+    let catalog = app.catalog().await;
+    let skus: Vec<String> = catalog
+        .products
+        .iter()
+        .flat_map(|p| &p.variants)
+        .filter(|v| v.stock >= 1)
+        .take(3)
+        .map(|v| v.sku.clone())
+        .collect();
+    let unpaid = order(&app, &token, "rights-erase-0001-abc", &skus[0]).await;
+    let on_its_way = order(&app, &token, "rights-erase-0002-abc", &skus[1]).await;
+    pay(&app, &on_its_way).await;
+    let done = order(&app, &token, "rights-erase-0003-abc", &skus[2]).await;
+    pay(&app, &done).await;
+    app.run_jobs().await;
+    let staff = |id: Value, action: &'static str| {
+        let request = app
+            .client
+            .post(app.url(&format!("/api/v1/admin/orders/{}/{action}", id.as_str().unwrap_or_default())))
+            .bearer_auth(ADMIN)
+            .json(&json!({"reason": "delivered"}));
+        async move { request.send().await.map(|r| r.status().as_u16()).unwrap_or(0) }
+    };
+    assert_eq!(staff(done["order"]["id"].clone(), "fulfil").await, 200);
+
+    let response = post(&app, "/api/v1/account/erase", &token, json!({"password": PASSWORD})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let outcome: Value = response.json().await.unwrap_or(Value::Null);
+    let kept = outcome["kept"].to_string();
+    assert!(kept.contains("accounting and tax law"), "the person is told what is kept and why: {outcome}");
+    assert!(
+        kept.contains(on_its_way["order"]["number"].as_str().unwrap_or("?")),
+        "the order on its way is named: {outcome}"
+    );
+
+    let (status, _) = app.post_json("/api/v1/account/login", &json!({"email": EMAIL, "password": PASSWORD})).await;
+    assert_eq!(status, 401, "the account is gone");
+    let row = |placed: &Value| {
+        let id = uuid::Uuid::parse_str(placed["order"]["id"].as_str().unwrap_or_default()).unwrap_or_default();
+        let db = app.db.clone();
+        async move { luxevault_storage::Orders::by_id(&db, id).await.ok().flatten().unwrap_or_else(|| panic!("order kept")) }
+    };
+    let unpaid_row = row(&unpaid).await;
+    assert_eq!(
+        (unpaid_row.status.as_str(), unpaid_row.email.expose().as_str()),
+        ("cancelled", ""),
+        "unpaid: cancelled and anonymised"
+    );
+    assert_eq!(row(&done).await.email.expose(), "", "delivered: anonymised");
+    let travelling = row(&on_its_way).await;
+    assert_eq!(travelling.email.expose(), EMAIL, "on its way: the address is still needed");
+    assert!(travelling.total_minor > 0);
+
+    // Once delivered, the daily retention run removes the rest.
+    assert_eq!(staff(on_its_way["order"]["id"].clone(), "fulfil").await, 200);
+    let policy = luxevault_core::policy::Policy::parse(include_str!("../../policy/default.toml"), &["en", "fr"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let now = luxevault_core::Clock::now(&app.clock);
+    luxevault_web::apply_retention(&app.db, &policy, now, now, false).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(row(&on_its_way).await.email.expose(), "");
+    let dump = crate::support::dump_text(&app.db).await;
+    for trace in [EMAIL, "Titulaire Canari", "9 quai Voltaire", "titulaire"] {
+        assert!(!dump.contains(trace), "{trace} is still stored after erasure");
+    }
+    app.stop().await;
+}
+
+backend_tests!(a_customer_gets_a_copy_of_everything, erasure_keeps_only_what_the_law_requires);
