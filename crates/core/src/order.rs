@@ -133,11 +133,6 @@ pub fn review_after_authorisation() -> ReviewDecision {
     ReviewDecision::Release
 }
 
-/// A human order number: prefix, year, and a per-shop counter ("ME-2026-000042").
-pub fn order_number(prefix: &str, year: i32, counter: i64) -> String {
-    format!("{prefix}-{year}-{counter:06}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::OrderStatus::*;
@@ -180,10 +175,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn numbers() {
-        assert_eq!(order_number("ME", 2026, 42), "ME-2026-000042");
     }
 }

@@ -28,8 +28,6 @@ const SESSION: &str =
 const TOUCH_SESSION: &str = "UPDATE customer_sessions SET last_seen_at = $2 WHERE token_hash = $1";
 const DELETE_SESSION: &str = "DELETE FROM customer_sessions WHERE token_hash = $1";
 const DELETE_SESSIONS_OF: &str = "DELETE FROM customer_sessions WHERE customer_id = $1";
-const DELETE_OTHER_SESSIONS_OF: &str = "DELETE FROM customer_sessions WHERE customer_id = $1 AND token_hash <> $2";
-const COUNT_SESSIONS_OF: &str = "SELECT COUNT(*) FROM customer_sessions WHERE customer_id = $1";
 
 const INSERT_RESET: &str =
     "INSERT INTO password_resets (token_hash, customer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
@@ -63,8 +61,6 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.touch_session", TOUCH_SESSION),
     ("accounts.delete_session", DELETE_SESSION),
     ("accounts.delete_sessions_of", DELETE_SESSIONS_OF),
-    ("accounts.delete_other_sessions_of", DELETE_OTHER_SESSIONS_OF),
-    ("accounts.count_sessions_of", COUNT_SESSIONS_OF),
     ("accounts.insert_reset", INSERT_RESET),
     ("accounts.take_reset", TAKE_RESET),
     ("accounts.clear_resets_of", CLEAR_RESETS_OF),
@@ -240,21 +236,11 @@ impl Accounts {
         Ok(())
     }
 
-    /// Ends every session of the account but the given one ("log out everywhere else"), or all.
-    pub async fn delete_sessions_of(db: &Db, customer: Uuid, keep: Option<&str>) -> Result<u64, DbError> {
-        let removed = match keep {
-            Some(keep) => {
-                on_db!(db, pool => sqlx::query(DELETE_OTHER_SESSIONS_OF).bind(customer).bind(keep).execute(pool).await.map(|r| r.rows_affected()))?
-            }
-            None => {
-                on_db!(db, pool => sqlx::query(DELETE_SESSIONS_OF).bind(customer).execute(pool).await.map(|r| r.rows_affected()))?
-            }
-        };
-        Ok(removed)
-    }
-
-    pub async fn count_sessions_of(db: &Db, customer: Uuid) -> Result<i64, DbError> {
-        Ok(on_db!(db, pool => sqlx::query_scalar(COUNT_SESSIONS_OF).bind(customer).fetch_one(pool).await)?)
+    /// Ends every session of the account, on every device.
+    pub async fn delete_sessions_of(db: &Db, customer: Uuid) -> Result<u64, DbError> {
+        Ok(
+            on_db!(db, pool => sqlx::query(DELETE_SESSIONS_OF).bind(customer).execute(pool).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     pub async fn insert_reset(

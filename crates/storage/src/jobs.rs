@@ -23,7 +23,6 @@ const RETRY: &str = "UPDATE jobs SET run_at = $2, locked_until = NULL, last_erro
 const GIVE_UP: &str = "UPDATE jobs SET failed_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1";
 const PENDING: &str = "SELECT COUNT(*) FROM jobs WHERE failed_at IS NULL AND kind = $1";
 const FAILED: &str = "SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL AND kind = $1";
-const NEXT_RUN: &str = "SELECT MIN(run_at) FROM jobs WHERE failed_at IS NULL";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("jobs.enqueue", ENQUEUE),
@@ -33,7 +32,6 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("jobs.give_up", GIVE_UP),
     ("jobs.pending", PENDING),
     ("jobs.failed", FAILED),
-    ("jobs.next_run", NEXT_RUN),
 ];
 
 #[derive(Debug, Clone, FromRow)]
@@ -104,11 +102,5 @@ impl Jobs {
 
     pub async fn failed(db: &Db, kind: &str) -> Result<i64, DbError> {
         Ok(on_db!(db, pool => sqlx::query_scalar(FAILED).bind(kind).fetch_one(pool).await)?)
-    }
-
-    /// When the earliest queued job is due, if any.
-    pub async fn next_run(db: &Db) -> Result<Option<Timestamp>, DbError> {
-        let at: Option<i64> = on_db!(db, pool => sqlx::query_scalar(NEXT_RUN).fetch_one(pool).await)?;
-        Ok(at.map(Timestamp))
     }
 }

@@ -61,6 +61,25 @@ pub struct RetentionOutcome {
 
 pub struct RetentionStore;
 
+/// Runs a batched statement (`$1`, `$2`, then the batch size as `$3`) until it changes nothing;
+/// returns the rows changed.
+async fn in_batches(db: &Db, sql: &'static str, first: i64, second: i64) -> Result<i64, DbError> {
+    let mut total = 0i64;
+    loop {
+        let n = on_db!(db, pool => sqlx::query(sql)
+            .bind(first)
+            .bind(second)
+            .bind(BATCH)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        total = total.saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
+        if n == 0 {
+            return Ok(total);
+        }
+    }
+}
+
 impl RetentionStore {
     /// Orders placed before `cutoff` and not yet anonymised.
     pub async fn orders_due(db: &Db, cutoff: Timestamp) -> Result<i64, DbError> {
@@ -69,20 +88,7 @@ impl RetentionStore {
 
     /// Anonymises every order placed before `cutoff`, batch by batch; returns how many.
     pub async fn anonymise_orders(db: &Db, cutoff: Timestamp, now: Timestamp) -> Result<i64, DbError> {
-        let mut total = 0i64;
-        loop {
-            let n = on_db!(db, pool => sqlx::query(ANONYMISE_ORDERS)
-                .bind(cutoff.as_micros())
-                .bind(now.as_micros())
-                .bind(BATCH)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()))?;
-            total += i64::try_from(n).unwrap_or(i64::MAX);
-            if n == 0 {
-                return Ok(total);
-            }
-        }
+        in_batches(db, ANONYMISE_ORDERS, cutoff.as_micros(), now.as_micros()).await
     }
 
     /// Accounts inactive since before `cutoff` that have not been warned yet.
@@ -113,20 +119,7 @@ impl RetentionStore {
     /// Deletes those accounts (their sessions and reset links go with them; their orders stay,
     /// no longer linked to an account).
     pub async fn delete_accounts(db: &Db, cutoff: Timestamp, warned_before: Timestamp) -> Result<i64, DbError> {
-        let mut total = 0i64;
-        loop {
-            let n = on_db!(db, pool => sqlx::query(DELETE_ACCOUNTS)
-                .bind(cutoff.as_micros())
-                .bind(warned_before.as_micros())
-                .bind(BATCH)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()))?;
-            total += i64::try_from(n).unwrap_or(i64::MAX);
-            if n == 0 {
-                return Ok(total);
-            }
-        }
+        in_batches(db, DELETE_ACCOUNTS, cutoff.as_micros(), warned_before.as_micros()).await
     }
 
     /// Writes one line of the purge log.

@@ -234,7 +234,7 @@ pub async fn logout_everywhere(
     State(state): State<AppState>,
     SignedIn(customer): SignedIn,
 ) -> Result<StatusCode, ApiError> {
-    Accounts::delete_sessions_of(state.db(), customer.id, None).await?;
+    Accounts::delete_sessions_of(state.db(), customer.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
