@@ -88,7 +88,8 @@ const ORDER: &[&str] = &["order_fulfilment", "order_updates", "legal_compliance"
 const PAYMENT: &[&str] = &["order_fulfilment"];
 /// Failed sign-in and reset attempts, counted to slow down guessing.
 const THROTTLING: &[&str] = &["fraud_prevention"];
-/// The proof of a consent is kept to show it was given (GDPR Art. 7(1)), and serves marketing.
+/// Records kept to prove what the house did: consents (GDPR Art. 7(1)) and rights requests
+/// (Art. 12, 5(2)).
 const CONSENT_PROOF: &[&str] = &["legal_compliance"];
 
 /// Every column of every table of the schema (migrations 0001 onwards), in migration order.
@@ -262,6 +263,20 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("retention_runs", "action"),
     not_personal("retention_runs", "affected"),
     not_personal("orders", "erasure_requested_at"),
+    // 0006: rights requests — records of privacy requests are compliance records.
+    not_personal("privacy_requests", "id"),
+    personal("privacy_requests", "kind", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("privacy_requests", "channel", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("privacy_requests", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("privacy_requests", "contact", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("privacy_requests", "status", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "received_at", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("privacy_requests", "due_at", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "target_at", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "extended_at", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "extension_reason", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "completed_at", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "outcome", "compliance_records", CONSENT_PROOF, Automatic),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),
     personal("consents", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),

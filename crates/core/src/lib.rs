@@ -16,6 +16,7 @@ pub mod order;
 pub mod pii;
 pub mod policy;
 pub mod pricing;
+pub mod requests;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use lang::Lang;

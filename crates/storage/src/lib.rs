@@ -13,6 +13,7 @@ mod jobs;
 mod migrations;
 mod orders;
 mod policies;
+mod requests;
 mod retention;
 mod secrets;
 
@@ -26,6 +27,7 @@ pub use orders::{
     CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
+pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
 
@@ -41,6 +43,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(policies::STATEMENTS);
     all.extend_from_slice(retention::STATEMENTS);
     all.extend_from_slice(consents::STATEMENTS);
+    all.extend_from_slice(requests::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

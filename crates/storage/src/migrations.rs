@@ -53,6 +53,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 6,
+        description: "privacy requests",
+        portable: include_str!("../migrations/0006_privacy_requests.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

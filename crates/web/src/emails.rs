@@ -126,6 +126,27 @@ pub async fn compose(
             });
             (name, lang, customer.email.into_inner(), context)
         }
+        EmailJob::RequestExtended { request_id } => {
+            let Some(request) =
+                luxevault_storage::PrivacyRequests::by_id(db, *request_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            let Ok(to) = Email::parse(request.contact.expose()) else {
+                // Asked by WhatsApp: staff answer there; nothing to email.
+                return Ok(None);
+            };
+            let lang = settings.default_lang().clone();
+            let date = |t: luxevault_core::Timestamp| t.to_rfc3339()[..10].to_string();
+            let context = json!({
+                "shop": shop,
+                "request": {
+                    "kind": request.kind, "received": date(request.received_at), "due": date(request.due_at),
+                    "reason": request.extension_reason.unwrap_or_default(),
+                },
+            });
+            ("request_extended", lang, to.expose().to_string(), context)
+        }
         EmailJob::OrderConfirmation { order_id }
         | EmailJob::PaymentReceived { order_id }
         | EmailJob::OrderCancelled { order_id }

@@ -9,6 +9,7 @@ mod api_account;
 mod api_admin;
 mod api_consent;
 mod api_orders;
+mod api_requests;
 mod api_rights;
 mod assets;
 mod auth;

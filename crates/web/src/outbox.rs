@@ -17,6 +17,10 @@ pub enum EmailJob {
     Welcome {
         customer_id: Uuid,
     },
+    /// A rights request needs more time: the person is told why and until when (Art. 12(3)).
+    RequestExtended {
+        request_id: Uuid,
+    },
     /// Two years of inactivity are near: the account will be deleted in a month (P15).
     InactivityWarning {
         customer_id: Uuid,
@@ -47,6 +51,7 @@ impl EmailJob {
             Self::Welcome { customer_id } => Some(format!("email:welcome:{customer_id}")),
             // A new warning after each new stretch of inactivity: none is queued twice at once.
             Self::InactivityWarning { .. } => None,
+            Self::RequestExtended { request_id } => Some(format!("email:request_extended:{request_id}")),
             Self::PasswordReset { .. } => None,
             Self::OrderConfirmation { order_id } => Some(format!("email:order_confirmation:{order_id}")),
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),

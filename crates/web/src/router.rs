@@ -14,8 +14,8 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::storefront::PageLang;
 use crate::{
-    api, api_account, api_admin, api_consent, api_orders, api_rights, assets, checkout_pages, health, privacy,
-    security, storefront, webhooks,
+    api, api_account, api_admin, api_consent, api_orders, api_requests, api_rights, assets, checkout_pages, health,
+    privacy, security, storefront, webhooks,
 };
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
@@ -59,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/orders/{id}/cancel", post(api_admin::cancel))
         .route("/api/v1/admin/orders/{id}/refund", post(api_admin::refund))
         .route("/api/v1/admin/orders/{id}/fulfil", post(api_admin::fulfil))
+        .route("/api/v1/admin/privacy-requests", get(api_requests::open_requests).post(api_requests::log_request))
+        .route("/api/v1/admin/privacy-requests/{id}/extend", post(api_requests::extend))
+        .route("/api/v1/admin/privacy-requests/{id}/complete", post(api_requests::complete))
+        .route("/api/v1/account/requests", get(api_requests::mine).post(api_requests::file))
         .route("/api/v1/account/export", post(api_rights::export))
         .route("/api/v1/account/erase", post(api_rights::erase))
         .route("/api/v1/account/consents", get(api_consent::list).post(api_consent::change))

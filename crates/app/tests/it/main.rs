@@ -15,6 +15,7 @@ mod payments;
 mod policy;
 mod privacy;
 mod quote;
+mod requests;
 mod retention;
 mod rights;
 mod storage;

@@ -1,0 +1,158 @@
+//! Rights requests and their clocks.
+
+use luxevault_core::ids::new_id;
+use luxevault_core::{Pii, Timestamp};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use crate::{Db, DbError, on_db};
+
+const INSERT: &str = "INSERT INTO privacy_requests (id, kind, channel, customer_id, contact, status, received_at, due_at, target_at) \
+     VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8)";
+const OPEN: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
+     extension_reason, completed_at, outcome FROM privacy_requests WHERE status IN ('open', 'extended') ORDER BY due_at, id";
+const BY_ID: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
+     extension_reason, completed_at, outcome FROM privacy_requests WHERE id = $1";
+const OF_CUSTOMER: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
+     extension_reason, completed_at, outcome FROM privacy_requests WHERE customer_id = $1 ORDER BY received_at DESC";
+const EXTEND: &str = "UPDATE privacy_requests SET status = 'extended', due_at = $2, extended_at = $3, extension_reason = $4 \
+     WHERE id = $1 AND status = 'open'";
+const CLOSE: &str = "UPDATE privacy_requests SET status = $2, completed_at = $3, outcome = $4 \
+     WHERE id = $1 AND status IN ('open', 'extended')";
+
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("requests.insert", INSERT),
+    ("requests.open", OPEN),
+    ("requests.by_id", BY_ID),
+    ("requests.of_customer", OF_CUSTOMER),
+    ("requests.extend", EXTEND),
+    ("requests.close", CLOSE),
+];
+
+#[derive(FromRow)]
+struct RequestRecord {
+    id: Uuid,
+    kind: String,
+    channel: String,
+    customer_id: Option<Uuid>,
+    contact: String,
+    status: String,
+    received_at: i64,
+    due_at: i64,
+    target_at: i64,
+    extended_at: Option<i64>,
+    extension_reason: Option<String>,
+    completed_at: Option<i64>,
+    outcome: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrivacyRequestRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub channel: String,
+    pub customer_id: Option<Uuid>,
+    pub contact: Pii<String>,
+    pub status: String,
+    pub received_at: Timestamp,
+    pub due_at: Timestamp,
+    pub target_at: Timestamp,
+    pub extended_at: Option<Timestamp>,
+    pub extension_reason: Option<String>,
+    pub completed_at: Option<Timestamp>,
+    pub outcome: Option<String>,
+}
+
+impl From<RequestRecord> for PrivacyRequestRow {
+    fn from(r: RequestRecord) -> Self {
+        Self {
+            id: r.id,
+            kind: r.kind,
+            channel: r.channel,
+            customer_id: r.customer_id,
+            contact: Pii::new(r.contact),
+            status: r.status,
+            received_at: Timestamp(r.received_at),
+            due_at: Timestamp(r.due_at),
+            target_at: Timestamp(r.target_at),
+            extended_at: r.extended_at.map(Timestamp),
+            extension_reason: r.extension_reason,
+            completed_at: r.completed_at.map(Timestamp),
+            outcome: r.outcome,
+        }
+    }
+}
+
+pub struct NewPrivacyRequest<'a> {
+    pub kind: &'a str,
+    pub channel: &'a str,
+    pub customer_id: Option<Uuid>,
+    pub contact: &'a str,
+    pub received_at: Timestamp,
+    pub due_at: Timestamp,
+    pub target_at: Timestamp,
+}
+
+pub struct PrivacyRequests;
+
+impl PrivacyRequests {
+    pub async fn create(db: &Db, request: &NewPrivacyRequest<'_>, now: Timestamp) -> Result<Uuid, DbError> {
+        let id = new_id(now);
+        on_db!(db, pool => sqlx::query(INSERT)
+            .bind(id)
+            .bind(request.kind)
+            .bind(request.channel)
+            .bind(request.customer_id)
+            .bind(request.contact)
+            .bind(request.received_at.as_micros())
+            .bind(request.due_at.as_micros())
+            .bind(request.target_at.as_micros())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(id)
+    }
+
+    /// Requests still to answer, the most urgent first.
+    pub async fn open(db: &Db) -> Result<Vec<PrivacyRequestRow>, DbError> {
+        let rows: Vec<RequestRecord> = on_db!(db, pool => sqlx::query_as(OPEN).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(PrivacyRequestRow::from).collect())
+    }
+
+    pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<PrivacyRequestRow>, DbError> {
+        let row: Option<RequestRecord> = on_db!(db, pool => sqlx::query_as(BY_ID).bind(id).fetch_optional(pool).await)?;
+        Ok(row.map(PrivacyRequestRow::from))
+    }
+
+    pub async fn of_customer(db: &Db, customer: Uuid) -> Result<Vec<PrivacyRequestRow>, DbError> {
+        let rows: Vec<RequestRecord> =
+            on_db!(db, pool => sqlx::query_as(OF_CUSTOMER).bind(customer).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(PrivacyRequestRow::from).collect())
+    }
+
+    /// Extends an open request once; `false` when it was not open (already extended or closed).
+    pub async fn extend(db: &Db, id: Uuid, due: Timestamp, reason: &str, now: Timestamp) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(EXTEND)
+            .bind(id)
+            .bind(due.as_micros())
+            .bind(now.as_micros())
+            .bind(reason)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Closes a request as completed or refused, with what was done.
+    pub async fn close(db: &Db, id: Uuid, status: &str, outcome: &str, now: Timestamp) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(CLOSE)
+            .bind(id)
+            .bind(status)
+            .bind(now.as_micros())
+            .bind(outcome)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+}
