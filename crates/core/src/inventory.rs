@@ -277,6 +277,12 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("privacy_requests", "extension_reason", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "completed_at", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "outcome", "compliance_records", CONSENT_PROOF, Automatic),
+    secret("privacy_requests", "code_hash"),
+    personal("privacy_requests", "code_expires_at", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "code_attempts", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("privacy_requests", "verified_at", "compliance_records", CONSENT_PROOF, Automatic),
+    secret("privacy_requests", "archive_token_hash"),
+    personal("privacy_requests", "archive_expires_at", "compliance_records", CONSENT_PROOF, Automatic),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),
     personal("consents", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),

@@ -61,6 +61,7 @@ const BY_ID: &str = select_orders!("WHERE id = $1");
 const BY_PAYMENT: &str = select_orders!("WHERE payment_id = $1");
 const BY_SESSION: &str = select_orders!("WHERE payment_session_id = $1");
 const FOR_CUSTOMER: &str = select_orders!("WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2");
+const FOR_EMAIL: &str = select_orders!("WHERE lower(email) = $1 ORDER BY created_at DESC LIMIT $2");
 const STALE_UNPAID: &str =
     select_orders!("WHERE status = 'awaiting_payment' AND created_at < $1 ORDER BY created_at LIMIT $2");
 
@@ -88,6 +89,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.by_payment", BY_PAYMENT),
     ("orders.by_session", BY_SESSION),
     ("orders.for_customer", FOR_CUSTOMER),
+    ("orders.for_email", FOR_EMAIL),
     ("orders.stale_unpaid", STALE_UNPAID),
 ];
 
@@ -537,6 +539,14 @@ impl Orders {
     pub async fn for_customer(db: &Db, customer: Uuid, limit: i64) -> Result<Vec<OrderRow>, DbError> {
         let rows: Vec<OrderRecord> =
             on_db!(db, pool => sqlx::query_as(FOR_CUSTOMER).bind(customer).bind(limit).fetch_all(pool).await)?;
+        rows.into_iter().map(OrderRow::try_from).collect()
+    }
+
+    /// Orders placed with this email address (lowercase), newest first: what a person proven to
+    /// hold the address may see or have erased.
+    pub async fn for_email(db: &Db, email_lowercase: &str, limit: i64) -> Result<Vec<OrderRow>, DbError> {
+        let rows: Vec<OrderRecord> =
+            on_db!(db, pool => sqlx::query_as(FOR_EMAIL).bind(email_lowercase).bind(limit).fetch_all(pool).await)?;
         rows.into_iter().map(OrderRow::try_from).collect()
     }
 

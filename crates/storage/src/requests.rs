@@ -7,8 +7,20 @@ use uuid::Uuid;
 
 use crate::{Db, DbError, on_db};
 
-const INSERT: &str = "INSERT INTO privacy_requests (id, kind, channel, customer_id, contact, status, received_at, due_at, target_at) \
-     VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8)";
+const INSERT: &str = "INSERT INTO privacy_requests (id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, \
+     code_hash, code_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+const VERIFICATION: &str =
+    "SELECT code_hash, code_expires_at, code_attempts, status FROM privacy_requests WHERE id = $1";
+const COUNT_ATTEMPT: &str = "UPDATE privacy_requests SET code_attempts = code_attempts + 1 WHERE id = $1";
+// The clock was paused while waiting for the proof: the deadline moves by the time waited.
+const VERIFY: &str = "UPDATE privacy_requests SET status = 'open', verified_at = $2, due_at = due_at + ($2 - received_at), \
+     code_hash = NULL WHERE id = $1 AND status = 'awaiting_verification'";
+const SET_ARCHIVE: &str = "UPDATE privacy_requests SET archive_token_hash = $2, archive_expires_at = $3 WHERE id = $1";
+const ARCHIVE: &str = "SELECT archive_token_hash, archive_expires_at FROM privacy_requests WHERE id = $1";
+const EXPIRE_ARCHIVES: &str = "UPDATE privacy_requests SET archive_token_hash = NULL, archive_expires_at = NULL \
+     WHERE archive_expires_at IS NOT NULL AND archive_expires_at < $1";
+const COUNT_EXPIRED_ARCHIVES: &str =
+    "SELECT COUNT(*) FROM privacy_requests WHERE archive_expires_at IS NOT NULL AND archive_expires_at < $1";
 const OPEN: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
      extension_reason, completed_at, outcome FROM privacy_requests WHERE status IN ('open', 'extended') ORDER BY due_at, id";
 const BY_ID: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
@@ -27,6 +39,13 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("requests.of_customer", OF_CUSTOMER),
     ("requests.extend", EXTEND),
     ("requests.close", CLOSE),
+    ("requests.verification", VERIFICATION),
+    ("requests.count_attempt", COUNT_ATTEMPT),
+    ("requests.verify", VERIFY),
+    ("requests.set_archive", SET_ARCHIVE),
+    ("requests.archive", ARCHIVE),
+    ("requests.expire_archives", EXPIRE_ARCHIVES),
+    ("requests.count_expired_archives", COUNT_EXPIRED_ARCHIVES),
 ];
 
 #[derive(FromRow)]
@@ -84,6 +103,10 @@ impl From<RequestRecord> for PrivacyRequestRow {
 }
 
 pub struct NewPrivacyRequest<'a> {
+    /// `awaiting_verification` for a person who must first prove the address, else `open`.
+    pub status: &'a str,
+    /// The hash of the one-time code sent to the contact, and until when it works.
+    pub code: Option<(&'a str, Timestamp)>,
     pub kind: &'a str,
     pub channel: &'a str,
     pub customer_id: Option<Uuid>,
@@ -104,9 +127,12 @@ impl PrivacyRequests {
             .bind(request.channel)
             .bind(request.customer_id)
             .bind(request.contact)
+            .bind(request.status)
             .bind(request.received_at.as_micros())
             .bind(request.due_at.as_micros())
             .bind(request.target_at.as_micros())
+            .bind(request.code.map(|(hash, _)| hash))
+            .bind(request.code.map(|(_, until)| until.as_micros()))
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
@@ -141,6 +167,46 @@ impl PrivacyRequests {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(n > 0)
+    }
+
+    /// The code's hash, expiry, attempts so far and the request's status.
+    pub async fn verification(
+        db: &Db,
+        id: Uuid,
+    ) -> Result<Option<(Option<String>, Option<i64>, i32, String)>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(VERIFICATION).bind(id).fetch_optional(pool).await)?)
+    }
+
+    pub async fn count_attempt(db: &Db, id: Uuid) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(COUNT_ATTEMPT).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Marks the person proven; the deadline moves by the time spent waiting.
+    pub async fn verify(db: &Db, id: Uuid, now: Timestamp) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(VERIFY).bind(id).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    pub async fn set_archive(db: &Db, id: Uuid, token_hash: &str, expires: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(SET_ARCHIVE).bind(id).bind(token_hash).bind(expires.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The download link's token hash and expiry, if any.
+    pub async fn archive(db: &Db, id: Uuid) -> Result<Option<(Option<String>, Option<i64>)>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(ARCHIVE).bind(id).fetch_optional(pool).await)?)
+    }
+
+    /// Withdraws download links past their expiry (retention rule `request_archives`).
+    pub async fn expire_archives(db: &Db, now: Timestamp, dry_run: bool) -> Result<i64, DbError> {
+        if dry_run {
+            return Ok(
+                on_db!(db, pool => sqlx::query_scalar(COUNT_EXPIRED_ARCHIVES).bind(now.as_micros()).fetch_one(pool).await)?,
+            );
+        }
+        let n = on_db!(db, pool => sqlx::query(EXPIRE_ARCHIVES).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
 
     /// Closes a request as completed or refused, with what was done.

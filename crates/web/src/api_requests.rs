@@ -51,6 +51,8 @@ async fn open_request(
 ) -> Result<Uuid, ApiError> {
     let rights = &state.policy().policy.rights;
     let request = NewPrivacyRequest {
+        status: "open",
+        code: None,
         kind: kind.as_str(),
         channel: channel.as_str(),
         customer_id: customer,
@@ -226,4 +228,191 @@ pub async fn mine(State(state): State<AppState>, SignedIn(customer): SignedIn) -
     let now = state.clock().now();
     let rows = PrivacyRequests::of_customer(state.db(), customer.id).await?;
     Ok(Json(json!({"requests": rows.iter().map(|r| view(r, now, false)).collect::<Vec<_>>()})))
+}
+
+// ---------------------------------------------------------------------------------------------
+// People without an account: the request is made on the privacy centre with an email address;
+// a one-time code sent there proves they hold it (the clock waits meanwhile); an access request
+// then gets a download link that expires, an erasure is carried out at once.
+
+/// How long a code works, and how many tries it allows.
+const CODE_MINUTES: i64 = 15;
+const CODE_ATTEMPTS: i32 = 5;
+/// How long an access request's download link works: the policy's `request_archives` rule.
+fn archive_days(state: &AppState) -> i64 {
+    state.policy().policy.retention_rule("request_archives").map(|r| i64::from(r.keep_days)).unwrap_or(7)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuestRequest {
+    pub kind: String,
+    #[schema(value_type = String)]
+    pub email: luxevault_core::Pii<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+fn six_digits() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).map_err(|_| ApiError::internal())?;
+    Ok(format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000))
+}
+
+/// Starts a request about the data held under an email address; a code goes to that address.
+/// The answer is the same whether or not the house holds anything under it.
+#[utoipa::path(post, path = "/api/v1/privacy/requests", tag = "rights", request_body = GuestRequest,
+    responses((status = 202, description = "{request_id, message}"), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn start_guest(
+    State(state): State<AppState>,
+    crate::customer::ClientAddr(addr): crate::customer::ClientAddr,
+    ApiJson(request): ApiJson<GuestRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let kind = RequestKind::parse(&request.kind)
+        .ok_or_else(|| invalid("invalid_kind", "kind must be one of the seven rights"))?;
+    let email = luxevault_core::Email::parse(request.email.expose())
+        .map_err(|_| invalid("invalid_email", "This is not an email address."))?;
+    let now = state.clock().now();
+    let key = crate::auth::throttle_key(
+        state.order_link_key(),
+        "request:address",
+        &addr.map(|a| a.to_string()).unwrap_or_default(),
+    );
+    let per_email = crate::auth::throttle_key(state.order_link_key(), "request:email", &email.normalized());
+    if !crate::auth::attempt(state.db(), &key, crate::auth::ADDRESS_ATTEMPTS_ALLOWED, now).await?
+        || !crate::auth::attempt(state.db(), &per_email, 3, now).await?
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Too many requests. Please wait a few minutes.",
+        ));
+    }
+    let code = six_digits()?;
+    let code_hash = crate::auth::token_hash(&code);
+    let rights = &state.policy().policy.rights;
+    let new = NewPrivacyRequest {
+        status: "awaiting_verification",
+        code: Some((&code_hash, now.plus_seconds(CODE_MINUTES * 60))),
+        kind: kind.as_str(),
+        channel: Channel::Web.as_str(),
+        customer_id: None,
+        contact: &email.normalized(),
+        received_at: now,
+        due_at: deadline(now, rights.answer_within_days, false, 0),
+        target_at: target(now, rights.target_business_days),
+    };
+    let id = PrivacyRequests::create(state.db(), &new, now).await?;
+    let lang = request.lang.unwrap_or_default();
+    queue_email(state.db(), &EmailJob::RequestCode { request_id: id, code, lang }, now).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"request_id": id, "message": "We sent a code to this address. Enter it here to go on."})),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeProof {
+    pub code: String,
+}
+
+/// Checks the code; then an access or portability request gets its download link, an erasure
+/// is carried out (and the person told what was kept and why), other rights go to staff.
+#[utoipa::path(post, path = "/api/v1/privacy/requests/{id}/verify", tag = "rights", params(("id" = Uuid, Path)), request_body = CodeProof,
+    responses((status = 200, description = "What happens next"), (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn verify_guest(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    ApiJson(proof): ApiJson<CodeProof>,
+) -> Result<Json<Value>, ApiError> {
+    use subtle::ConstantTimeEq;
+    let wrong =
+        || ApiError::bad_request("invalid_code", "This code is not right, or has expired. You can ask for a new one.");
+    let now = state.clock().now();
+    let (hash, expires, attempts, status) = PrivacyRequests::verification(state.db(), id).await?.ok_or_else(wrong)?;
+    if status != "awaiting_verification" {
+        return Err(wrong());
+    }
+    if attempts >= CODE_ATTEMPTS {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "Too many tries: ask for a new code.",
+        ));
+    }
+    PrivacyRequests::count_attempt(state.db(), id).await?;
+    let given = crate::auth::token_hash(proof.code.trim());
+    let matches = hash.as_deref().is_some_and(|h| bool::from(h.as_bytes().ct_eq(given.as_bytes())));
+    if !matches || expires.is_none_or(|e| Timestamp(e) <= now) {
+        return Err(wrong());
+    }
+    if !PrivacyRequests::verify(state.db(), id, now).await? {
+        return Err(wrong());
+    }
+    let request = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
+    match RequestKind::parse(&request.kind) {
+        Some(RequestKind::Access | RequestKind::Portability) => {
+            let token = crate::auth::new_token()?;
+            let expires = now.plus_days(archive_days(&state));
+            PrivacyRequests::set_archive(state.db(), id, &crate::auth::token_hash(&token), expires).await?;
+            PrivacyRequests::close(state.db(), id, "completed", "copy made available for download", now).await?;
+            Ok(Json(json!({
+                "status": "ready",
+                "download_url": format!("/api/v1/privacy/requests/{id}/archive?token={token}"),
+                "expires_at": expires.to_rfc3339(),
+            })))
+        }
+        Some(RequestKind::Erasure) => {
+            let outcome = crate::api_rights::erase_by_email(&state, request.contact.expose(), now).await?;
+            PrivacyRequests::close(
+                state.db(),
+                id,
+                "completed",
+                "orders anonymised; orders on their way kept until complete",
+                now,
+            )
+            .await?;
+            Ok(Json(json!({"status": "completed", "erased": outcome["erased"], "kept": outcome["kept"]})))
+        }
+        _ => Ok(Json(
+            json!({"status": "open", "due_at": request.due_at.to_rfc3339(), "message": "We will answer you by email by this date."}),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ArchiveToken {
+    token: Option<String>,
+}
+
+/// The copy of the data held under the request's address, while its link is valid.
+#[utoipa::path(get, path = "/api/v1/privacy/requests/{id}/archive", tag = "rights", params(("id" = Uuid, Path), ("token" = String, Query)),
+    responses((status = 200, description = "The document, as an attachment"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn archive(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(query): axum::extract::Query<ArchiveToken>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    use subtle::ConstantTimeEq;
+    let gone = || ApiError::not_found("This link has expired. Make a new request from the privacy centre.");
+    let now = state.clock().now();
+    let (hash, expires) = PrivacyRequests::archive(state.db(), id).await?.ok_or_else(gone)?;
+    let given = crate::auth::token_hash(query.token.as_deref().unwrap_or_default());
+    let valid = hash.as_deref().is_some_and(|h| bool::from(h.as_bytes().ct_eq(given.as_bytes())))
+        && expires.is_some_and(|e| Timestamp(e) > now);
+    if !valid {
+        return Err(gone());
+    }
+    let request = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(gone)?;
+    let document = crate::api_rights::document_for_email(&state, request.contact.expose()).await?;
+    let mut response = Json(document).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"my-data.json\""),
+    );
+    headers.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(response)
 }

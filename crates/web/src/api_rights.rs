@@ -93,14 +93,7 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
             "sessions": sessions,
         },
         // GDPR Art. 15(1): purposes, categories, recipients, retention, rights, sources.
-        "about_this_data": {
-            "categories": policy.categories,
-            "purposes": policy.purposes,
-            "recipients": policy.recipients,
-            "retention": policy.retention,
-            "rights": policy.rights,
-            "complaint": policy.rights.complaint,
-        },
+        "about_this_data": about(state),
     }))
 }
 
@@ -161,6 +154,68 @@ pub async fn erase(
     }
     Accounts::delete(db, customer.id).await?;
     tracing::info!(customer = %customer.id, anonymised, kept = in_progress.len(), "account erased at the customer's request");
+    let kept = kept_explained(&in_progress);
+    Ok((
+        StatusCode::OK,
+        Json(json!({
+            "erased": ["account (username, email, password hash, language)", "sessions", "consent records", "names, contacts and addresses on completed orders"],
+            "kept": kept,
+        })),
+    ))
+}
+
+fn about(state: &AppState) -> Value {
+    let policy = &state.policy().policy;
+    json!({
+        "categories": policy.categories,
+        "purposes": policy.purposes,
+        "recipients": policy.recipients,
+        "retention": policy.retention,
+        "rights": policy.rights,
+        "complaint": policy.rights.complaint,
+    })
+}
+
+/// The copy for a person proven to hold an email address but without an account: the orders
+/// placed with it, with the Art. 15 information.
+pub async fn document_for_email(state: &AppState, email: &str) -> Result<Value, ApiError> {
+    let mut orders = Vec::new();
+    for order in Orders::for_email(state.db(), &email.to_lowercase(), i64::MAX).await? {
+        orders.push(order_view(state, &order, None).await?);
+    }
+    let published = crate::privacy::published_document(state);
+    Ok(json!({
+        "format": "luxevault.subject-access.v1",
+        "generated_at": state.clock().now().to_rfc3339(),
+        "controller": published["controller"],
+        "policy_version": state.policy().policy.version,
+        "data": {"email": email, "orders": orders},
+        "about_this_data": about(state),
+    }))
+}
+
+/// Erasure for a person proven to hold an email address: their completed orders anonymised,
+/// unpaid ones cancelled and anonymised, orders on their way marked to follow once complete.
+pub async fn erase_by_email(state: &AppState, email: &str, now: Timestamp) -> Result<Value, ApiError> {
+    let db = state.db();
+    let mut in_progress = Vec::new();
+    for order in Orders::for_email(db, &email.to_lowercase(), i64::MAX).await? {
+        match order.status {
+            OrderStatus::AwaitingPayment => {
+                shop::order_cancelled(state, order.id, Actor::Customer, "erasure requested before payment").await?;
+                Orders::anonymise(db, order.id, now).await?;
+            }
+            OrderStatus::Authorised | OrderStatus::Confirmed => {
+                Orders::request_erasure(db, order.id, now).await?;
+                in_progress.push(order.number.clone());
+            }
+            _ => Orders::anonymise(db, order.id, now).await?,
+        }
+    }
+    Ok(json!({"erased": ["names, contacts and addresses on completed orders"], "kept": kept_explained(&in_progress)}))
+}
+
+fn kept_explained(in_progress: &[String]) -> Vec<Value> {
     let mut kept = vec![json!({
         "what": "order records: amounts, items, dates and country",
         "why": "accounting and tax law require them for 7 years; they no longer name you",
@@ -171,11 +226,5 @@ pub async fn erase(
             "why": "needed to deliver them; they are removed by the daily retention run once the orders are complete",
         }));
     }
-    Ok((
-        StatusCode::OK,
-        Json(json!({
-            "erased": ["account (username, email, password hash, language)", "sessions", "consent records", "names, contacts and addresses on completed orders"],
-            "kept": kept,
-        })),
-    ))
+    kept
 }

@@ -126,6 +126,19 @@ pub async fn compose(
             });
             (name, lang, customer.email.into_inner(), context)
         }
+        EmailJob::RequestCode { request_id, code, lang } => {
+            let Some(request) =
+                luxevault_storage::PrivacyRequests::by_id(db, *request_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            let Ok(to) = Email::parse(request.contact.expose()) else { return Ok(None) };
+            let lang = Lang::parse(lang)
+                .filter(|l| settings.langs.contains(l))
+                .unwrap_or_else(|| settings.default_lang().clone());
+            let context = json!({"shop": shop, "request": {"kind": request.kind, "code": code}});
+            ("request_code", lang, to.expose().to_string(), context)
+        }
         EmailJob::RequestExtended { request_id } => {
             let Some(request) =
                 luxevault_storage::PrivacyRequests::by_id(db, *request_id).await.map_err(|e| e.to_string())?

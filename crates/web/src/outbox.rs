@@ -17,6 +17,13 @@ pub enum EmailJob {
     Welcome {
         customer_id: Uuid,
     },
+    /// The one-time code that proves a person holds the address a request is about. It travels
+    /// in the job until sent, like a reset token.
+    RequestCode {
+        request_id: Uuid,
+        code: String,
+        lang: String,
+    },
     /// A rights request needs more time: the person is told why and until when (Art. 12(3)).
     RequestExtended {
         request_id: Uuid,
@@ -51,6 +58,7 @@ impl EmailJob {
             Self::Welcome { customer_id } => Some(format!("email:welcome:{customer_id}")),
             // A new warning after each new stretch of inactivity: none is queued twice at once.
             Self::InactivityWarning { .. } => None,
+            Self::RequestCode { .. } => None,
             Self::RequestExtended { request_id } => Some(format!("email:request_extended:{request_id}")),
             Self::PasswordReset { .. } => None,
             Self::OrderConfirmation { order_id } => Some(format!("email:order_confirmation:{order_id}")),

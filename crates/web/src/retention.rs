@@ -106,7 +106,12 @@ pub async fn apply(
                 };
                 report.counts.push(("deleted", n));
             }
-            // Analytics events and request archives come with the features
+            "request_archives" => {
+                // The copy is made when downloaded and never stored: what expires is its link.
+                let n = luxevault_storage::PrivacyRequests::expire_archives(db, as_of, dry_run).await?;
+                report.counts.push(("deleted", n));
+            }
+            // Analytics events come with the feature
             // that create them; until then there is nothing of theirs to keep or remove.
             _ => {
                 report.counts.push((if rule.then == RetentionAction::Anonymise { "anonymised" } else { "deleted" }, 0));

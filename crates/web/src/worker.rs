@@ -130,7 +130,10 @@ impl Worker {
 }
 
 fn carries_secret(payload: &str) -> bool {
-    matches!(serde_json::from_str::<EmailJob>(payload), Ok(EmailJob::PasswordReset { .. }))
+    matches!(
+        serde_json::from_str::<EmailJob>(payload),
+        Ok(EmailJob::PasswordReset { .. } | EmailJob::RequestCode { .. })
+    )
 }
 
 /// 30 s, 1 min, 2 min … capped at 6 h: about two days over twelve attempts.

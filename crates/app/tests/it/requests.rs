@@ -133,3 +133,114 @@ backend_tests!(
     bad_requests_are_refused_clearly,
     account_holders_file_requests_and_see_their_clocks,
 );
+
+mod guests {
+    //! A person without an account: request on the privacy centre, code by email, then the copy
+    //! (its link expires) or the erasure.
+
+    use serde_json::{Value, json};
+
+    use crate::support::{Backend, TestApp, pick};
+
+    pub(super) const GUEST: &str = "invitee-canary@example.test";
+
+    async fn guest_order(app: &TestApp) -> Value {
+        let catalog = app.catalog().await;
+        let (_, variant) = pick::in_stock_variant(&catalog, 1);
+        let contact = json!({"name": "Invitée Canari", "email": GUEST, "phone": "+33 6 55 44 33 22",
+            "address_line1": "3 place Vendôme", "address_line2": "", "city": "Paris", "postcode": "75001", "country": "FR"});
+        let (status, body) = {
+            let response = app
+                .client
+                .post(app.url("/api/v1/orders"))
+                .header("Idempotency-Key", "guest-request-order-0001")
+                .json(&json!({"currency": "EUR", "lines": [{"sku": variant.sku, "quantity": 1}], "contact": contact}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        };
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Starts a request and returns its id and the code emailed to the guest.
+    pub(super) async fn start(app: &TestApp, kind: &str) -> (String, String) {
+        let (status, started) =
+            app.post_json("/api/v1/privacy/requests", &json!({"kind": kind, "email": GUEST, "lang": "en"})).await;
+        assert_eq!(status, 202, "{started}");
+        app.run_jobs().await;
+        let mail = app.outbox().into_iter().rev().find(|m| m.contains("Your code:")).unwrap_or_default();
+        let code = mail
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: Your code: "))
+            .map(|c| c.trim().to_string())
+            .unwrap_or_else(|| panic!("a code was emailed: {mail}"));
+        (started["request_id"].as_str().unwrap_or_default().to_string(), code)
+    }
+
+    async fn a_guest_downloads_a_copy_with_an_emailed_code(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let placed = guest_order(&app).await;
+        let (id, code) = start(&app, "access").await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let (status, answer) =
+            app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": wrong})).await;
+        assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_code")));
+        let (status, ready) =
+            app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
+        assert_eq!((status, ready["status"].as_str()), (200, Some("ready")), "{ready}");
+        let url = ready["download_url"].as_str().unwrap_or_default().to_string();
+        let copy = app.get(&url).await;
+        assert_eq!(copy.status().as_u16(), 200);
+        assert!(copy.headers().get("content-disposition").is_some());
+        let document: Value = copy.json().await.unwrap_or(Value::Null);
+        assert_eq!(document["data"]["orders"][0]["number"], placed["order"]["number"]);
+        assert!(document["about_this_data"]["purposes"].is_array());
+        // The same code does not work twice; the link expires after the policy's 7 days.
+        let (status, _) = app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
+        assert_eq!(status, 400);
+        app.clock.advance_days(8);
+        assert_eq!(app.get(&url).await.status().as_u16(), 404);
+        assert_eq!(app.get(&url.replace("token=", "token=0")).await.status().as_u16(), 404);
+        app.stop().await;
+    }
+
+    async fn codes_expire_and_guessing_stops(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (id, code) = start(&app, "access").await;
+        for _ in 0..5 {
+            let (status, _) =
+                app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": "abcdef"})).await;
+            assert_eq!(status, 400);
+        }
+        let (status, _) = app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
+        assert_eq!(status, 429, "five tries, then a new code is needed");
+        let (id, code) = start(&app, "access").await;
+        app.clock.advance_minutes(16);
+        let (status, _) = app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
+        assert_eq!(status, 400, "a code works 15 minutes");
+        app.stop().await;
+    }
+
+    async fn a_guest_erases_their_orders(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        guest_order(&app).await;
+        let (id, code) = start(&app, "erasure").await;
+        // Waiting for the proof does not count against the deadline.
+        app.clock.advance_minutes(10);
+        let (status, done) =
+            app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
+        assert_eq!((status, done["status"].as_str()), (200, Some("completed")), "{done}");
+        assert!(done["kept"].to_string().contains("tax law"), "told what is kept and why");
+        let dump = crate::support::dump_text(&app.db).await;
+        assert!(!dump.contains("Invitée Canari") && !dump.contains("3 place Vendôme"), "who and where are gone");
+        app.stop().await;
+    }
+
+    backend_tests!(
+        a_guest_downloads_a_copy_with_an_emailed_code,
+        codes_expire_and_guessing_stops,
+        a_guest_erases_their_orders
+    );
+}
