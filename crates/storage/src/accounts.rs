@@ -21,6 +21,8 @@ const TOUCH_CUSTOMER: &str =
 const ACCOUNT_DATES: &str = "SELECT created_at, last_active_at, password_changed_at FROM customers WHERE id = $1";
 const SESSIONS_OF: &str = "SELECT customer_id, created_at, last_seen_at, expires_at FROM customer_sessions WHERE customer_id = $1 ORDER BY created_at";
 const DELETE_CUSTOMER: &str = "DELETE FROM customers WHERE id = $1";
+const UPDATE_DETAILS: &str =
+    "UPDATE customers SET username = $2, username_key = $3, email = $4, email_key = $5, lang = $6 WHERE id = $1";
 const INSERT_SESSION: &str = "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at, expires_at) \
      VALUES ($1, $2, $3, $3, $4)";
 const SESSION: &str =
@@ -57,6 +59,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.account_dates", ACCOUNT_DATES),
     ("accounts.sessions_of", SESSIONS_OF),
     ("accounts.delete_customer", DELETE_CUSTOMER),
+    ("accounts.update_details", UPDATE_DETAILS),
     ("accounts.session", SESSION),
     ("accounts.touch_session", TOUCH_SESSION),
     ("accounts.delete_session", DELETE_SESSION),
@@ -203,6 +206,39 @@ impl Accounts {
         let n =
             on_db!(db, pool => sqlx::query(DELETE_CUSTOMER).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(n > 0)
+    }
+
+    /// Corrects the account's details (rectification); reports a username or email already
+    /// used by another account instead of failing.
+    pub async fn update_details(
+        db: &Db,
+        id: Uuid,
+        username: &str,
+        email: &Email,
+        lang: &str,
+    ) -> Result<CreateAccount, DbError> {
+        let result = on_db!(db, pool => sqlx::query(UPDATE_DETAILS)
+            .bind(id)
+            .bind(username)
+            .bind(username.to_lowercase())
+            .bind(email.expose())
+            .bind(email.normalized())
+            .bind(lang)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        match result {
+            Ok(_) => Ok(CreateAccount::Created(id)),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                let taken: i64 = on_db!(db, pool => sqlx::query_scalar(USERNAME_TAKEN).bind(username.to_lowercase()).fetch_one(pool).await)?;
+                // The username is taken by another account only if it is not this one's own.
+                let own = Self::by_id(db, id)
+                    .await?
+                    .is_some_and(|c| c.username.expose().to_lowercase() == username.to_lowercase());
+                Ok(if taken > 0 && !own { CreateAccount::UsernameTaken } else { CreateAccount::EmailTaken })
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn insert_session(

@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "LuxeVault API",
-        description = "The shop's catalog and cart pricing. Amounts are integer minor units of the currency (cents; yen for JPY)."
+        description = "The shop's catalog, cart pricing, accounts, orders, consents and rights requests, and staff operations (admin token). Amounts are integer minor units of the currency (cents; yen for JPY)."
     ),
     paths(
         list_products,
@@ -31,8 +31,29 @@ use crate::state::AppState;
         crate::api_account::logout_everywhere,
         crate::api_account::me,
         crate::api_account::change_password,
+        crate::api_account::change_details,
         crate::api_account::request_reset,
         crate::api_account::confirm_reset,
+        crate::api_orders::place_order,
+        crate::api_orders::my_orders,
+        crate::api_orders::get_order,
+        crate::api_consent::list,
+        crate::api_consent::change,
+        crate::api_rights::export,
+        crate::api_rights::erase,
+        crate::api_requests::log_request,
+        crate::api_requests::open_requests,
+        crate::api_requests::extend,
+        crate::api_requests::complete,
+        crate::api_requests::file,
+        crate::api_requests::mine,
+        crate::api_requests::start_guest,
+        crate::api_requests::verify_guest,
+        crate::api_requests::archive,
+        crate::api_admin::capture,
+        crate::api_admin::cancel,
+        crate::api_admin::refund,
+        crate::api_admin::fulfil,
     ),
     components(schemas(ErrorBody))
 )]

@@ -368,3 +368,80 @@ pub async fn confirm_reset(
     Accounts::set_password(state.db(), taken, &hash, now).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetailsChange {
+    /// The password again: changing where the account is reached needs a fresh proof.
+    #[schema(value_type = String)]
+    pub password: Pii<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub username: Option<Pii<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Pii<String>>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// Corrects the account's username, email or language (rectification, P16).
+#[utoipa::path(post, path = "/api/v1/account/details", request_body = DetailsChange, tag = "rights",
+    responses((status = 200, body = AccountView), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn change_details(
+    State(state): State<AppState>,
+    SignedIn(customer): SignedIn,
+    ApiJson(change): ApiJson<DetailsChange>,
+) -> Result<Json<AccountView>, ApiError> {
+    let now = state.clock().now();
+    let row = Accounts::by_id(state.db(), customer.id).await?.ok_or_else(bad_credentials)?;
+    let key = auth::throttle_key(state.order_link_key(), "login:account", &row.email.expose().to_lowercase());
+    if !auth::attempt(state.db(), &key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await? {
+        return Err(too_many());
+    }
+    if !auth::verify_password(change.password.into_inner(), Some(row.password_hash.clone())).await? {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The password is not right."));
+    }
+    let username =
+        change.username.map(|u| u.expose().trim().to_string()).unwrap_or_else(|| row.username.expose().clone());
+    if !is_valid_username(&username) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_username",
+            "Choose a username of 3 to 32 letters, digits, dots, hyphens or underscores.",
+        ));
+    }
+    let email_text = change.email.map(|e| e.into_inner()).unwrap_or_else(|| row.email.expose().clone());
+    let email = Email::parse(&email_text).map_err(|_| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "This is not an email address.")
+    })?;
+    let lang = match change.lang.as_deref() {
+        Some(code) => Lang::parse(code)
+            .filter(|l| state.settings().langs.contains(l))
+            .ok_or_else(|| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unsupported_language", "This language is not offered.")
+            })?
+            .to_string(),
+        None => row.lang.clone(),
+    };
+    match Accounts::update_details(state.db(), customer.id, &username, &email, &lang).await? {
+        CreateAccount::Created(_) => {}
+        CreateAccount::UsernameTaken => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "username_taken",
+                "This username is taken; choose another.",
+            ));
+        }
+        CreateAccount::EmailTaken => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "account_exists",
+                "Another account already uses this email.",
+            ));
+        }
+    }
+    tracing::info!(customer = %customer.id, "account details corrected");
+    Ok(Json(AccountView { username: Pii::new(username), email: Pii::new(email.expose().to_string()), lang }))
+}

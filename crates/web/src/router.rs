@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/products/{{slug}}"), get(storefront::product))
             .route(&format!("{prefix}/cart"), get(storefront::cart))
             .route(&format!("{prefix}/privacy"), get(storefront::privacy))
+            .route(&format!("{prefix}/privacy/centre"), get(storefront::privacy_centre))
             .route(&format!("{prefix}/account"), get(checkout_pages::account))
             .route(&format!("{prefix}/account/reset"), get(checkout_pages::reset))
             .route(&format!("{prefix}/checkout"), get(checkout_pages::checkout))
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/account/logout", post(api_account::logout))
         .route("/api/v1/account/logout-everywhere", post(api_account::logout_everywhere))
         .route("/api/v1/account/password", post(api_account::change_password))
+        .route("/api/v1/account/details", post(api_account::change_details))
         .route("/api/v1/account/password-reset", post(api_account::request_reset))
         .route("/api/v1/account/password-reset/confirm", post(api_account::confirm_reset));
 

@@ -72,6 +72,7 @@ pub(crate) fn frame(
                 "home": home,
                 "cart": format!("{prefix}/cart"),
                 "privacy": format!("{prefix}/privacy"),
+                "privacy_centre": format!("{prefix}/privacy/centre"),
                 "account": format!("{prefix}/account"),
                 "checkout": format!("{prefix}/checkout"),
                 "collections": collections,
@@ -379,4 +380,40 @@ async fn error_page(state: &AppState, lang: &Lang, path: &str, error: PageError)
         Some(html) => page_response(status, html),
         None => (status, format!("{title_text}\n\n{message}\n")).into_response(),
     }
+}
+
+/// The privacy centre: where anyone exercises their rights (P16, P21).
+pub async fn privacy_centre(State(state): State<AppState>, Extension(PageLang(lang)): Extension<PageLang>) -> Response {
+    let result = privacy_centre_page(&state, &lang).await;
+    respond(&state, &lang, "/privacy/centre", result).await
+}
+
+async fn privacy_centre_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
+    let catalog = state.catalog().await?;
+    let settings = state.settings();
+    let t = state.translations();
+    let pick = |text: &luxevault_core::policy::Text| {
+        text.get(lang.as_str()).or_else(|| text.get(settings.default_lang().as_str())).cloned().unwrap_or_default()
+    };
+    let rights: Vec<Value> = state
+        .policy()
+        .policy
+        .rights
+        .list
+        .iter()
+        .filter(|r| luxevault_core::requests::RequestKind::parse(&r.id).is_some())
+        .map(|r| json!({"id": r.id, "name": pick(&r.name), "description": pick(&r.description)}))
+        .collect();
+    let context = merge(
+        frame(
+            state,
+            &catalog,
+            lang,
+            "/privacy/centre",
+            &title(state, &t.text(lang, "meta.privacy_centre_title", &[])),
+            "",
+        ),
+        json!({"rights": rights}),
+    );
+    render(state, "privacy_centre.html", &context)
 }

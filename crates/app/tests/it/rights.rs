@@ -147,4 +147,42 @@ async fn erasure_keeps_only_what_the_law_requires(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(a_customer_gets_a_copy_of_everything, erasure_keeps_only_what_the_law_requires);
+async fn details_are_corrected_after_the_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = signed_in(&app).await;
+    let (_, other) = app
+        .post_json(
+            "/api/v1/account/register",
+            &json!({"username": "autre", "email": "autre@example.test", "password": PASSWORD}),
+        )
+        .await;
+    assert!(other["token"].is_string());
+    let change = |body: Value| post(&app, "/api/v1/account/details", &token, body);
+    assert_eq!(
+        change(json!({"password": "wrong password here", "email": "new@example.test"})).await.status().as_u16(),
+        401
+    );
+    let taken = change(json!({"password": PASSWORD, "email": "AUTRE@example.test"})).await;
+    assert_eq!(taken.status().as_u16(), 409);
+    let taken = change(json!({"password": PASSWORD, "username": "Autre"})).await;
+    assert_eq!(taken.status().as_u16(), 409);
+    let fixed = change(json!({"password": PASSWORD, "email": "corrigee@example.test", "lang": "fr"})).await;
+    assert_eq!(fixed.status().as_u16(), 200);
+    let body: Value = fixed.json().await.unwrap_or(Value::Null);
+    assert_eq!(
+        (body["email"].as_str(), body["lang"].as_str(), body["username"].as_str()),
+        (Some("corrigee@example.test"), Some("fr"), Some("titulaire"))
+    );
+    let (status, _) =
+        app.post_json("/api/v1/account/login", &json!({"email": "corrigee@example.test", "password": PASSWORD})).await;
+    assert_eq!(status, 200, "signs in with the corrected address");
+    let same = change(json!({"password": PASSWORD, "username": "TITULAIRE"})).await;
+    assert_eq!(same.status().as_u16(), 200, "changing only the case of one's own username is allowed");
+    app.stop().await;
+}
+
+backend_tests!(
+    a_customer_gets_a_copy_of_everything,
+    erasure_keeps_only_what_the_law_requires,
+    details_are_corrected_after_the_password,
+);
