@@ -9,7 +9,7 @@
 //                            (default postgres://postgres@127.0.0.1:5432)
 //   LUXEVAULT_BROWSER_BACKENDS  comma list, default "sqlite,postgres"
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -152,7 +152,41 @@ export async function startServer(backend) {
     await stop();
     throw err;
   }
-  return { origin, backend, stop, log: () => output };
+  return { origin, backend, dataDir, stop, log: () => output };
+}
+
+/**
+ * The emails the server wrote to `<data-dir>/outbox/` (no SMTP in the demo), oldest first:
+ * [{file, mtimeMs, text}].
+ */
+export function outboxMessages(dataDir) {
+  const dir = path.join(dataDir, "outbox");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".eml"))
+    .map((name) => {
+      const file = path.join(dir, name);
+      return { file, mtimeMs: statSync(file).mtimeMs, text: readFileSync(file, "utf8") };
+    })
+    .sort((a, b) => a.mtimeMs - b.mtimeMs || a.file.localeCompare(b.file));
+}
+
+/**
+ * Waits (the email queue runs in the background) for the newest outbox email that `match`
+ * accepts, and returns it; fails after `timeout` ms naming what the outbox held.
+ */
+export async function waitForEmail(server, match, { timeout = 15_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const messages = outboxMessages(server.dataDir);
+    const found = messages.reverse().find((m) => match(m.text));
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const subjects = messages.map((m) => (/^Subject: (.*)$/m.exec(m.text) || [, "?"])[1]);
+      throw new Error(`no matching email in the outbox within ${timeout} ms (subjects: ${JSON.stringify(subjects)})`);
+    }
+    await sleep(100);
+  }
 }
 
 export const CHROMIUM_ARGS = [

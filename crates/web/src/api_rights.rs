@@ -199,7 +199,9 @@ pub async fn document_for_email(state: &AppState, email: &str) -> Result<Value, 
 pub async fn erase_by_email(state: &AppState, email: &str, now: Timestamp) -> Result<Value, ApiError> {
     let db = state.db();
     let mut in_progress = Vec::new();
-    for order in Orders::for_email(db, &email.to_lowercase(), i64::MAX).await? {
+    let orders = Orders::for_email(db, &email.to_lowercase(), i64::MAX).await?;
+    let held_any = !orders.is_empty();
+    for order in orders {
         match order.status {
             OrderStatus::AwaitingPayment => {
                 shop::order_cancelled(state, order.id, Actor::Customer, "erasure requested before payment").await?;
@@ -211,6 +213,9 @@ pub async fn erase_by_email(state: &AppState, email: &str, now: Timestamp) -> Re
             }
             _ => Orders::anonymise(db, order.id, now).await?,
         }
+    }
+    if !held_any {
+        return Ok(json!({"erased": [], "kept": []}));
     }
     Ok(json!({"erased": ["names, contacts and addresses on completed orders"], "kept": kept_explained(&in_progress)}))
 }

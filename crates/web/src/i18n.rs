@@ -104,6 +104,7 @@ pub const REQUIRED_KEYS: &[&str] = &[
     "meta.home_description",
     "meta.cart_title",
     "meta.privacy_title",
+    "meta.privacy_centre_title",
     "storage.cart.purpose",
     "storage.cart.lifetime",
     "storage.currency.purpose",

@@ -413,7 +413,13 @@ async fn privacy_centre_page(state: &AppState, lang: &Lang) -> Result<Response, 
             &title(state, &t.text(lang, "meta.privacy_centre_title", &[])),
             "",
         ),
-        json!({"rights": rights}),
+        json!({
+            "rights": rights,
+            "deadlines": {
+                "answer_within_days": state.policy().policy.rights.answer_within_days,
+                "target_business_days": state.policy().policy.rights.target_business_days,
+            },
+        }),
     );
     render(state, "privacy_centre.html", &context)
 }

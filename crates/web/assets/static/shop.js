@@ -1491,6 +1491,207 @@
     });
   }
 
+  /* ---------------- privacy centre ---------------- */
+
+  /**
+   * A request about the data held under an email address: the right and the address, then the
+   * code sent there, then the outcome (a download link, what was erased and kept, or the due
+   * date). Nothing of it is stored in the browser: a reload starts again.
+   */
+  function initPrivacyCentre() {
+    var page = document.querySelector("[data-centre-page]");
+    if (!page) return;
+    var t = texts(page);
+    var requestUrl = page.getAttribute("data-request-url") || "/api/v1/privacy/requests";
+    var stepTitle = page.querySelector("[data-centre-step-title]");
+    var errorBox = page.querySelector("[data-centre-error]");
+    var requestForm = page.querySelector("[data-centre-request-form]");
+    var codeForm = page.querySelector("[data-centre-code-form]");
+    var codeSent = page.querySelector("[data-centre-code-sent]");
+    var outcome = page.querySelector("[data-centre-outcome]");
+    var ready = page.querySelector("[data-centre-ready]");
+    var download = page.querySelector("[data-centre-download]");
+    var expires = page.querySelector("[data-centre-expires]");
+    var erasedBox = page.querySelector("[data-centre-erased]");
+    var erasedList = page.querySelector("[data-centre-erased-list]");
+    var keptList = page.querySelector("[data-centre-kept-list]");
+    var keptNone = page.querySelector("[data-centre-kept-none]");
+    var openBox = page.querySelector("[data-centre-open]");
+    var due = page.querySelector("[data-centre-due]");
+    var kindSelect = requestForm.elements.namedItem("kind");
+    var kindHint = page.querySelector("[data-centre-kind-hint]");
+    var kindHintDefault = kindHint ? kindHint.textContent : "";
+    var emailInput = requestForm.elements.namedItem("email");
+    var codeInput = codeForm.elements.namedItem("code");
+    var requestId = null;
+
+    // Signed in: the account does the same at once, with the password.
+    var accountNote = page.querySelector("[data-centre-signed-in]");
+    if (accountNote) accountNote.hidden = !readToken();
+
+    function clearError() {
+      errorBox.hidden = true;
+      errorBox.textContent = "";
+      var invalid = page.querySelectorAll("[aria-invalid='true']");
+      for (var i = 0; i < invalid.length; i++) invalid[i].removeAttribute("aria-invalid");
+    }
+
+    function showError(message, field) {
+      clearError();
+      errorBox.textContent = message || t("network-error");
+      errorBox.hidden = false;
+      if (field) {
+        field.setAttribute("aria-invalid", "true");
+        field.focus();
+      }
+    }
+
+    function step(name) {
+      requestForm.hidden = name !== "request";
+      codeForm.hidden = name !== "code";
+      outcome.hidden = name !== "ready" && name !== "completed" && name !== "open";
+      ready.hidden = name !== "ready";
+      erasedBox.hidden = name !== "completed";
+      openBox.hidden = name !== "open";
+      stepTitle.textContent = t("title-" + name) || stepTitle.textContent;
+      stepTitle.focus();
+    }
+
+    function syncKindHint() {
+      if (!kindHint) return;
+      var option = kindSelect.options[kindSelect.selectedIndex];
+      var description = option && option.value ? option.getAttribute("data-description") : "";
+      kindHint.textContent = description || kindHintDefault;
+    }
+    kindSelect.addEventListener("change", function () {
+      syncKindHint();
+      if (kindSelect.value) kindSelect.removeAttribute("aria-invalid");
+    });
+    syncKindHint();
+
+    function items(list, values, render) {
+      list.textContent = "";
+      for (var i = 0; i < values.length; i++) list.appendChild(render(values[i]));
+    }
+
+    function showOutcome(data) {
+      var status = data && typeof data.status === "string" ? data.status : "";
+      if (status === "ready") {
+        var href = safeUrl(str(data.download_url));
+        if (!href) {
+          showError(t("network-error"));
+          return;
+        }
+        download.setAttribute("href", href);
+        expires.textContent = format(t("expires"), { date: formatDate(str(data.expires_at), true) });
+        step("ready");
+      } else if (status === "completed") {
+        var erased = Array.isArray(data.erased) ? data.erased : [];
+        var kept = Array.isArray(data.kept) ? data.kept : [];
+        items(erasedList, erased, function (what) {
+          return el("li", "centre-list__item", str(what));
+        });
+        items(keptList, kept, function (entry) {
+          var li = el("li", "centre-list__item");
+          li.appendChild(el("span", "centre-list__what", str(entry && entry.what)));
+          if (entry && entry.why) li.appendChild(el("span", "centre-list__why", str(entry.why)));
+          return li;
+        });
+        keptNone.hidden = kept.length > 0;
+        step("completed");
+      } else {
+        due.textContent = format(t("due"), { date: formatDate(str(data && data.due_at), false) });
+        step("open");
+      }
+    }
+
+    function busy(form, on) {
+      setBusy(form, on);
+      var submit = form.querySelector("button[type='submit']");
+      if (!submit) return;
+      if (on) {
+        submit.setAttribute("data-label", submit.textContent);
+        submit.textContent = t("working") || submit.textContent;
+      } else if (submit.hasAttribute("data-label")) {
+        submit.textContent = submit.getAttribute("data-label");
+        submit.removeAttribute("data-label");
+      }
+    }
+
+    requestForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (requestForm.getAttribute("aria-busy") === "true") return;
+      clearError();
+      var kind = kindSelect.value;
+      var email = emailInput.value.trim();
+      if (!kind) return showError(t("required-kind"), kindSelect);
+      if (!email) return showError(t("required-email"), emailInput);
+      busy(requestForm, true);
+      api("POST", requestUrl, { kind: kind, email: email, lang: LANG })
+        .then(function (result) {
+          busy(requestForm, false);
+          if (result.ok && result.data && typeof result.data.request_id === "string") {
+            requestId = result.data.request_id;
+            codeSent.textContent = format(t("code-sent"), { email: email });
+            codeInput.value = "";
+            step("code");
+            codeInput.focus();
+            return;
+          }
+          var field = result.code === "invalid_email" ? emailInput : result.code === "invalid_kind" ? kindSelect : null;
+          showError(errorMessage(t, result) || t("network-error"), field);
+        })
+        .catch(function () {
+          busy(requestForm, false);
+          showError(t("network-error"));
+        });
+    });
+
+    codeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (codeForm.getAttribute("aria-busy") === "true" || !requestId) return;
+      clearError();
+      var code = codeInput.value.replace(/\s+/g, "");
+      if (!code) return showError(t("required-code"), codeInput);
+      busy(codeForm, true);
+      api("POST", requestUrl + "/" + encodeURIComponent(requestId) + "/verify", { code: code })
+        .then(function (result) {
+          busy(codeForm, false);
+          if (result.ok) {
+            codeInput.value = "";
+            showOutcome(result.data);
+            return;
+          }
+          if (result.code === "too_many_attempts") return showError(t("code-too-many-tries"));
+          showError(errorMessage(t, result) || t("network-error"), result.code === "invalid_code" ? codeInput : null);
+        })
+        .catch(function () {
+          busy(codeForm, false);
+          showError(t("network-error"));
+        });
+    });
+
+    /** Back to the first step, the right and the address kept, for a new code. */
+    function restart(clear) {
+      requestId = null;
+      clearError();
+      codeInput.value = "";
+      download.setAttribute("href", "#");
+      erasedList.textContent = "";
+      keptList.textContent = "";
+      if (clear) {
+        kindSelect.selectedIndex = 0;
+        emailInput.value = "";
+        syncKindHint();
+      }
+      step("request");
+    }
+    var again = page.querySelector("[data-centre-restart]");
+    if (again) again.addEventListener("click", function () { restart(false); });
+    var another = page.querySelector("[data-centre-again]");
+    if (another) another.addEventListener("click", function () { restart(true); });
+  }
+
   /* ---------------- checkout page ---------------- */
 
   /** Where a payment provider may send the browser: this site, or an https page. */
@@ -1869,6 +2070,7 @@
     initGallery();
     initAccountPage();
     initResetPage();
+    initPrivacyCentre();
     initCountryNames();
     initLocalDates();
     initStorageSync();
