@@ -252,6 +252,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("policy_versions", "content_hash"),
     not_personal("policy_versions", "content"),
     not_personal("policy_versions", "published_at"),
+    not_personal("policy_versions", "changes"),
     // 0004: the retention engine's marks and its purge log (counts per rule, no one named).
     not_personal("orders", "anonymised_at"),
     personal("customers", "inactivity_warned_at", "device_and_log", ACCOUNT_LOG, Automatic),

@@ -60,6 +60,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 7,
+        description: "policy changes",
+        portable: include_str!("../migrations/0007_policy_changes.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

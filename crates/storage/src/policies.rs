@@ -5,12 +5,14 @@ use sqlx::FromRow;
 
 use crate::{Db, DbError, on_db};
 
-const LATEST: &str = "SELECT version, effective, content_hash, published_at FROM policy_versions ORDER BY published_at DESC, version DESC LIMIT 1";
+const LATEST: &str = "SELECT version, effective, content_hash, published_at, changes FROM policy_versions ORDER BY published_at DESC, version DESC LIMIT 1";
+const LATEST_CONTENT: &str = "SELECT content FROM policy_versions ORDER BY published_at DESC, version DESC LIMIT 1";
 const BY_VERSION: &str = "SELECT content FROM policy_versions WHERE version = $1";
 const HASH_OF: &str = "SELECT content_hash FROM policy_versions WHERE version = $1";
-const LIST: &str = "SELECT version, effective, content_hash, published_at FROM policy_versions ORDER BY published_at DESC, version DESC";
-const INSERT: &str =
-    "INSERT INTO policy_versions (version, effective, content_hash, content, published_at) VALUES ($1, $2, $3, $4, $5)";
+const LIST: &str = "SELECT version, effective, content_hash, published_at, changes FROM policy_versions \
+     ORDER BY published_at DESC, version DESC";
+const INSERT: &str = "INSERT INTO policy_versions (version, effective, content_hash, content, published_at, changes) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("policies.latest", LATEST),
@@ -18,6 +20,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("policies.hash_of", HASH_OF),
     ("policies.list", LIST),
     ("policies.insert", INSERT),
+    ("policies.latest_content", LATEST_CONTENT),
 ];
 
 #[derive(Debug, Clone, FromRow)]
@@ -26,6 +29,8 @@ pub struct PolicyVersionRow {
     pub effective: String,
     pub content_hash: String,
     pub published_at: i64,
+    /// JSON array of the sections that changed from the version before.
+    pub changes: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +45,23 @@ pub enum Publish {
 }
 
 pub struct PolicyVersions;
+
+/// The top-level sections whose content differs between two published documents, as a JSON
+/// array ("[]" for the first version, which changes nothing: it is the start).
+fn changed_sections(previous: Option<&str>, current: &str) -> String {
+    let parse =
+        |text: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).unwrap_or_default();
+    let Some(previous) = previous.map(parse) else { return "[]".into() };
+    let current = parse(current);
+    let mut keys: Vec<&String> = previous.keys().chain(current.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let changed: Vec<&String> = keys
+        .into_iter()
+        .filter(|k| !matches!(k.as_str(), "version" | "effective") && previous.get(*k) != current.get(*k))
+        .collect();
+    serde_json::to_string(&changed).unwrap_or_else(|_| "[]".into())
+}
 
 impl PolicyVersions {
     /// Archives the policy if this version is new.
@@ -57,12 +79,16 @@ impl PolicyVersions {
             Some(stored) if stored == hash => Ok(Publish::Unchanged),
             Some(_) => Ok(Publish::Conflict),
             None => {
+                let previous: Option<String> =
+                    on_db!(db, pool => sqlx::query_scalar(LATEST_CONTENT).fetch_optional(pool).await)?;
+                let changes = changed_sections(previous.as_deref(), content);
                 let inserted = on_db!(db, pool => sqlx::query(INSERT)
                     .bind(version)
                     .bind(effective)
                     .bind(hash)
                     .bind(content)
                     .bind(now.as_micros())
+                    .bind(changes)
                     .execute(pool)
                     .await
                     .map(|r| r.rows_affected()));

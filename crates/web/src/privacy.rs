@@ -36,6 +36,7 @@ pub async fn versions(State(state): State<AppState>) -> Result<Json<Value>, ApiE
                 "version": v.version,
                 "effective": v.effective,
                 "published_at": luxevault_core::Timestamp(v.published_at).to_rfc3339(),
+                "changes": serde_json::from_str::<Value>(&v.changes).unwrap_or(Value::Array(Vec::new())),
                 "href": format!("/privacy/versions/{}", v.version),
             })
         })

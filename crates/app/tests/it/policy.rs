@@ -52,7 +52,7 @@ async fn a_new_version_is_archived_and_an_unversioned_edit_refused(backend: Back
     std::fs::write(&file, edited.replacen("version = \"2026-11-22\"", "version = \"2026-12-01\"", 1))
         .unwrap_or_else(|e| panic!("{e}"));
     let app = Application::build(&config, clock(), true).await.unwrap_or_else(|e| panic!("{e:#}"));
-    let versions = luxevault_storage::PolicyVersions::list(app.state().db()).await.unwrap_or_default();
+    let versions = luxevault_storage::PolicyVersions::list(app.state().db()).await.unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
     assert!(names.contains(&"2026-11-22") && names.contains(&"2026-12-01"), "{names:?}");
     let old = luxevault_storage::PolicyVersions::content(app.state().db(), "2026-11-22")
@@ -61,6 +61,8 @@ async fn a_new_version_is_archived_and_an_unversioned_edit_refused(backend: Back
         .flatten()
         .unwrap_or_default();
     assert!(old.contains("\"breach_notice_hours\":72"), "the old version is kept as published");
+    let newest = versions.iter().find(|v| v.version == "2026-12-01").map(|v| v.changes.clone()).unwrap_or_default();
+    assert_eq!(newest, "[\"breach_notice_hours\"]", "what changed is recorded with the version");
 }
 
 async fn an_unlisted_recipient_stops_the_shop(backend: Backend) {

@@ -747,6 +747,12 @@
       credentials: "same-origin",
       cache: "no-store"
     }).then(function (response) {
+      // A file (`options.file`): kept as it came, as a Blob; an error is still read as JSON.
+      if (options.file && response.ok) {
+        return response.blob().then(function (blob) {
+          return { status: response.status, ok: true, data: null, blob: blob, error: null, code: "", message: "", sentToken: !!token };
+        });
+      }
       return response.text().then(function (text) {
         var data = null;
         if (text) {
@@ -770,6 +776,28 @@
         return result;
       });
     });
+  }
+
+  /**
+   * Hands a Blob to the browser as a download: an object URL on a temporary <a download>, clicked,
+   * then removed and revoked. A download is not a fetch, so the strict CSP needs no `blob:`.
+   */
+  function saveFile(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    link.hidden = true;
+    document.body.appendChild(link);
+    try {
+      link.click();
+    } finally {
+      document.body.removeChild(link);
+      // Revoked once the browser has had time to take the file.
+      window.setTimeout(function () {
+        URL.revokeObjectURL(url);
+      }, 10000);
+    }
   }
 
   function texts(node) {
@@ -939,6 +967,15 @@
     var consentRecords = page.querySelector("[data-consents-records]");
     var consentEmpty = page.querySelector("[data-consents-empty]");
     var consentHistory = page.querySelector("[data-consents-history]");
+    var exportForm = page.querySelector("[data-export-form]");
+    var detailsForm = page.querySelector("[data-details-form]");
+    var eraseForm = page.querySelector("[data-erase-form]");
+    var erasedView = page.querySelector("[data-account-erased]");
+    var erasedTitle = page.querySelector("[data-account-erased-title]");
+    var erasedList = page.querySelector("[data-erased-list]");
+    var keptList = page.querySelector("[data-kept-list]");
+    var keptNone = page.querySelector("[data-kept-none]");
+    var rightsForms = [exportForm, detailsForm, eraseForm];
     var state = "unknown";
     var loadSequence = 0;
     var consentSequence = 0;
@@ -963,7 +1000,7 @@
     function clearError() {
       errorBox.hidden = true;
       errorBox.textContent = "";
-      var forms = [signinForm, registerForm, forgotForm, passwordForm];
+      var forms = [signinForm, registerForm, forgotForm, passwordForm, exportForm, detailsForm, eraseForm];
       for (var i = 0; i < forms.length; i++) clearInvalid(forms[i]);
     }
 
@@ -1013,6 +1050,8 @@
       while (ordersList.firstChild) ordersList.removeChild(ordersList.firstChild);
       resetConsents();
       if (passwordForm) passwordForm.reset();
+      resetRights();
+      if (erasedView) erasedView.hidden = true;
       say(message || "");
       if (forgot && window.location.hash === "#forgot") {
         forgot.open = true;
@@ -1026,10 +1065,36 @@
       lede.hidden = true;
       if (signinForm) signinForm.reset();
       if (registerForm) registerForm.reset();
-      usernameNode.textContent = account && typeof account.username === "string" ? account.username : "";
-      emailNode.textContent = account && typeof account.email === "string" ? account.email : "";
+      if (erasedView) erasedView.hidden = true;
+      showAccount(account);
       loadOrders();
       loadConsents(false);
+    }
+
+    /** The greeting, and the details form prefilled with what it greets. */
+    function showAccount(account) {
+      var username = account && typeof account.username === "string" ? account.username : "";
+      var email = account && typeof account.email === "string" ? account.email : "";
+      usernameNode.textContent = username;
+      emailNode.textContent = email;
+      if (detailsForm) {
+        detailsForm.elements.namedItem("username").value = username;
+        detailsForm.elements.namedItem("email").value = email;
+      }
+    }
+
+    function doneOf(form) {
+      return form ? form.querySelector("[data-form-done]") : null;
+    }
+
+    function resetRights() {
+      for (var i = 0; i < rightsForms.length; i++) {
+        var form = rightsForms[i];
+        if (!form) continue;
+        form.reset();
+        var done = doneOf(form);
+        if (done) done.textContent = "";
+      }
     }
 
     /* Consents: the current choice, changed in one step, and every record behind it (its proof). */
@@ -1400,6 +1465,124 @@
     }
     signOutWith("/api/v1/account/logout", t("signed-out"), signout);
     signOutWith("/api/v1/account/logout-everywhere", t("signed-out-everywhere"), signoutEverywhere);
+
+    /* Rights over the data (P16): each asks for the password again, answered in the form's own slot. */
+
+    function rightsFailed(form, result) {
+      if (result.status === 401 && result.code === "not_signed_in") {
+        showSignedOut(t("session-ended"));
+        return;
+      }
+      var password = form.elements.namedItem("password");
+      if (result.code === "invalid_credentials") {
+        if (password) password.value = "";
+        showError(slotOf(form), t("data-password-wrong"), password);
+        return;
+      }
+      var name = fieldFor[result.code];
+      var field = name && name !== "password" ? form.elements.namedItem(name) : null;
+      var local = result.code ? t("data-code-" + result.code.replace(/_/g, "-")) : "";
+      showError(slotOf(form), local || errorMessage(t, result) || t("network-error"), field);
+    }
+
+    submitter(exportForm, function () {
+      var done = doneOf(exportForm);
+      done.textContent = "";
+      return api("POST", "/api/v1/account/export", { password: value(exportForm, "password") }, { auth: true, file: true }).then(
+        function (result) {
+          if (result.ok && result.blob) {
+            exportForm.elements.namedItem("password").value = "";
+            saveFile(result.blob, "my-data.json");
+            done.textContent = t("data-export-done");
+            return;
+          }
+          rightsFailed(exportForm, result);
+        }
+      );
+    });
+
+    submitter(detailsForm, function () {
+      var done = doneOf(detailsForm);
+      done.textContent = "";
+      return api(
+        "POST",
+        "/api/v1/account/details",
+        {
+          password: value(detailsForm, "password"),
+          username: value(detailsForm, "username").trim(),
+          email: value(detailsForm, "email").trim()
+        },
+        { auth: true }
+      ).then(function (result) {
+        if (result.ok && result.data) {
+          showAccount(result.data);
+          detailsForm.elements.namedItem("password").value = "";
+          done.textContent = t("data-details-done");
+          return;
+        }
+        rightsFailed(detailsForm, result);
+      });
+    });
+
+    /** After erasure: the account gives way to what was erased and what was kept, and why. */
+    function showErased(data) {
+      state = "erased";
+      loadSequence++;
+      consentSequence++;
+      inView.hidden = true;
+      outView.hidden = true;
+      lede.hidden = true;
+      usernameNode.textContent = "";
+      emailNode.textContent = "";
+      while (ordersList.firstChild) ordersList.removeChild(ordersList.firstChild);
+      resetConsents();
+      if (passwordForm) passwordForm.reset();
+      resetRights();
+      var erased = data && Array.isArray(data.erased) ? data.erased : [];
+      var kept = data && Array.isArray(data.kept) ? data.kept : [];
+      erasedList.textContent = "";
+      for (var i = 0; i < erased.length; i++) {
+        var item = el("li", "centre-list__item", str(erased[i]));
+        item.setAttribute("data-testid", "erased-item");
+        erasedList.appendChild(item);
+      }
+      keptList.textContent = "";
+      for (var j = 0; j < kept.length; j++) {
+        var entry = kept[j] && typeof kept[j] === "object" ? kept[j] : { what: kept[j] };
+        var li = el("li", "centre-list__item");
+        li.setAttribute("data-testid", "kept-item");
+        li.appendChild(el("span", "centre-list__what", str(entry.what)));
+        if (entry.why) li.appendChild(el("span", "centre-list__why", str(entry.why)));
+        keptList.appendChild(li);
+      }
+      keptNone.hidden = kept.length > 0;
+      erasedView.hidden = false;
+      if (erasedTitle) erasedTitle.focus();
+    }
+
+    submitter(eraseForm, function () {
+      var confirmBox = eraseForm.elements.namedItem("confirm");
+      if (!confirmBox.checked) {
+        showError(slotOf(eraseForm), t("data-confirm-required"), confirmBox);
+        return Promise.resolve();
+      }
+      return api("POST", "/api/v1/account/erase", { password: value(eraseForm, "password") }, { auth: true }).then(
+        function (result) {
+          if (result.ok) {
+            // The account no longer exists: neither does the session.
+            forgetToken();
+            showErased(result.data);
+            return;
+          }
+          rightsFailed(eraseForm, result);
+        }
+      );
+    });
+    if (eraseForm) {
+      eraseForm.elements.namedItem("confirm").addEventListener("change", function (event) {
+        if (event.target.checked) event.target.removeAttribute("aria-invalid");
+      });
+    }
 
     ordersStatus.setAttribute("data-loading", ordersStatus.textContent);
 
