@@ -18,5 +18,6 @@ mod quote;
 mod requests;
 mod retention;
 mod rights;
+mod robustness;
 mod storage;
 mod storefront;
