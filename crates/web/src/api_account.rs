@@ -275,6 +275,7 @@ pub async fn change_password(
             "The current password is not right.",
         ));
     }
+    Accounts::clear_throttle(state.db(), &key).await?;
     check_password(request.new_password.expose(), &[row.username.expose(), row.email.expose()])
         .map_err(password_error)?;
     let hash = auth::hash_password(request.new_password.into_inner()).await?;
@@ -403,6 +404,7 @@ pub async fn change_details(
     if !auth::verify_password(change.password.into_inner(), Some(row.password_hash.clone())).await? {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The password is not right."));
     }
+    Accounts::clear_throttle(state.db(), &key).await?;
     let username =
         change.username.map(|u| u.expose().trim().to_string()).unwrap_or_else(|| row.username.expose().clone());
     if !is_valid_username(&username) {

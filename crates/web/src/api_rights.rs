@@ -43,6 +43,8 @@ async fn reauthenticate(state: &AppState, customer: &Customer, password: Pii<Str
     if !auth::verify_password(password.into_inner(), Some(row.password_hash)).await? {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The password is not right."));
     }
+    // A right password starts the count again, as a sign-in does.
+    Accounts::clear_throttle(state.db(), &key).await?;
     Ok(())
 }
 
