@@ -32,6 +32,7 @@ const DELETE_ACCOUNTS: &str = "DELETE FROM customers WHERE id IN (SELECT id FROM
      AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2 ORDER BY last_active_at LIMIT $3)";
 const LOG_RUN: &str = "INSERT INTO retention_runs (id, rule, started_at, as_of, dry_run, action, affected) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const RAN_SINCE: &str = "SELECT COUNT(*) FROM retention_runs WHERE dry_run = FALSE AND started_at >= $1";
 const RUNS: &str = "SELECT rule, started_at, as_of, dry_run, action, affected FROM retention_runs \
      ORDER BY started_at DESC, rule LIMIT $1";
 
@@ -45,6 +46,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("retention.delete_accounts", DELETE_ACCOUNTS),
     ("retention.log_run", LOG_RUN),
     ("retention.runs", RUNS),
+    ("retention.ran_since", RAN_SINCE),
 ];
 
 /// One line of the purge log: counts, never personal data.
@@ -136,6 +138,12 @@ impl RetentionStore {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Whether a real (not dry) run has been logged since `since`.
+    pub async fn ran_since(db: &Db, since: Timestamp) -> Result<bool, DbError> {
+        let n: i64 = on_db!(db, pool => sqlx::query_scalar(RAN_SINCE).bind(since.as_micros()).fetch_one(pool).await)?;
+        Ok(n > 0)
     }
 
     /// The latest purge-log lines.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use luxevault_core::Timestamp;
 use luxevault_integrations::mail::{MailError, Mailer};
-use luxevault_storage::{DbError, Jobs, NewJob};
+use luxevault_storage::{DbError, Jobs, NewJob, RetentionStore};
 
 use crate::emails::{EmailTemplates, compose};
 use crate::outbox::{EMAIL_JOB, EmailJob};
@@ -85,6 +85,12 @@ impl Worker {
     pub async fn sweep(&self) -> Result<usize, DbError> {
         let now = self.state.clock().now();
         let (y, m, d, ..) = now.civil();
+        // The job row is deleted once done, freeing its key: the purge log says whether today's
+        // run happened already.
+        let midnight = Timestamp(now.as_micros() - now.as_micros().rem_euclid(Timestamp::MICROS_PER_DAY));
+        if RetentionStore::ran_since(self.state.db(), midnight).await? {
+            return shop::cancel_unpaid(&self.state).await;
+        }
         let job = NewJob {
             kind: RETENTION_JOB,
             payload: "{}".into(),

@@ -146,4 +146,31 @@ async fn inactive_accounts_are_warned_then_deleted(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(orders_are_anonymised_after_seven_years, inactive_accounts_are_warned_then_deleted);
+async fn the_daily_run_happens_once_a_day(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let logged = |app: &TestApp| {
+        let db = app.db.clone();
+        async move { luxevault_storage::RetentionStore::runs(&db, 1000).await.map(|r| r.len()).unwrap_or(0) }
+    };
+    app.sweep().await;
+    app.run_jobs().await;
+    let after_first = logged(&app).await;
+    assert!(after_first > 0, "the day's run happened");
+    for _ in 0..3 {
+        app.clock.advance_minutes(5);
+        app.sweep().await;
+        app.run_jobs().await;
+    }
+    assert_eq!(logged(&app).await, after_first, "not again the same day");
+    app.clock.advance_days(1);
+    app.sweep().await;
+    app.run_jobs().await;
+    assert!(logged(&app).await > after_first, "the next day's run");
+    app.stop().await;
+}
+
+backend_tests!(
+    orders_are_anonymised_after_seven_years,
+    inactive_accounts_are_warned_then_deleted,
+    the_daily_run_happens_once_a_day,
+);
