@@ -110,13 +110,7 @@ pub async fn register(
         return Err(too_many());
     }
     let username = request.username.expose().trim().to_string();
-    if !is_valid_username(&username) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_username",
-            "Choose a username of 3 to 32 letters, digits, dots, hyphens or underscores.",
-        ));
-    }
+    check_username(&username)?;
     let email = Email::parse(request.email.expose()).map_err(|_| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "This is not an email address.")
     })?;
@@ -173,6 +167,18 @@ pub async fn register(
 
 fn address_key(state: &AppState, kind: &str, addr: Option<std::net::IpAddr>) -> String {
     auth::throttle_key(state.order_link_key(), kind, &addr.map(|a| a.to_string()).unwrap_or_default())
+}
+
+fn check_username(username: &str) -> Result<(), ApiError> {
+    if is_valid_username(username) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_username",
+            "Choose a username of 3 to 32 letters, digits, dots, hyphens or underscores.",
+        ))
+    }
 }
 
 fn too_many() -> ApiError {
@@ -407,13 +413,7 @@ pub async fn change_details(
     Accounts::clear_throttle(state.db(), &key).await?;
     let username =
         change.username.map(|u| u.expose().trim().to_string()).unwrap_or_else(|| row.username.expose().clone());
-    if !is_valid_username(&username) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_username",
-            "Choose a username of 3 to 32 letters, digits, dots, hyphens or underscores.",
-        ));
-    }
+    check_username(&username)?;
     let email_text = change.email.map(|e| e.into_inner()).unwrap_or_else(|| row.email.expose().clone());
     let email = Email::parse(&email_text).map_err(|_| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_email", "This is not an email address.")
