@@ -137,6 +137,20 @@
   }
 
   /** Only same-site paths or http(s) URLs end up in href/src. */
+  // A decorative thumbnail of a product from the quote API (its name is next to it), or null.
+  function productThumb(product, width, height) {
+    var image = product && product.image && typeof product.image === "object" ? product.image : null;
+    var src = image ? safeUrl(image.src) : null;
+    if (!src) return null;
+    var img = el("img");
+    img.src = src;
+    img.alt = "";
+    img.width = width;
+    img.height = height;
+    img.decoding = "async";
+    return img;
+  }
+
   function safeUrl(value) {
     if (typeof value !== "string" || value === "") return null;
     try {
@@ -495,17 +509,8 @@
         media.tabIndex = -1;
         media.setAttribute("aria-hidden", "true");
       }
-      var image = product && product.image && typeof product.image === "object" ? product.image : null;
-      var src = image ? safeUrl(image.src) : null;
-      if (src) {
-        var img = el("img");
-        img.src = src;
-        img.alt = "";
-        img.width = 240;
-        img.height = 300;
-        img.decoding = "async";
-        media.appendChild(img);
-      }
+      var thumb = productThumb(product, 240, 300);
+      if (thumb) media.appendChild(thumb);
       li.appendChild(media);
 
       var info = el("div", "line-info");
@@ -2003,17 +2008,8 @@
       var li = el("li", "summary-line" + (ok ? "" : " is-problem"));
       li.setAttribute("data-sku", str(line.sku));
       var media = el("span", "summary-line__media");
-      var image = product && product.image && typeof product.image === "object" ? product.image : null;
-      var src = image ? safeUrl(image.src) : null;
-      if (src) {
-        var img = el("img");
-        img.src = src;
-        img.alt = "";
-        img.width = 120;
-        img.height = 150;
-        img.decoding = "async";
-        media.appendChild(img);
-      }
+      var thumb = productThumb(product, 120, 150);
+      if (thumb) media.appendChild(thumb);
       var qty = sanitizeQty(line.quantity);
       li.appendChild(media);
       var info = el("div", "summary-line__info");
