@@ -315,6 +315,9 @@ pub async fn start_guest(
 #[serde(deny_unknown_fields)]
 pub struct CodeProof {
     pub code: String,
+    /// Language of the answer's sentences; the shop's default when absent.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// Checks the code; then an access or portability request gets its download link, an erasure
@@ -364,7 +367,13 @@ pub async fn verify_guest(
             })))
         }
         Some(RequestKind::Erasure) => {
-            let outcome = crate::api_rights::erase_by_email(&state, request.contact.expose(), now).await?;
+            let lang = proof
+                .lang
+                .as_deref()
+                .and_then(luxevault_core::Lang::parse)
+                .filter(|l| state.settings().langs.contains(l))
+                .unwrap_or_else(|| state.settings().default_lang().clone());
+            let outcome = crate::api_rights::erase_by_email(&state, request.contact.expose(), &lang, now).await?;
             PrivacyRequests::close(
                 state.db(),
                 id,

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use luxevault_core::order::{Actor, OrderStatus};
-use luxevault_core::{Pii, Timestamp};
+use luxevault_core::{Lang, Pii, Timestamp};
 use luxevault_storage::{Accounts, Consents, Orders};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -131,6 +131,10 @@ pub async fn erase(
     ApiJson(request): ApiJson<Reauthentication>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     reauthenticate(&state, &customer, request.password).await?;
+    let lang = Accounts::by_id(state.db(), customer.id)
+        .await?
+        .and_then(|row| Lang::parse(&row.lang))
+        .unwrap_or_else(|| state.settings().default_lang().clone());
     let now = state.clock().now();
     let db = state.db();
     let orders = Orders::for_customer(db, customer.id, i64::MAX).await?;
@@ -156,11 +160,11 @@ pub async fn erase(
     }
     Accounts::delete(db, customer.id).await?;
     tracing::info!(customer = %customer.id, anonymised, kept = in_progress.len(), "account erased at the customer's request");
-    let kept = kept_explained(&in_progress);
+    let kept = kept_explained(&state, &lang, &in_progress);
     Ok((
         StatusCode::OK,
         Json(json!({
-            "erased": ["account (username, email, password hash, language)", "sessions", "consent records", "names, contacts and addresses on completed orders"],
+            "erased": erased_list(&state, &lang, &["rights.erased.account", "rights.erased.sessions", "rights.erased.consents", "rights.erased.orders"]),
             "kept": kept,
         })),
     ))
@@ -198,7 +202,7 @@ pub async fn document_for_email(state: &AppState, email: &str) -> Result<Value, 
 
 /// Erasure for a person proven to hold an email address: their completed orders anonymised,
 /// unpaid ones cancelled and anonymised, orders on their way marked to follow once complete.
-pub async fn erase_by_email(state: &AppState, email: &str, now: Timestamp) -> Result<Value, ApiError> {
+pub async fn erase_by_email(state: &AppState, email: &str, lang: &Lang, now: Timestamp) -> Result<Value, ApiError> {
     let db = state.db();
     let mut in_progress = Vec::new();
     let orders = Orders::for_email(db, &email.to_lowercase(), i64::MAX).await?;
@@ -219,19 +223,28 @@ pub async fn erase_by_email(state: &AppState, email: &str, now: Timestamp) -> Re
     if !held_any {
         return Ok(json!({"erased": [], "kept": []}));
     }
-    Ok(json!({"erased": ["names, contacts and addresses on completed orders"], "kept": kept_explained(&in_progress)}))
+    Ok(
+        json!({"erased": erased_list(state, lang, &["rights.erased.orders"]), "kept": kept_explained(state, lang, &in_progress)}),
+    )
 }
 
-fn kept_explained(in_progress: &[String]) -> Vec<Value> {
+/// What was kept and why (M10), in the person's language; the years come from the policy.
+fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<Value> {
+    let t = state.translations();
+    let years = state.policy().policy.retention_rule("orders").map(|r| r.keep_days / 365).unwrap_or(7).to_string();
     let mut kept = vec![json!({
-        "what": "order records: amounts, items, dates and country",
-        "why": "accounting and tax law require them for 7 years; they no longer name you",
+        "what": t.text(lang, "rights.kept.orders.what", &[]),
+        "why": t.text(lang, "rights.kept.orders.why", &[("years", &years)]),
     })];
     if !in_progress.is_empty() {
         kept.push(json!({
-            "what": format!("name, contact and delivery address on the orders on their way: {}", in_progress.join(", ")),
-            "why": "needed to deliver them; they are removed by the daily retention run once the orders are complete",
+            "what": t.text(lang, "rights.kept.in_progress.what", &[("orders", &in_progress.join(", "))]),
+            "why": t.text(lang, "rights.kept.in_progress.why", &[]),
         }));
     }
     kept
+}
+
+fn erased_list(state: &AppState, lang: &Lang, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|key| state.translations().text(lang, key, &[])).collect()
 }

@@ -1842,7 +1842,7 @@
       var code = codeInput.value.replace(/\s+/g, "");
       if (!code) return showError(t("required-code"), codeInput);
       busy(codeForm, true);
-      api("POST", requestUrl + "/" + encodeURIComponent(requestId) + "/verify", { code: code })
+      api("POST", requestUrl + "/" + encodeURIComponent(requestId) + "/verify", { code: code, lang: LANG })
         .then(function (result) {
           busy(codeForm, false);
           if (result.ok) {
