@@ -105,12 +105,6 @@ pub const REQUIRED_KEYS: &[&str] = &[
     "meta.cart_title",
     "meta.privacy_title",
     "meta.privacy_centre_title",
-    "storage.cart.purpose",
-    "storage.cart.lifetime",
-    "storage.currency.purpose",
-    "storage.currency.lifetime",
-    "storage.session.purpose",
-    "storage.session.lifetime",
     "order.status.awaiting_payment",
     "order.status.authorised",
     "order.status.confirmed",
@@ -122,9 +116,6 @@ pub const REQUIRED_KEYS: &[&str] = &[
     "meta.order_title",
     "meta.reset_title",
     "meta.demo_pay_title",
-    "storage.kind.local",
-    "storage.kind.essential",
-    "storage.kind.preference",
 ];
 
 #[cfg(test)]

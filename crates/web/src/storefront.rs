@@ -303,31 +303,10 @@ async fn privacy_page(state: &AppState, lang: &Lang) -> Result<Response, PageErr
     let catalog = state.catalog().await?;
     let settings = state.settings();
     let t = state.translations();
-    let storage_items = json!([
-        {
-            "key": settings.storage.cart,
-            "kind": format!("{} · {}", t.text(lang, "storage.kind.essential", &[]), t.text(lang, "storage.kind.local", &[])),
-            "purpose": t.text(lang, "storage.cart.purpose", &[]),
-            "lifetime": t.text(lang, "storage.cart.lifetime", &[]),
-        },
-        {
-            "key": settings.storage.currency,
-            "kind": format!("{} · {}", t.text(lang, "storage.kind.preference", &[]), t.text(lang, "storage.kind.local", &[])),
-            "purpose": t.text(lang, "storage.currency.purpose", &[]),
-            "lifetime": t.text(lang, "storage.currency.lifetime", &[]),
-        },
-        {
-            "key": settings.storage.session,
-            "kind": format!("{} · {}", t.text(lang, "storage.kind.essential", &[]), t.text(lang, "storage.kind.local", &[])),
-            "purpose": t.text(lang, "storage.session.purpose", &[]),
-            "lifetime": t.text(lang, "storage.session.lifetime", &[]),
-        },
-    ]);
     let context = merge(
         frame(state, &catalog, lang, "/privacy", &title(state, &t.text(lang, "meta.privacy_title", &[])), ""),
         json!({
             "controller": {"name": settings.controller.name, "email": settings.controller.email, "whatsapp": settings.controller.whatsapp},
-            "storage_items": storage_items,
             "policy": crate::privacy::published_document(state),
         }),
     );

@@ -19,6 +19,22 @@ const CANARIES: &[&str] = &[
     "secret canary passphrase 7f3a",
 ];
 
+/// The server process, stopped when the test ends, even when an assertion fails first.
+struct Server(std::process::Child);
+
+impl Server {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 async fn personal_data_never_reaches_the_logs(backend: Backend) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0);
@@ -39,7 +55,7 @@ async fn personal_data_never_reaches_the_logs(backend: Backend) {
     if let Some(pg) = &pg {
         command.args(["--database-url", &pg.url]);
     }
-    let mut child = command.spawn().unwrap_or_else(|e| panic!("start luxevault: {e}"));
+    let mut child = Server(command.spawn().unwrap_or_else(|e| panic!("start luxevault: {e}")));
     let base = format!("http://127.0.0.1:{port}");
     luxevault_integrations::install_crypto_provider();
     let client = reqwest::Client::new();
@@ -119,8 +135,7 @@ async fn personal_data_never_reaches_the_logs(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let sent = std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
-    let _ = child.kill();
-    let _ = child.wait();
+    child.stop();
     assert!(sent >= 4, "the flows ran to the end ({sent} emails)");
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(log.contains("order placed") && log.contains("/api/v1/orders"), "the log is not empty: {log}");
