@@ -5,4 +5,5 @@
 pub mod config;
 pub mod demo;
 pub mod server;
+pub mod staff_cli;
 pub mod telemetry;

@@ -44,6 +44,50 @@ enum Command {
         #[command(subcommand)]
         action: RetentionCommand,
     },
+    /// Staff members of the back office.
+    Staff {
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
+    /// The audit log of staff access to personal data.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff member (the first owner, typically). The password is read from standard
+    /// input, or asked for without echo on a terminal.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// owner, manager, associate, fulfilment, accountant or privacy_officer.
+        #[arg(long)]
+        role: String,
+        /// How colleagues see the member's name (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a member's second factor (lost phone): they set up a new one at next sign-in.
+    ResetSecondFactor {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the whole audit log and report the first altered or missing entry.
+    Verify {
+        /// SEQ:HASH printed by an earlier run: also proves nothing was cut from the end since.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,7 +107,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let bind = match &cli.command {
         Command::Serve { bind, .. } => *bind,
-        Command::Migrate | Command::Retention { .. } => None,
+        Command::Migrate | Command::Retention { .. } | Command::Staff { .. } | Command::Audit { .. } => None,
     };
     let overrides = Overrides { bind, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -86,6 +130,20 @@ fn main() -> ExitCode {
             }
             Command::Retention { action: RetentionCommand::Run { dry_run, as_of } } => {
                 retention_run(&config, dry_run, as_of.as_deref()).await
+            }
+            Command::Staff { action: StaffCommand::Create { username, role, name, password_stdin } } => {
+                let password = luxevault::staff_cli::read_password(password_stdin)?;
+                let done = luxevault::staff_cli::create(&config, &username, &role, name.as_deref(), password).await?;
+                say(&done);
+                Ok(())
+            }
+            Command::Staff { action: StaffCommand::ResetSecondFactor { username } } => {
+                say(&luxevault::staff_cli::reset_second_factor(&config, &username).await?);
+                Ok(())
+            }
+            Command::Audit { action: AuditCommand::Verify { expect_head } } => {
+                say(&luxevault::staff_cli::audit_verify(&config, expect_head.as_deref()).await?);
+                Ok(())
             }
         }
     });

@@ -110,6 +110,10 @@ impl ManualClock {
         self.0.store(to.0, Ordering::SeqCst);
     }
 
+    pub fn advance_seconds(&self, seconds: i64) {
+        self.0.fetch_add(seconds.saturating_mul(Timestamp::MICROS_PER_SECOND), Ordering::SeqCst);
+    }
+
     pub fn advance_minutes(&self, minutes: i64) {
         self.0.fetch_add(minutes.saturating_mul(60 * Timestamp::MICROS_PER_SECOND), Ordering::SeqCst);
     }

@@ -42,6 +42,10 @@ pub enum DataKind {
     Secret,
     /// Holds nothing about a person: the catalog, counters, queue bookkeeping, purge logs.
     NotPersonal,
+    /// About the shop's own staff (their back-office accounts and sessions): governed by the
+    /// house's notice to its employees, not by the customer privacy policy, never exported to
+    /// customers; credentials among them are stored hashed or kept out of every page and log.
+    Staff,
 }
 
 impl ColumnDeclaration {
@@ -62,6 +66,10 @@ const fn personal(
 
 const fn secret(table: &'static str, column: &'static str) -> ColumnDeclaration {
     ColumnDeclaration { table, column, kind: DataKind::Secret }
+}
+
+const fn staff(table: &'static str, column: &'static str) -> ColumnDeclaration {
+    ColumnDeclaration { table, column, kind: DataKind::Staff }
 }
 
 const fn not_personal(table: &'static str, column: &'static str) -> ColumnDeclaration {
@@ -91,6 +99,9 @@ const THROTTLING: &[&str] = &["fraud_prevention"];
 /// Records kept to prove what the house did: consents (GDPR Art. 7(1)) and rights requests
 /// (Art. 12, 5(2)).
 const CONSENT_PROOF: &[&str] = &["legal_compliance"];
+/// The audit log's pointer to whose data a staff member looked at or changed: securing the records
+/// (P18) and proving how they were handled (Art. 5(2)).
+const AUDIT_TRAIL: &[&str] = &["website_operation", "legal_compliance"];
 
 /// Every column of every table of the schema (migrations 0001 onwards), in migration order.
 pub const INVENTORY: &[ColumnDeclaration] = &[
@@ -293,6 +304,42 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("consents", "policy_version", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "source", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "method", "compliance_records", CONSENT_PROOF, ThePerson),
+    // 0010: staff, their sessions and second factor (staff data), and the audit log.
+    staff("staff", "id"),
+    staff("staff", "username"),
+    staff("staff", "display_name"),
+    staff("staff", "role"),
+    secret("staff", "password_hash"),
+    secret("staff", "totp_secret"),
+    secret("staff", "pending_totp_secret"),
+    staff("staff", "totp_last_step"),
+    staff("staff", "active"),
+    staff("staff", "created_at"),
+    staff("staff", "updated_at"),
+    staff("staff", "last_login_at"),
+    staff("staff_recovery_codes", "staff_id"),
+    secret("staff_recovery_codes", "code_hash"),
+    staff("staff_recovery_codes", "used_at"),
+    secret("staff_sessions", "token_hash"),
+    staff("staff_sessions", "staff_id"),
+    staff("staff_sessions", "stage"),
+    staff("staff_sessions", "created_at"),
+    staff("staff_sessions", "last_seen_at"),
+    staff("staff_sessions", "client_addr"),
+    staff("staff_sessions", "user_agent"),
+    not_personal("audit_log", "seq"),
+    not_personal("audit_log", "at"),
+    // `staff:<id>`, `cli` or `api-token`, and the address the staff member worked from.
+    staff("audit_log", "actor"),
+    staff("audit_log", "client"),
+    not_personal("audit_log", "action"),
+    not_personal("audit_log", "subject_kind"),
+    // The id of the customer, order or request touched: never its contents.
+    personal("audit_log", "subject_id", "compliance_records", AUDIT_TRAIL, Automatic),
+    // Written by staff; the back office asks for a reason, not for personal details.
+    staff("audit_log", "reason"),
+    not_personal("audit_log", "prev_hash"),
+    not_personal("audit_log", "hash"),
 ];
 
 /// The declaration of one column, if it has one.

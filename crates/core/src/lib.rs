@@ -4,6 +4,7 @@
 //! reverse, so every business rule here can be tested with plain values.
 
 pub mod account;
+pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;
@@ -17,6 +18,7 @@ pub mod pii;
 pub mod policy;
 pub mod pricing;
 pub mod requests;
+pub mod staff;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use lang::Lang;

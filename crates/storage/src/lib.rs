@@ -6,6 +6,7 @@
 //! backend through [`on_db!`]. A test prepares every statement of [`statements()`] on both.
 
 mod accounts;
+mod audit;
 mod catalog;
 mod consents;
 mod db;
@@ -16,8 +17,10 @@ mod policies;
 mod requests;
 mod retention;
 mod secrets;
+mod staff;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
+pub use audit::{AuditFilter, AuditLog};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
@@ -30,6 +33,7 @@ pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
+pub use staff::{NewStaff, Staff, StaffRow, StaffSessionRow};
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
 /// backends.
@@ -44,6 +48,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(retention::STATEMENTS);
     all.extend_from_slice(consents::STATEMENTS);
     all.extend_from_slice(requests::STATEMENTS);
+    all.extend_from_slice(staff::STATEMENTS);
+    all.extend_from_slice(audit::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

@@ -74,6 +74,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 10,
+        description: "staff audit",
+        portable: include_str!("../migrations/0010_staff_audit.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -14,8 +14,8 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::storefront::PageLang;
 use crate::{
-    api, api_account, api_admin, api_consent, api_orders, api_requests, api_rights, assets, checkout_pages, health,
-    privacy, security, storefront, webhooks,
+    api, api_account, api_admin, api_consent, api_orders, api_requests, api_rights, assets, backoffice, checkout_pages,
+    health, privacy, security, storefront, webhooks,
 };
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(pages)
+        .merge(backoffice::routes())
         .merge(api)
         .route("/checkout/demo/{session}", get(checkout_pages::demo_pay_page).post(checkout_pages::demo_pay))
         .route("/webhooks/stripe", post(webhooks::stripe).layer(DefaultBodyLimit::max(WEBHOOK_MAX_BODY_BYTES)))

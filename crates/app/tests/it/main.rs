@@ -6,6 +6,7 @@ mod support;
 
 mod account;
 mod api;
+mod backoffice;
 mod checkout;
 mod cli;
 mod conformance;
@@ -19,5 +20,6 @@ mod requests;
 mod retention;
 mod rights;
 mod robustness;
+mod staff_support;
 mod storage;
 mod storefront;

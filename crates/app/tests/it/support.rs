@@ -128,6 +128,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub db: Db,
     pub data_dir: std::path::PathBuf,
+    /// The PostgreSQL URL (empty on SQLite, whose file is in `data_dir`), for CLI tests.
+    pub database_url: String,
     worker: Option<luxevault_web::Worker>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -152,6 +154,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("build app: {e:#}"));
         let worker = app.take_worker();
         let data_dir = config.data_dir.clone();
+        let database_url = config.database_url.clone();
         let addr = app.local_addr().unwrap_or_else(|e| panic!("local addr: {e}"));
         let db = app.state().db().clone();
         let (tx, rx) = oneshot::channel::<()>();
@@ -172,6 +175,7 @@ impl TestApp {
             clock,
             db,
             data_dir,
+            database_url,
             worker,
             shutdown: Some(tx),
             server: Some(server),

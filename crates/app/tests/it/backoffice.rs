@@ -1,0 +1,311 @@
+//! The back office's gate: password + TOTP, the `__Host-` session cookie, CSRF, timeouts,
+//! throttling, sessions a member can end, and the audit log's hash chain (P18, M8).
+
+use luxevault_core::staff::Role;
+use luxevault_storage::{AuditFilter, AuditLog};
+
+use crate::staff_support::{NowTs, STAFF_PASSWORD, csrf_of, session_cookie};
+use crate::support::{Backend, TestApp};
+
+async fn actions_of(app: &TestApp, actor: &str) -> Vec<String> {
+    let filter = AuditFilter { actor: Some(actor.to_string()), ..AuditFilter::default() };
+    let entries = AuditLog::page(&app.db, &filter, i64::MAX, 100).await.unwrap_or_else(|e| panic!("audit: {e}"));
+    entries.into_iter().map(|e| e.action).collect()
+}
+
+/// Signs in again with the password, returning the half-way cookie.
+async fn password_step(app: &TestApp, username: &str) -> String {
+    let response = app.post_form("/admin/login", None, &[("username", username), ("password", STAFF_PASSWORD)]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers().get("location").and_then(|v| v.to_str().ok()), Some("/admin/login/code"));
+    session_cookie(&response).unwrap_or_else(|| panic!("no cookie"))
+}
+
+async fn send_code(app: &TestApp, cookie: &str, code: &str) -> reqwest::Response {
+    let page = app.get_with_cookie("/admin/login/code", cookie).await.text().await.unwrap_or_default();
+    let csrf = csrf_of(&page);
+    app.post_form("/admin/login/code", Some(cookie), &[("csrf", &csrf), ("code", code)]).await
+}
+
+async fn sign_in_needs_both_factors_and_a_host_cookie(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Nobody signed in: every page leads to the sign-in page.
+    let response = app.get("/admin").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers().get("location").and_then(|v| v.to_str().ok()), Some("/admin/login"));
+    let login = app.get("/admin/login").await;
+    assert_eq!(login.status(), 200);
+    assert!(login.headers().get("set-cookie").is_none(), "no cookie before signing in");
+    assert_eq!(login.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+
+    let owner = app.staff("claire", Role::Owner).await;
+    let response = app.post_form("/admin/login", None, &[("username", "claire"), ("password", STAFF_PASSWORD)]).await;
+    let set_cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    for attribute in ["__Host-lv_staff=", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(set_cookie.contains(attribute), "{attribute} missing from {set_cookie}");
+    }
+    assert!(!set_cookie.contains("Domain"), "a __Host- cookie has no domain");
+    // The password alone opens nothing.
+    let half = session_cookie(&response).unwrap_or_default();
+    let response = app.get_with_cookie("/admin", &half).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers().get("location").and_then(|v| v.to_str().ok()), Some("/admin/login/code"));
+
+    let (status, page) = owner.get("/admin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("claire") && page.contains("Owner"), "{page}");
+    // The enrolment and the sign-in are in the audit log, under the member's id only.
+    let actions = actions_of(&app, &format!("staff:{}", owner.id)).await;
+    assert!(actions.contains(&"staff.second_factor_enrolled".to_string()), "{actions:?}");
+    assert!(actions.iter().all(|a| !a.contains("claire")));
+
+    // A wrong password: the same answer as an unknown user.
+    let wrong = app.post_form("/admin/login", None, &[("username", "claire"), ("password", "not the password!")]).await;
+    let unknown =
+        app.post_form("/admin/login", None, &[("username", "nobody"), ("password", "not the password!")]).await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(wrong.text().await.unwrap_or_default(), unknown.text().await.unwrap_or_default());
+    app.stop().await;
+}
+
+async fn a_wrong_code_is_refused_and_guessing_is_throttled(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = app.staff("bruno", Role::Manager).await;
+    app.clock.advance_seconds(60);
+    let cookie = password_step(&app, "bruno").await;
+    let right = luxevault_web::totp_code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let wrong = if right == "123456" { "654321" } else { "123456" };
+    for attempt in 1..=5 {
+        let response = send_code(&app, &cookie, wrong).await;
+        assert_eq!(response.status(), 401, "attempt {attempt}");
+        assert!(response.text().await.unwrap_or_default().contains("not right"));
+    }
+    // The sixth guess is refused without being checked — even the right code now waits.
+    let response = send_code(&app, &cookie, &right).await;
+    assert_eq!(response.status(), 429);
+    assert!(session_cookie(&response).is_none(), "no session for a throttled member");
+    let actions = actions_of(&app, &format!("staff:{}", member.id)).await;
+    assert_eq!(actions.iter().filter(|a| *a == "staff.second_factor_failed").count(), 5, "{actions:?}");
+    assert!(actions.contains(&"staff.second_factor_throttled".to_string()));
+    app.stop().await;
+}
+
+async fn a_code_works_once_and_recovery_codes_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = app.staff("ines", Role::Accountant).await;
+    app.clock.advance_seconds(60);
+    let code = luxevault_web::totp_code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let cookie = password_step(&app, "ines").await;
+    let response = send_code(&app, &cookie, &code).await;
+    assert_eq!(response.status(), 303, "first use of the code");
+    let full = session_cookie(&response).unwrap_or_default();
+    assert_ne!(full, cookie, "the session token is replaced once both factors are proven");
+    assert_eq!(app.get_with_cookie("/admin", &cookie).await.status(), 303, "the half-way token is gone");
+    // The same code again (a replay within its 30 seconds) is refused.
+    let again = password_step(&app, "ines").await;
+    assert_eq!(send_code(&app, &again, &code).await.status(), 401);
+    // A recovery code works, once, in any case and with or without its dash.
+    let recovery = member.recovery_codes[3].to_uppercase().replace('-', "");
+    let response = send_code(&app, &again, &recovery).await;
+    assert_eq!(response.status(), 303);
+    let third = password_step(&app, "ines").await;
+    assert_eq!(send_code(&app, &third, &member.recovery_codes[3]).await.status(), 401, "spent");
+    app.stop().await;
+}
+
+async fn forged_and_cross_site_posts_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = app.staff("marc", Role::Owner).await;
+    let (_, page) = member.get("/admin/sessions").await;
+    let csrf = csrf_of(&page);
+    assert_eq!(csrf.len(), 64);
+    // Without the token, or with another session's token: refused, and the session lives on.
+    let response = app.post_form("/admin/logout", Some(&member.cookie), &[]).await;
+    assert_eq!(response.status(), 403);
+    let response = app.post_form("/admin/logout", Some(&member.cookie), &[("csrf", &"0".repeat(64))]).await;
+    assert_eq!(response.status(), 403);
+    // From another origin, even with the right token (a page that stole it cannot post it).
+    let response = app
+        .client
+        .post(app.url("/admin/logout"))
+        .header("cookie", &member.cookie)
+        .header("origin", "http://evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 403);
+    let response = app
+        .client
+        .post(app.url("/admin/logout"))
+        .header("cookie", &member.cookie)
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 403);
+    assert_eq!(member.get("/admin").await.0, 200, "still signed in");
+    // The login form itself refuses cross-site posts (login CSRF).
+    let response = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("origin", "http://evil.example")
+        .form(&[("username", "marc"), ("password", STAFF_PASSWORD)])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 403);
+    // The real thing works.
+    let response = app.post_form("/admin/logout", Some(&member.cookie), &[("csrf", &csrf)]).await;
+    assert_eq!(response.status(), 303);
+    let cleared = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(cleared.contains("Max-Age=0"));
+    assert_eq!(member.get("/admin").await.0, 303, "signed out server-side");
+    app.stop().await;
+}
+
+async fn sessions_time_out_and_can_be_ended(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = app.staff("lea", Role::Owner).await;
+    app.clock.advance_seconds(29 * 60);
+    assert_eq!(member.get("/admin").await.0, 200, "29 minutes idle is fine");
+    app.clock.advance_seconds(29 * 60);
+    assert_eq!(member.get("/admin").await.0, 200, "used again: the idle clock restarted");
+    app.clock.advance_seconds(31 * 60);
+    assert_eq!(member.get("/admin").await.0, 303, "31 minutes idle: signed out");
+
+    // Busy all day: still signed out after 12 hours.
+    let member = app.staff("lea2", Role::Owner).await;
+    for _ in 0..25 {
+        app.clock.advance_seconds(29 * 60);
+        let _ = member.get("/admin").await;
+    }
+    assert_eq!(member.get("/admin").await.0, 303);
+
+    // Two devices: the member sees both and ends the other.
+    let first = app.staff("noe", Role::Associate).await;
+    app.clock.advance_seconds(60);
+    let cookie = password_step(&app, "noe").await;
+    let code = luxevault_web::totp_code_at(&first.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let second = session_cookie(&send_code(&app, &cookie, &code).await).unwrap_or_default();
+    let (_, page) = first.get("/admin/sessions").await;
+    let rows: Vec<&str> = page.split("<tr data-session=\"").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{page}");
+    let id_of = |row: &&str| row.split('"').next().unwrap_or_default().to_string();
+    let other = rows.iter().find(|r| !r.split('>').next().unwrap_or_default().contains("data-current")).map(id_of);
+    let other = other.unwrap_or_else(|| panic!("no other session listed"));
+    let ids: Vec<String> = rows.iter().map(id_of).collect();
+    let response = first.submit("/admin/sessions", "/admin/sessions/end", &[("id", &other)]).await;
+    assert_eq!(response.status(), 303);
+    let still = [first.get("/admin").await.0, app.get_with_cookie("/admin", &second).await.status().as_u16()];
+    assert!(still.contains(&200) && still.contains(&303), "exactly one session ended: {still:?}");
+    // Someone else's session cannot be ended by id.
+    let stranger = app.staff("zoe", Role::Associate).await;
+    let response = stranger.submit("/admin/sessions", "/admin/sessions/end", &[("id", &ids[0])]).await;
+    assert!(response.status() == 404 || response.status() == 303);
+    app.stop().await;
+}
+
+async fn a_role_change_or_disabling_ends_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = app.staff("paul", Role::Manager).await;
+    let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
+    luxevault_web::staff_members::change_role(&app.db, &app.clock, by, member.id, Role::Fulfilment)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(member.get("/admin").await.0, 303, "new rights need a new sign-in");
+    let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
+    luxevault_web::staff_members::set_active(&app.db, &app.clock, by, member.id, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app.post_form("/admin/login", None, &[("username", "paul"), ("password", STAFF_PASSWORD)]).await;
+    assert_eq!(response.status(), 401, "a disabled member cannot sign in");
+    // The last owner can be neither demoted nor disabled.
+    let owner = app.create_staff("olga", Role::Owner).await;
+    let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
+    let refused = luxevault_web::staff_members::change_role(&app.db, &app.clock, by, owner, Role::Manager).await;
+    assert!(matches!(refused, Err(luxevault_web::MemberError::LastOwner)), "{refused:?}");
+    app.stop().await;
+}
+
+async fn an_edited_or_removed_audit_entry_is_found_by_audit_verify(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let _member = app.staff("yann", Role::Owner).await;
+    let _other = app.staff("ana", Role::PrivacyOfficer).await;
+    let run = |extra: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_luxevault"));
+        command.args(["audit", "verify"]).args(extra).arg("--data-dir").arg(&app.data_dir);
+        command.env_remove("LUXEVAULT_DATABASE_URL");
+        if !app.database_url.is_empty() {
+            command.arg("--database-url").arg(&app.database_url);
+        }
+        command.output().unwrap_or_else(|e| panic!("run: {e}"))
+    };
+    let output = run(&[]);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("intact"), "{stdout}");
+    let head = stdout.split("Head ").nth(1).and_then(|s| s.split(' ').next()).unwrap_or_default().to_string();
+    assert!(head.contains(':'), "{stdout}");
+    assert!(run(&["--expect-head", &head]).status.success());
+
+    // Someone with database access rewrites who did something in entry 2.
+    let edit = "UPDATE audit_log SET subject_id = 'someone-else' WHERE seq = 2";
+    luxevault_storage_exec(&app, edit).await;
+    let output = run(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("entry 2 was altered"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+
+    // Someone deletes the tail to hide what they did: the head kept elsewhere shows it.
+    let (seq, _) = head.split_once(':').unwrap_or_default();
+    luxevault_storage_exec(&app, &format!("DELETE FROM audit_log WHERE seq >= 2 AND seq <= {seq}")).await;
+    let output = run(&["--expect-head", &head]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("NOT intact"));
+    app.stop().await;
+}
+
+/// Raw SQL, as an attacker with database access would run it (no application code involved).
+async fn luxevault_storage_exec(app: &TestApp, sql: &str) {
+    match &app.db {
+        luxevault_storage::Db::Sqlite(pool) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        luxevault_storage::Db::Postgres(pool) => {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).execute(pool).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+async fn the_audit_viewer_filters_and_only_permitted_roles_open_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.staff("priya", Role::PrivacyOfficer).await;
+    let fulfilment = app.staff("felix", Role::Fulfilment).await;
+    let (status, page) = officer.get(&format!("/admin/audit?actor={}", fulfilment.username)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("staff.second_factor_enrolled"), "{page}");
+    assert!(page.contains(&fulfilment.id.to_string()));
+    assert!(!page.contains(&officer.id.to_string()), "filtered to one member");
+    let (status, page) = fulfilment.get("/admin/audit").await;
+    assert_eq!(status, 403);
+    assert!(!page.contains("staff.second_factor_enrolled") && !page.contains("audit-entries"), "nothing rendered");
+    // Fulfilment's navigation does not offer the audit log.
+    let (_, page) = fulfilment.get("/admin/sessions").await;
+    assert!(!page.contains("href=\"/admin/audit\""));
+    app.stop().await;
+}
+
+backend_tests!(
+    the_audit_viewer_filters_and_only_permitted_roles_open_it,
+    sign_in_needs_both_factors_and_a_host_cookie,
+    a_wrong_code_is_refused_and_guessing_is_throttled,
+    a_code_works_once_and_recovery_codes_once,
+    forged_and_cross_site_posts_are_refused,
+    sessions_time_out_and_can_be_ended,
+    a_role_change_or_disabling_ends_sessions,
+    an_edited_or_removed_audit_entry_is_found_by_audit_verify,
+);

@@ -1,0 +1,142 @@
+//! The audit log: append-only, hash-chained (`core::audit`). There is no UPDATE or DELETE
+//! statement for it anywhere in the application.
+
+use luxevault_core::audit::AuditEntry;
+use sqlx::FromRow;
+
+use crate::{Db, DbError, on_db};
+
+const HEAD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+const INSERT: &str = "INSERT INTO audit_log (seq, at, actor, action, subject_kind, subject_id, client, reason, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const AFTER: &str = "SELECT seq, at, actor, action, subject_kind, subject_id, client, reason, prev_hash, hash \
+     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+// Filters are optional: a NULL parameter matches everything.
+const PAGE: &str = "SELECT seq, at, actor, action, subject_kind, subject_id, client, reason, prev_hash, hash \
+     FROM audit_log WHERE seq < $1 \
+     AND (CAST($2 AS TEXT) IS NULL OR actor = $2) AND (CAST($3 AS TEXT) IS NULL OR subject_kind = $3) AND (CAST($4 AS TEXT) IS NULL OR subject_id = $4) \
+     AND (CAST($5 AS TEXT) IS NULL OR action = $5) ORDER BY seq DESC LIMIT $6";
+
+pub(crate) const STATEMENTS: &[(&str, &str)] =
+    &[("audit.head", HEAD), ("audit.insert", INSERT), ("audit.after", AFTER), ("audit.page", PAGE)];
+
+#[derive(FromRow)]
+struct AuditRecord {
+    seq: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    subject_kind: String,
+    subject_id: String,
+    client: String,
+    reason: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<AuditRecord> for AuditEntry {
+    fn from(r: AuditRecord) -> Self {
+        AuditEntry {
+            seq: r.seq,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            subject_kind: r.subject_kind,
+            subject_id: r.subject_id,
+            client: r.client,
+            reason: r.reason,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+/// Filters of the audit viewer.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<String>,
+    pub action: Option<String>,
+}
+
+pub struct AuditLog;
+
+impl AuditLog {
+    /// Appends an entry (its `seq`, `prev_hash` and `hash` are set here) and returns it sealed.
+    ///
+    /// Two writers may read the same head: the primary key on `seq` lets only one of them insert,
+    /// and the other re-reads the head and tries again, so the chain never forks.
+    pub async fn append(db: &Db, entry: AuditEntry) -> Result<AuditEntry, DbError> {
+        let mut last_error = None;
+        for attempt in 0..20u64 {
+            let result: Result<AuditEntry, DbError> = on_db!(db, pool => {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&mut *tx).await?;
+                    let sealed = entry.clone().seal(head.as_ref().map(|(s, h)| (*s, h.as_str())));
+                    sqlx::query(INSERT)
+                        .bind(sealed.seq)
+                        .bind(sealed.at)
+                        .bind(&sealed.actor)
+                        .bind(&sealed.action)
+                        .bind(&sealed.subject_kind)
+                        .bind(&sealed.subject_id)
+                        .bind(&sealed.client)
+                        .bind(&sealed.reason)
+                        .bind(&sealed.prev_hash)
+                        .bind(&sealed.hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok::<_, DbError>(sealed)
+                }
+                .await
+            });
+            match result {
+                Ok(sealed) => return Ok(sealed),
+                Err(e) if is_conflict(&e) || e.is_busy() => {
+                    last_error = Some(e);
+                    tokio::time::sleep(std::time::Duration::from_millis(2 + attempt * 3)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| DbError::Invalid("audit log append failed".into())))
+    }
+
+    /// Up to `limit` entries after `seq`, oldest first (for `audit verify`, in batches).
+    pub async fn after(db: &Db, seq: i64, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
+        let rows: Vec<AuditRecord> =
+            on_db!(db, pool => sqlx::query_as(AFTER).bind(seq).bind(limit).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    /// Newest first, before `before_seq` (the cursor), filtered.
+    pub async fn page(db: &Db, filter: &AuditFilter, before_seq: i64, limit: i64) -> Result<Vec<AuditEntry>, DbError> {
+        let rows: Vec<AuditRecord> = on_db!(db, pool => sqlx::query_as(PAGE)
+            .bind(before_seq)
+            .bind(filter.actor.as_deref())
+            .bind(filter.subject_kind.as_deref())
+            .bind(filter.subject_id.as_deref())
+            .bind(filter.action.as_deref())
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    pub async fn head(db: &Db) -> Result<Option<(i64, String)>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(HEAD).fetch_optional(pool).await)?)
+    }
+}
+
+/// A unique-key violation: another writer took the sequence number first.
+fn is_conflict(e: &DbError) -> bool {
+    match e {
+        DbError::Sqlx(sqlx::Error::Database(d)) => {
+            matches!(d.code().as_deref(), Some("23505" | "1555" | "2067"))
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,181 @@
+//! The back office under `/admin`: staff sign in with a password and a TOTP code, and each sees
+//! only what their role allows (`core::staff`). Every look at a customer's personal data and
+//! every change is written to the audit log before the page is shown.
+//!
+//! Server-rendered pages (templates in `assets/templates/admin/`), forms with a CSRF token, a
+//! session cookie under a `__Host-` name — the only cookie LuxeVault ever sets.
+
+pub mod audit_log;
+pub mod login;
+pub mod members;
+pub mod second_factor;
+pub mod session;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use luxevault_core::staff::Permission;
+use serde_json::{Value, json};
+
+use crate::assets::versioned_url;
+use crate::audit_trail::{self, AuditEvent};
+use crate::state::AppState;
+pub use session::StaffContext;
+
+/// The back office's routes; the caller merges them into the app.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/login", get(login::login_page).post(login::login))
+        .route("/admin/login/code", get(login::code_page).post(login::code))
+        .route("/admin/enrol", get(login::enrol_page).post(login::enrol))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/sessions", get(login::sessions))
+        .route("/admin/sessions/end", post(login::end_session))
+        .route("/admin", get(dashboard))
+        .route("/admin/audit", get(audit_log::list))
+        .layer(axum::middleware::from_fn(session::refuse_cross_site))
+}
+
+/// The sections of the back office, each shown to the roles that may open it.
+const SECTIONS: &[(&str, &str, Permission)] = &[
+    ("/admin", "Dashboard", Permission::ViewDashboard),
+    ("/admin/orders", "Orders", Permission::ViewOrders),
+    ("/admin/customers", "Customers", Permission::ViewCustomers),
+    ("/admin/catalog", "Catalog", Permission::ViewCatalog),
+    ("/admin/privacy/requests", "Privacy requests", Permission::HandlePrivacyRequests),
+    ("/admin/privacy/consents", "Consents", Permission::ViewConsents),
+    ("/admin/privacy/retention", "Retention", Permission::ViewRetention),
+    ("/admin/audit", "Audit log", Permission::ViewAudit),
+    ("/admin/staff", "Staff", Permission::ManageStaff),
+];
+
+/// A page a handler stops at (refused, unavailable): boxed so `Result<_, Halt>` stays small.
+pub struct Halt(Box<Response>);
+
+impl IntoResponse for Halt {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+impl From<Response> for Halt {
+    fn from(response: Response) -> Self {
+        Halt(Box::new(response))
+    }
+}
+
+/// What back-office handlers return: a page, or where they stopped.
+pub type PageResult = Result<Response, Halt>;
+
+/// Renders a back-office page (200) in its frame; `current` is the section to highlight in the
+/// navigation (`/admin/orders`…).
+pub fn page(
+    state: &AppState,
+    staff: &StaffContext,
+    template: &str,
+    title: &str,
+    current: &str,
+    data: Value,
+) -> Response {
+    render(state, StatusCode::OK, Some(staff), template, title, current, data)
+}
+
+/// Renders a template in the back-office frame. Templates run in strict mode: every key a
+/// template reads must be present in `data` (use `null` for "none").
+pub fn render(
+    state: &AppState,
+    status: StatusCode,
+    staff: Option<&StaffContext>,
+    template: &str,
+    title: &str,
+    current: &str,
+    data: Value,
+) -> Response {
+    let nav: Vec<Value> = staff
+        .map(|s| {
+            SECTIONS
+                .iter()
+                .filter(|(_, _, p)| s.allows(*p))
+                .map(|(href, label, _)| json!({"href": href, "label": label, "current": *href == current}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let context = json!({
+        "shop": {"name": state.settings().name},
+        "assets": {"css": versioned_url("admin.css")},
+        "title": title,
+        "nav": nav,
+        "staff": staff.map(|s| json!({
+            "name": s.member.display_name,
+            "username": s.member.username,
+            "role": s.role.label(),
+            "csrf": s.csrf,
+        })),
+        "data": data,
+    });
+    match state.views().render(template, &context) {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(template, error = %error, "back-office template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be shown.").into_response()
+        }
+    }
+}
+
+impl StaffContext {
+    /// Writes an audit entry for this member; on failure the page is refused (503), so no
+    /// access goes unrecorded.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        subject_kind: &str,
+        subject_id: &str,
+        reason: Option<&str>,
+    ) -> Result<(), Halt> {
+        let actor = self.actor();
+        let event = AuditEvent { actor: &actor, client: &self.client, action, subject_kind, subject_id, reason };
+        match audit_trail::record(state.db(), state.clock().now(), event).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::error!(error = %error, "audit log append failed");
+                Err(Halt::from(
+                    (StatusCode::SERVICE_UNAVAILABLE, "The audit log is unavailable; nothing was shown or changed.")
+                        .into_response(),
+                ))
+            }
+        }
+    }
+}
+
+/// The answer when the database fails under a page.
+pub fn unavailable() -> Halt {
+    Halt::from(
+        (StatusCode::SERVICE_UNAVAILABLE, "The back office is unavailable for a moment; try again.").into_response(),
+    )
+}
+
+/// A page that says one thing (an error or a confirmation).
+pub fn message(
+    state: &AppState,
+    status: StatusCode,
+    staff: Option<&StaffContext>,
+    title: &str,
+    text: &str,
+) -> Response {
+    render(state, status, staff, "admin/message.html", title, "", json!({"text": text}))
+}
+
+async fn dashboard(state: axum::extract::State<AppState>, staff: StaffContext) -> Response {
+    let state = state.0;
+    if !staff.allows(Permission::ViewDashboard) {
+        // Roles without the dashboard land on their first section.
+        let first = SECTIONS.iter().find(|(_, _, p)| staff.allows(*p)).map(|(href, _, _)| *href);
+        return match first {
+            Some(href) if href != "/admin" => axum::response::Redirect::to(href).into_response(),
+            _ => session::forbidden(),
+        };
+    }
+    page(&state, &staff, "admin/dashboard.html", "Dashboard", "/admin", json!({}))
+}
