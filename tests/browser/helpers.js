@@ -152,7 +152,8 @@ export async function startServer(backend) {
     await stop();
     throw err;
   }
-  return { origin, backend, dataDir, stop, log: () => output };
+  const databaseUrl = dbName ? `${PG_BASE}/${dbName}` : null;
+  return { origin, backend, dataDir, databaseUrl, stop, log: () => output };
 }
 
 /**

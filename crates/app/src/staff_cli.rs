@@ -110,8 +110,9 @@ pub async fn audit_verify(config: &Config, expect_head: Option<&str>) -> anyhow:
         }
     }
     Ok(format!(
-        "The audit log is intact: {} entries verified, as of {}. Head {seq}:{hash} (keep it to check later with --expect-head).",
+        "The audit log is intact: {} {} verified, as of {}. Head {seq}:{hash} (keep it to check later with --expect-head).",
         report.entries,
+        if report.entries == 1 { "entry" } else { "entries" },
         &at.to_rfc3339()[..19]
     ))
 }

@@ -69,3 +69,66 @@ fn a_config_file_is_read() {
     let output = luxevault().arg("--config").arg(&file).arg("migrate").output().unwrap_or_else(|e| panic!("run: {e}"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown_key"), "unknown keys are named");
 }
+
+/// `staff create` on SQLite: the password only on standard input; bad input is a sentence and a
+/// failure; a created owner appears in the audit log, which then verifies.
+#[test]
+fn staff_create_and_audit_verify_speak_in_sentences() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = luxevault()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("LUXEVAULT_DATABASE_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"));
+        if let Some(mut input) = child.stdin.take() {
+            let _ = input.write_all(stdin.as_bytes());
+        }
+        let output = child.wait_with_output().unwrap_or_else(|e| panic!("wait: {e}"));
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).to_string(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    };
+    let create = ["staff", "create", "--username", "claire", "--role", "owner", "--password-stdin"];
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["staff", "create", "--username", "claire", "--role", "emperor", "--password-stdin"],
+            "a long enough password\n",
+            "is not a role",
+        ),
+        (&create, "short\n", "at least 12 characters"),
+        (&create, "", "no password was given"),
+        (
+            &["staff", "create", "--username", "Claire Dupont", "--role", "owner", "--password-stdin"],
+            "a long enough password\n",
+            "username has 3 to 32",
+        ),
+    ];
+    for (args, stdin, expected) in cases {
+        let (ok, _, stderr) = run(args, stdin);
+        assert!(!ok, "{args:?} should fail");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+    let (ok, stdout, stderr) = run(&create, "a long enough password\n");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Created claire (owner)"), "{stdout}");
+    assert!(!stdout.contains("a long enough password") && !stderr.contains("a long enough password"));
+    let (ok, _, stderr) = run(&create, "a long enough password\n");
+    assert!(!ok && stderr.contains("already taken"), "{stderr}");
+    let (ok, stdout, stderr) = run(&["audit", "verify"], "");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("intact: 1 entry verified"), "{stdout}");
+    let (ok, _, stderr) = run(&["audit", "verify", "--expect-head", "nonsense"], "");
+    assert!(!ok && stderr.contains("SEQ:HASH"), "{stderr}");
+    let (ok, _, stderr) = run(&["staff", "reset-second-factor", "--username", "nobody"], "");
+    assert!(!ok && stderr.contains("no staff member"), "{stderr}");
+}

@@ -102,7 +102,8 @@ impl StaffContext {
 
 /// The 403 page: the same for every refused resource, so it reveals nothing about it.
 pub fn forbidden() -> Response {
-    let body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not allowed</title></head>\
+    let body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not allowed</title>\
+                <link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' fill='%231c1917'/%3E%3C/svg%3E\"></head>\
                 <body><main><h1>Not allowed</h1><p>Your role does not give access to this page. \
                 Ask the owner of the shop if you need it.</p><p><a href=\"/admin\">Back to the dashboard</a></p>\
                 </main></body></html>";
