@@ -84,6 +84,10 @@ impl Worker {
     /// is a job keyed by its date, so several nodes schedule it once and one of them runs it.
     pub async fn sweep(&self) -> Result<usize, DbError> {
         let now = self.state.clock().now();
+        // Back-office sessions past their timeouts are refused on use; here they are deleted.
+        let idle = now.plus_seconds(-luxevault_core::staff::SESSION_IDLE_MINUTES * 60);
+        let started = now.plus_seconds(-luxevault_core::staff::SESSION_ABSOLUTE_HOURS * 3600);
+        luxevault_storage::Staff::expire_sessions(self.state.db(), idle, started).await?;
         let (y, m, d, ..) = now.civil();
         // The job row is deleted once done, freeing its key: the purge log says whether today's
         // run happened already.

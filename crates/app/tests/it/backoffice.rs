@@ -175,6 +175,11 @@ async fn sessions_time_out_and_can_be_ended(backend: Backend) {
     assert_eq!(member.get("/admin").await.0, 200, "used again: the idle clock restarted");
     app.clock.advance_seconds(31 * 60);
     assert_eq!(member.get("/admin").await.0, 303, "31 minutes idle: signed out");
+    let other = app.staff("lea3", Role::Owner).await;
+    app.clock.advance_seconds(31 * 60);
+    app.sweep().await;
+    let left = luxevault_storage::Staff::sessions_of(&app.db, other.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(left.is_empty(), "the sweep deletes expired back-office sessions");
 
     // Busy all day: still signed out after 12 hours.
     let member = app.staff("lea2", Role::Owner).await;
