@@ -340,6 +340,23 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     staff("audit_log", "reason"),
     not_personal("audit_log", "prev_hash"),
     not_personal("audit_log", "hash"),
+    // 0013: the breach register — about incidents, naming no customer (counts and categories).
+    not_personal("breaches", "id"),
+    not_personal("breaches", "discovered_at"),
+    not_personal("breaches", "occurred_at"),
+    not_personal("breaches", "nature"),
+    not_personal("breaches", "categories"),
+    not_personal("breaches", "people_affected"),
+    not_personal("breaches", "consequences"),
+    not_personal("breaches", "measures"),
+    not_personal("breaches", "risk"),
+    not_personal("breaches", "authority_notified_at"),
+    not_personal("breaches", "authority_reference"),
+    not_personal("breaches", "people_notified_at"),
+    not_personal("breaches", "people_notice"),
+    staff("breaches", "recorded_by"),
+    not_personal("breaches", "created_at"),
+    not_personal("breaches", "updated_at"),
 ];
 
 /// The declaration of one column, if it has one.

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod breach;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

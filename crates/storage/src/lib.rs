@@ -7,6 +7,7 @@
 
 mod accounts;
 mod audit;
+mod breaches;
 mod catalog;
 mod consents;
 mod db;
@@ -21,6 +22,7 @@ mod staff;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use audit::{AuditFilter, AuditLog};
+pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
@@ -50,6 +52,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(requests::STATEMENTS);
     all.extend_from_slice(staff::STATEMENTS);
     all.extend_from_slice(audit::STATEMENTS);
+    all.extend_from_slice(breaches::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

@@ -304,7 +304,84 @@ async fn the_audit_viewer_filters_and_only_permitted_roles_open_it(backend: Back
     app.stop().await;
 }
 
+/// `YYYY-MM-DDTHH:MM` of the app's clock, `hours_ago` hours back.
+fn local(app: &TestApp, hours_ago: i64) -> String {
+    app.clock.now_ts().plus_seconds(-hours_ago * 3600).to_rfc3339()[..16].to_string()
+}
+
+async fn breaches_are_registered_with_their_72_hour_clock(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.staff("rosa", Role::PrivacyOfficer).await;
+    let page = "/admin/privacy/breaches";
+    let breach = |discovered: String, risk: &'static str| {
+        vec![
+            ("discovered_at", discovered),
+            ("occurred_at", String::new()),
+            ("nature", "A laptop with an export of orders was stolen".to_string()),
+            ("category", "contact".to_string()),
+            ("category", "delivery".to_string()),
+            ("category", "not-a-category".to_string()),
+            ("people_affected", "40".to_string()),
+            ("consequences", "Possible phishing".to_string()),
+            ("measures", "Remote wipe requested".to_string()),
+            ("risk", risk.to_string()),
+        ]
+    };
+    let officer = &officer;
+    let send = |fields: Vec<(&'static str, String)>| async move {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        officer.submit(page, page, &pairs).await
+    };
+    // Refused: in the future, no category, no risk.
+    assert_eq!(send(breach(local(&app, -2), "risk")).await.status(), 400);
+    let mut no_category = breach(local(&app, 1), "risk");
+    no_category.retain(|(k, _)| *k != "category");
+    assert_eq!(send(no_category).await.status(), 400);
+    assert_eq!(send(breach(local(&app, 1), "catastrophic")).await.status(), 400);
+
+    assert_eq!(send(breach(local(&app, 10), "risk")).await.status(), 303);
+    let (status, html) = officer.get(page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("62 h left"), "72 hours from discovery, 10 gone: {html}");
+    assert!(html.contains("contact, delivery") && !html.contains("not-a-category"));
+    // One discovered 73 hours ago and never reported: overdue.
+    assert_eq!(send(breach(local(&app, 73), "risk")).await.status(), 303);
+    let (_, html) = officer.get(page).await;
+    assert!(html.contains("overdue by 1 h"), "{html}");
+    let id = html.split("data-breach=\"").nth(2).and_then(|s| s.split('"').next()).unwrap_or_default().to_string();
+    let told = officer
+        .submit(page, &format!("{page}/{id}/authority"), &[("at", &local(&app, 0)), ("text", "CNIL-2026-1142")])
+        .await;
+    assert_eq!(told.status(), 303);
+    let (_, html) = officer.get(page).await;
+    assert!(html.contains("CNIL-2026-1142") && !html.contains("overdue"), "{html}");
+    let again =
+        officer.submit(page, &format!("{page}/{id}/authority"), &[("at", &local(&app, 0)), ("text", "x")]).await;
+    assert_eq!(again.status(), 409, "recorded once");
+
+    // High risk: the people are owed a notice too.
+    assert_eq!(send(breach(local(&app, 1), "high")).await.status(), 303);
+    let (_, html) = officer.get(page).await;
+    assert!(html.contains("to tell"), "{html}");
+    let actions = actions_of(&app, &format!("staff:{}", officer.id)).await;
+    assert_eq!(actions.iter().filter(|a| *a == "breach.record").count(), 3);
+    assert!(actions.contains(&"breach.authority_notified".to_string()));
+
+    // Other roles see nothing of the register and cannot write to it.
+    for (name, role) in [("mona", Role::Manager), ("fred", Role::Fulfilment), ("alba", Role::Accountant)] {
+        let member = app.staff(name, role).await;
+        let (status, html) = member.get(page).await;
+        assert_eq!(status, 403, "{role:?}");
+        assert!(!html.contains("laptop"));
+        let pairs = [("csrf", "x"), ("nature", "x")];
+        let response = app.post_form(page, Some(&member.cookie), &pairs).await;
+        assert_eq!(response.status(), 403, "{role:?}");
+    }
+    app.stop().await;
+}
+
 backend_tests!(
+    breaches_are_registered_with_their_72_hour_clock,
     the_audit_viewer_filters_and_only_permitted_roles_open_it,
     sign_in_needs_both_factors_and_a_host_cookie,
     a_wrong_code_is_refused_and_guessing_is_throttled,

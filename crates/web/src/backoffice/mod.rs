@@ -6,6 +6,7 @@
 //! session cookie under a `__Host-` name — the only cookie LuxeVault ever sets.
 
 pub mod audit_log;
+pub mod breaches;
 pub mod login;
 pub mod members;
 pub mod second_factor;
@@ -34,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/sessions/end", post(login::end_session))
         .route("/admin", get(dashboard))
         .route("/admin/audit", get(audit_log::list))
+        .route("/admin/privacy/breaches", get(breaches::list).post(breaches::record))
+        .route("/admin/privacy/breaches/{id}/{whom}", post(breaches::notified))
         .layer(axum::middleware::from_fn(session::refuse_cross_site))
 }
 
@@ -46,6 +49,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/privacy/requests", "Privacy requests", Permission::HandlePrivacyRequests),
     ("/admin/privacy/consents", "Consents", Permission::ViewConsents),
     ("/admin/privacy/retention", "Retention", Permission::ViewRetention),
+    ("/admin/privacy/breaches", "Breaches", Permission::ViewBreachRegister),
     ("/admin/audit", "Audit log", Permission::ViewAudit),
     ("/admin/staff", "Staff", Permission::ManageStaff),
 ];
