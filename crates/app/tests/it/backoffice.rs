@@ -380,7 +380,53 @@ async fn breaches_are_registered_with_their_72_hour_clock(backend: Backend) {
     app.stop().await;
 }
 
+async fn a_member_changes_their_password_and_other_sessions_end(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let member = app.staff("hugo", Role::Associate).await;
+    let member = &member;
+    app.clock.advance_seconds(60);
+    let cookie = password_step(&app, "hugo").await;
+    let code = luxevault_web::totp_code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let other_device = session_cookie(&send_code(&app, &cookie, &code).await).unwrap_or_default();
+    let new = "un tout nouveau secret";
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| async move {
+        let fields = [("current", current), ("new", new), ("confirm", confirm)];
+        member.submit("/admin/sessions", "/admin/password", &fields).await
+    };
+    assert_eq!(change("wrong password!", new, new).await.status(), 401);
+    assert_eq!(change(STAFF_PASSWORD, new, "something else entirely").await.status(), 400);
+    assert_eq!(change(STAFF_PASSWORD, "short", "short").await.status(), 400);
+    assert_eq!(change(STAFF_PASSWORD, new, new).await.status(), 200);
+    assert_eq!(member.get("/admin").await.0, 200, "this session goes on");
+    assert_eq!(app.get_with_cookie("/admin", &other_device).await.status(), 303, "the other device is signed out");
+    let old = app.post_form("/admin/login", None, &[("username", "hugo"), ("password", STAFF_PASSWORD)]).await;
+    assert_eq!(old.status(), 401);
+    let fresh = app.post_form("/admin/login", None, &[("username", "hugo"), ("password", new)]).await;
+    assert_eq!(fresh.status(), 303);
+    assert!(actions_of(&app, &format!("staff:{}", member.id)).await.contains(&"staff.password_changed".to_string()));
+    app.stop().await;
+}
+
+async fn password_guessing_is_throttled(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.create_staff("iris", Role::Manager).await;
+    for attempt in 1..=5 {
+        let response =
+            app.post_form("/admin/login", None, &[("username", "iris"), ("password", "guess number one")]).await;
+        assert_eq!(response.status(), 401, "guess {attempt}");
+    }
+    let response = app.post_form("/admin/login", None, &[("username", "iris"), ("password", STAFF_PASSWORD)]).await;
+    assert_eq!(response.status(), 429, "the sixth try waits, even with the right password");
+    assert!(session_cookie(&response).is_none());
+    app.clock.advance_minutes(16);
+    let response = app.post_form("/admin/login", None, &[("username", "iris"), ("password", STAFF_PASSWORD)]).await;
+    assert_eq!(response.status(), 303, "after the block, the right password works");
+    app.stop().await;
+}
+
 backend_tests!(
+    password_guessing_is_throttled,
+    a_member_changes_their_password_and_other_sessions_end,
     breaches_are_registered_with_their_72_hour_clock,
     the_audit_viewer_filters_and_only_permitted_roles_open_it,
     sign_in_needs_both_factors_and_a_host_cookie,

@@ -75,6 +75,8 @@ pub async fn login(State(state): State<AppState>, request: axum::extract::Reques
     let Some(member) = member.filter(|_| ok) else {
         return login_refused(&state, StatusCode::UNAUTHORIZED, "The username or the password is not right.");
     };
+    // The password was right: its guesses start again from zero (the code has its own limit).
+    let _ = db_clear(&state, &user_key).await;
     let stage = if member.totp_secret.is_some() { "second_factor" } else { "enrol" };
     let Ok(token) = new_token() else { return unavailable() };
     let agent = user_agent(&parts.headers);
@@ -371,4 +373,55 @@ pub async fn end_session(State(state): State<AppState>, StaffForm { staff, form 
         Ok(false) => message(&state, StatusCode::NOT_FOUND, Some(&staff), "Session", "That session has already ended."),
         Err(_) => unavailable(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+/// A member changes their own password: the current one first; every other session ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    StaffForm { staff, form }: StaffForm<PasswordForm>,
+) -> Response {
+    let db = state.db();
+    let now = state.clock().now();
+    let refuse = |status: StatusCode, text: &str| message(&state, status, Some(&staff), "Your password", text);
+    let key = auth::throttle_key(state.order_link_key(), "staff-login:user", &staff.member.username);
+    if !auth::attempt(db, &key, LOGIN_ATTEMPTS_PER_USER, now).await.unwrap_or(false) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Wait 15 minutes and try again.");
+    }
+    let stored = Some(staff.member.password_hash.expose().clone());
+    if !auth::verify_password(form.current, stored).await.unwrap_or(false) {
+        return refuse(StatusCode::UNAUTHORIZED, "The current password is not right.");
+    }
+    if form.new != form.confirm {
+        return refuse(StatusCode::BAD_REQUEST, "The two new passwords differ.");
+    }
+    if let Err(rule) = luxevault_core::staff::valid_password(&form.new) {
+        return refuse(StatusCode::BAD_REQUEST, &format!("The new password is refused: {rule}."));
+    }
+    let Ok(hash) = auth::hash_password(form.new).await else { return unavailable() };
+    if Staff::set_password(db, staff.member.id, &hash, now).await.is_err() {
+        return unavailable();
+    }
+    // Other devices signed in with the old password are signed out.
+    let Ok(sessions) = Staff::sessions_of(db, staff.member.id).await else { return unavailable() };
+    for other in sessions.iter().filter(|s| s.token_hash != staff.token_hash) {
+        let _ = Staff::delete_session(db, &other.token_hash).await;
+    }
+    let _ = db_clear(&state, &key).await;
+    if staff.audit(&state, "staff.password_changed", "staff", &staff.member.id.to_string(), None).await.is_err() {
+        return unavailable();
+    }
+    message(
+        &state,
+        StatusCode::OK,
+        Some(&staff),
+        "Your password",
+        "Your password is changed; your other sessions have ended.",
+    )
 }

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logout", post(login::logout))
         .route("/admin/sessions", get(login::sessions))
         .route("/admin/sessions/end", post(login::end_session))
+        .route("/admin/password", post(login::change_password))
         .route("/admin", get(dashboard))
         .route("/admin/audit", get(audit_log::list))
         .route("/admin/privacy/breaches", get(breaches::list).post(breaches::record))
