@@ -6,10 +6,13 @@
 //! backend through [`on_db!`]. A test prepares every statement of [`statements()`] on both.
 
 mod accounts;
+mod analytics;
 mod catalog;
 mod consents;
 mod db;
 mod jobs;
+mod limits;
+mod marketing;
 mod migrations;
 mod orders;
 mod policies;
@@ -18,10 +21,13 @@ mod retention;
 mod secrets;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
+pub use analytics::{NewPageView, PageViewRow, PageViews};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use jobs::{Job, Jobs, NewJob};
+pub use limits::{LimitRow, Limits, NewLimit, NoticeRow};
+pub use marketing::{CampaignRow, Marketing};
 pub use migrations::migrate;
 pub use orders::{
     CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
@@ -44,6 +50,9 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(retention::STATEMENTS);
     all.extend_from_slice(consents::STATEMENTS);
     all.extend_from_slice(requests::STATEMENTS);
+    all.extend_from_slice(limits::STATEMENTS);
+    all.extend_from_slice(marketing::STATEMENTS);
+    all.extend_from_slice(analytics::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

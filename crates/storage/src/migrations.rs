@@ -74,6 +74,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 9,
+        description: "privacy controls",
+        portable: include_str!("../migrations/0009_privacy_controls.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {
