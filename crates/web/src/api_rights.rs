@@ -8,8 +8,9 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use luxevault_core::order::{Actor, OrderStatus};
+use luxevault_core::requests::{Channel, RequestKind, deadline, target};
 use luxevault_core::{Lang, Pii, Timestamp};
-use luxevault_storage::{Accounts, Consents, Orders};
+use luxevault_storage::{Accounts, Consents, NewPrivacyRequest, Orders, PrivacyRequests};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -73,6 +74,7 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
                    "expires_at": Timestamp(s.expires_at).to_rfc3339()})
         })
         .collect();
+    let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer.id).await?.iter().map(request_row).collect();
     let policy = &state.policy().policy;
     let published = crate::privacy::published_document(state);
     Ok(json!({
@@ -93,16 +95,17 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
             "orders": orders,
             "consents": consents,
             "sessions": sessions,
+            "requests": requests,
         },
         // GDPR Art. 15(1): purposes, categories, recipients, retention, rights, sources.
         "about_this_data": about(state),
     }))
 }
 
-/// A copy of all the data held on the signed-in customer (access and portability), as one JSON
-/// document with the Art. 15 information, downloaded as a file.
+/// A copy of all the data held on the signed-in customer (access and portability): a ZIP archive
+/// of the JSON document, CSV files of its tables and a readable page with the Art. 15 information.
 #[utoipa::path(post, path = "/api/v1/account/export", request_body = Reauthentication, tag = "rights",
-    responses((status = 200, description = "The document, as an attachment"), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 200, description = "The archive (application/zip), as an attachment"), (status = 401, body = crate::error::ErrorBody),
         (status = 429, body = crate::error::ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -111,12 +114,32 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     reauthenticate(&state, &customer, request.password).await?;
     let document = export_document(&state, &customer).await?;
+    let lang = Accounts::by_id(state.db(), customer.id)
+        .await?
+        .and_then(|row| Lang::parse(&row.lang))
+        .unwrap_or_else(|| state.settings().default_lang().clone());
     tracing::info!(customer = %customer.id, "personal data exported at the customer's request");
-    let mut response = Json(document).into_response();
+    archive_response(&state, &document, &lang)
+}
+
+/// The archive of a subject-access document as a download (ZIP: data.json, CSV files, index.html).
+pub fn archive_response(state: &AppState, document: &Value, lang: &Lang) -> Result<Response, ApiError> {
+    let bytes = crate::archive::build(&state.policy().policy, document, lang)?;
+    let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.json\""));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.zip\""));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// A request as the person's copy shows it.
+fn request_row(r: &luxevault_storage::PrivacyRequestRow) -> Value {
+    json!({
+        "id": r.id, "kind": r.kind, "channel": r.channel, "status": r.status,
+        "received_at": r.received_at.to_rfc3339(), "due_at": r.due_at.to_rfc3339(),
+        "completed_at": r.completed_at.map(|t| t.to_rfc3339()), "outcome": r.outcome,
+    })
 }
 
 /// Erases the signed-in customer: the account, its sessions and consents are deleted; orders
@@ -138,6 +161,27 @@ pub async fn erase(
     let now = state.clock().now();
     let db = state.db();
     let orders = Orders::for_customer(db, customer.id, i64::MAX).await?;
+    // The request is recorded (without the address, which goes with the account) so that the
+    // notices to the recipients that received the data (Art. 19) have a reference.
+    let rights = &state.policy().policy.rights;
+    let request = PrivacyRequests::create(
+        db,
+        &NewPrivacyRequest {
+            status: "open",
+            code: None,
+            kind: RequestKind::Erasure.as_str(),
+            channel: Channel::Web.as_str(),
+            customer_id: Some(customer.id),
+            contact: "",
+            received_at: now,
+            due_at: deadline(now, rights.answer_within_days, false, 0),
+            target_at: target(now, rights.target_business_days),
+        },
+        now,
+    )
+    .await?;
+    let received = crate::notices::received(&state, &orders, true).await?;
+    let notified = crate::notices::notify(&state, request, &received).await?;
     let mut anonymised = 0;
     let mut in_progress = Vec::new();
     for order in &orders {
@@ -159,6 +203,7 @@ pub async fn erase(
         }
     }
     Accounts::delete(db, customer.id).await?;
+    PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
     tracing::info!(customer = %customer.id, anonymised, kept = in_progress.len(), "account erased at the customer's request");
     let kept = kept_explained(&state, &lang, &in_progress);
     Ok((
@@ -166,6 +211,8 @@ pub async fn erase(
         Json(json!({
             "erased": erased_list(&state, &lang, &["rights.erased.account", "rights.erased.sessions", "rights.erased.consents", "rights.erased.orders"]),
             "kept": kept,
+            "notified": notified,
+            "request_id": request,
         })),
     ))
 }
@@ -184,7 +231,11 @@ fn about(state: &AppState) -> Value {
 
 /// The copy for a person proven to hold an email address but without an account: the orders
 /// placed with it, with the Art. 15 information.
-pub async fn document_for_email(state: &AppState, email: &str) -> Result<Value, ApiError> {
+pub async fn document_for_email(
+    state: &AppState,
+    email: &str,
+    request: &luxevault_storage::PrivacyRequestRow,
+) -> Result<Value, ApiError> {
     let mut orders = Vec::new();
     for order in Orders::for_email(state.db(), &email.to_lowercase(), i64::MAX).await? {
         orders.push(order_view(state, &order, None).await?);
@@ -195,18 +246,26 @@ pub async fn document_for_email(state: &AppState, email: &str) -> Result<Value, 
         "generated_at": state.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": state.policy().policy.version,
-        "data": {"email": email, "orders": orders},
+        "data": {"email": email, "orders": orders, "requests": [request_row(request)]},
         "about_this_data": about(state),
     }))
 }
 
 /// Erasure for a person proven to hold an email address: their completed orders anonymised,
 /// unpaid ones cancelled and anonymised, orders on their way marked to follow once complete.
-pub async fn erase_by_email(state: &AppState, email: &str, lang: &Lang, now: Timestamp) -> Result<Value, ApiError> {
+pub async fn erase_by_email(
+    state: &AppState,
+    request: uuid::Uuid,
+    email: &str,
+    lang: &Lang,
+    now: Timestamp,
+) -> Result<Value, ApiError> {
     let db = state.db();
     let mut in_progress = Vec::new();
     let orders = Orders::for_email(db, &email.to_lowercase(), i64::MAX).await?;
     let held_any = !orders.is_empty();
+    let received = crate::notices::received(state, &orders, false).await?;
+    let notified = crate::notices::notify(state, request, &received).await?;
     for order in orders {
         match order.status {
             OrderStatus::AwaitingPayment => {
@@ -221,11 +280,13 @@ pub async fn erase_by_email(state: &AppState, email: &str, lang: &Lang, now: Tim
         }
     }
     if !held_any {
-        return Ok(json!({"erased": [], "kept": []}));
+        return Ok(json!({"erased": [], "kept": [], "notified": notified}));
     }
-    Ok(
-        json!({"erased": erased_list(state, lang, &["rights.erased.orders"]), "kept": kept_explained(state, lang, &in_progress)}),
-    )
+    Ok(json!({
+        "erased": erased_list(state, lang, &["rights.erased.orders"]),
+        "kept": kept_explained(state, lang, &in_progress),
+        "notified": notified,
+    }))
 }
 
 /// What was kept and why (M10), in the person's language; the years come from the policy.
@@ -243,6 +304,19 @@ fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<
         }));
     }
     kept
+}
+
+/// The request's record of an erasure: what was done and which recipients were told.
+pub fn erasure_outcome(notified: &[Value]) -> String {
+    let names: Vec<&str> = notified.iter().filter_map(|n| n["recipient"].as_str()).collect();
+    if names.is_empty() {
+        "account erased; orders anonymised, orders on their way when complete".to_string()
+    } else {
+        format!(
+            "account erased; orders anonymised, orders on their way when complete; recipients notified: {}",
+            names.join(", ")
+        )
+    }
 }
 
 fn erased_list(state: &AppState, lang: &Lang, keys: &[&str]) -> Vec<String> {

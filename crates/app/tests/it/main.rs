@@ -5,17 +5,20 @@
 mod support;
 
 mod account;
+mod analytics;
 mod api;
 mod checkout;
 mod cli;
 mod conformance;
 mod consent;
 mod inventory;
+mod marketing;
 mod payments;
 mod policy;
 mod privacy;
 mod quote;
 mod requests;
+mod restriction;
 mod retention;
 mod rights;
 mod robustness;
