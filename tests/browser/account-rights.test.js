@@ -1,7 +1,7 @@
 // The customer's rights from the account page in a real browser (Debian's Chromium), against
 // SQLite and PostgreSQL: register → an order placed with the account (through the API, awaiting
 // payment) → /account → "Your data": a wrong password first (a 401 on purpose, said in the error
-// region) → the copy downloaded as my-data.json (fetched, saved from a blob: URL under the strict
+// region) → the copy downloaded as my-data.zip (fetched, saved from a blob: URL under the strict
 // CSP) holding the account's email and the order → the email corrected (the greeting follows) →
 // "Delete my account": refused without the confirmation tick, then done with the password and the
 // tick → the server's erased and kept lists (what + why) shown in place of the account, the
@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   BACKENDS, startServer, launchBrowser, demoCatalog, watchPrivacy, assertNoCookie, assertStorage,
-  artifactPath, assertOk,
+  artifactPath, assertOk, assertArchive,
 } from "./helpers.js";
 
 const EXPORT_API = "/api/v1/account/export";
@@ -125,7 +125,8 @@ for (const backend of BACKENDS) {
     assert.equal(await tid("data-password").getAttribute("aria-invalid"), "true");
     assert.equal(downloads, 0, "a refused export still downloaded something");
 
-    // --- the copy: saved from the answer as my-data.json, with the account's email and the order
+    // --- the copy: saved from the answer as my-data.zip (data.json, CSV files, index.html), with the
+    //     account's email and the order
     await tid("data-password").fill(password);
     const [download, exported] = await Promise.all([
       page.waitForEvent("download"),
@@ -133,16 +134,17 @@ for (const backend of BACKENDS) {
       tid("data-export").click(),
     ]);
     assert.equal(exported.status(), 200);
-    assert.match(exported.headers()["content-disposition"] || "", /attachment; filename="my-data.json"/);
-    assert.equal(download.suggestedFilename(), "my-data.json");
+    assert.match(exported.headers()["content-disposition"] || "", /attachment; filename="my-data.zip"/);
+    assert.equal(download.suggestedFilename(), "my-data.zip");
     assert.ok(download.url().startsWith(`blob:${origin}/`), `the copy was not saved from a blob: URL (${download.url()})`);
-    const copy = JSON.parse(await readFile(await download.path(), "utf8"));
+    const { copy, entries } = assertArchive(assert, await readFile(await download.path()));
+    assert.ok(entries.get("orders.csv").toString("utf8").includes(order.number), "orders.csv lacks the order");
     assert.equal(copy.data?.account?.email, email, "the copy does not hold the account's email");
     assert.equal(copy.data?.account?.username, username, "the copy does not hold the username");
     assert.ok(JSON.stringify(copy.data.orders).includes(order.number), "the copy does not hold the order");
     assert.ok(Array.isArray(copy.about_this_data?.purposes) && copy.about_this_data.purposes.length > 0,
       "the copy lacks about_this_data.purposes");
-    await tid("data-export-status").filter({ hasText: /my-data\.json/ }).waitFor({ state: "visible" });
+    await tid("data-export-status").filter({ hasText: /my-data\.zip/ }).waitFor({ state: "visible" });
     assert.equal(await tid("account-error").isVisible(), false, "the wrong-password error is still shown");
     assert.equal(await tid("data-password").inputValue(), "", "the password stays in the field");
     assert.equal(page.url(), origin + "/account", "the download navigated away from the account");

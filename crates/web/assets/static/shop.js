@@ -1497,7 +1497,7 @@
         function (result) {
           if (result.ok && result.blob) {
             exportForm.elements.namedItem("password").value = "";
-            saveFile(result.blob, "my-data.json");
+            saveFile(result.blob, "my-data.zip");
             done.textContent = t("data-export-done");
             return;
           }
@@ -2239,7 +2239,60 @@
     });
   }
 
+  /* ---------------- the shop's own analytics (cookieless, first-party) ---------------- */
+
+  /**
+   * Reports this page view to the shop itself: the page's route template (no slug, id or
+   * query), its language, the other site the visitor came from (its host only), and a random
+   * id kept for this tab only in sessionStorage. Nothing is sent when the browser asks not to
+   * be tracked (Global Privacy Control, Do Not Track); the server also ignores those headers'
+   * requests and never stores the IP address or the browser's user agent.
+   */
+  function sendPageView() {
+    var SID_KEY = root.getAttribute("data-sid-key") || "";
+    var page = root.getAttribute("data-page") || "";
+    if (!SID_KEY || !page || !window.fetch) return;
+    if (navigator.globalPrivacyControl === true || navigator.doNotTrack === "1" || window.doNotTrack === "1") return;
+    var sid = null;
+    try {
+      sid = window.sessionStorage.getItem(SID_KEY);
+      if (!sid || !/^[A-Za-z0-9-]{16,64}$/.test(sid)) {
+        var bytes = new Uint8Array(16);
+        window.crypto.getRandomValues(bytes);
+        sid = "";
+        for (var i = 0; i < bytes.length; i++) sid += ("0" + bytes[i].toString(16)).slice(-2);
+        window.sessionStorage.setItem(SID_KEY, sid);
+      }
+    } catch (e) {
+      return;
+    }
+    var referrer = null;
+    if (document.referrer) {
+      try {
+        var from = new URL(document.referrer);
+        if (from.host !== window.location.host && /^https?:$/.test(from.protocol)) referrer = from.host;
+      } catch (e) {
+        referrer = null;
+      }
+    }
+    var headers = { "Content-Type": "application/json" };
+    // A signed-in customer who restricted their data or objected to analytics is not counted.
+    var token = readToken();
+    if (token) headers.Authorization = "Bearer " + token;
+    fetch("/api/v1/analytics/views", {
+      method: "POST",
+      headers: headers,
+      body: JSON.stringify({ path: page, lang: LANG, referrer: referrer, sid: sid }),
+      credentials: "same-origin",
+      cache: "no-store",
+      keepalive: true
+    }).catch(function () {
+      /* analytics never disturb the visit */
+    });
+  }
+
   function init() {
+    sendPageView();
     initCartPage();
     initCheckoutPage();
     initCurrency();
