@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use luxevault_core::order::{Actor, OrderStatus};
-use luxevault_core::requests::{Channel, RequestKind, deadline, target};
+use luxevault_core::requests::RequestKind;
 use luxevault_core::{Lang, Pii, Timestamp};
-use luxevault_storage::{Accounts, Consents, NewPrivacyRequest, Orders, PrivacyRequests};
+use luxevault_storage::{Accounts, Consents, Orders, PrivacyRequests};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -163,23 +163,7 @@ pub async fn erase(
     let orders = Orders::for_customer(db, customer.id, i64::MAX).await?;
     // The request is recorded (without the address, which goes with the account) so that the
     // notices to the recipients that received the data (Art. 19) have a reference.
-    let rights = &state.policy().policy.rights;
-    let request = PrivacyRequests::create(
-        db,
-        &NewPrivacyRequest {
-            status: "open",
-            code: None,
-            kind: RequestKind::Erasure.as_str(),
-            channel: Channel::Web.as_str(),
-            customer_id: Some(customer.id),
-            contact: "",
-            received_at: now,
-            due_at: deadline(now, rights.answer_within_days, false, 0),
-            target_at: target(now, rights.target_business_days),
-        },
-        now,
-    )
-    .await?;
+    let request = crate::notices::record_request(&state, RequestKind::Erasure, customer.id, "").await?;
     let received = crate::notices::received(&state, &orders, true).await?;
     let notified = crate::notices::notify(&state, request, &received).await?;
     let mut anonymised = 0;

@@ -85,3 +85,42 @@ pub async fn notify(state: &AppState, request: Uuid, received: &Received) -> Res
     tracing::info!(request = %request, recipients = told.len(), "recipients notified (Art. 19)");
     Ok(told)
 }
+
+/// Records a request the person made and the house carried out at once (from the account), so
+/// that its notices have a reference; open until the caller closes it.
+pub async fn record_request(
+    state: &AppState,
+    kind: luxevault_core::requests::RequestKind,
+    customer: Uuid,
+    contact: &str,
+) -> Result<Uuid, ApiError> {
+    use luxevault_core::requests::{Channel, deadline, target};
+    let now = state.clock().now();
+    let rights = &state.policy().policy.rights;
+    let request = luxevault_storage::NewPrivacyRequest {
+        status: "open",
+        code: None,
+        kind: kind.as_str(),
+        channel: Channel::Web.as_str(),
+        customer_id: Some(customer),
+        contact,
+        received_at: now,
+        due_at: deadline(now, rights.answer_within_days, false, 0),
+        target_at: target(now, rights.target_business_days),
+    };
+    Ok(luxevault_storage::PrivacyRequests::create(state.db(), &request, now).await?)
+}
+
+/// A rectification of the account's username or email: the recipients that received them (the
+/// email service, with the messages sent to the account; the host) are told (Art. 19), and the
+/// request is recorded as done, for the person's list of requests (without the address: the
+/// account is where the person is answered, and the record must not outlive it with the address).
+pub async fn account_rectified(state: &AppState, customer: Uuid) -> Result<(), ApiError> {
+    let request = record_request(state, luxevault_core::requests::RequestKind::Rectification, customer, "").await?;
+    let received = received(state, &[], true).await?;
+    let told = notify(state, request, &received).await?;
+    let names: Vec<&str> = told.iter().filter_map(|t| t["recipient"].as_str()).collect();
+    let outcome = format!("account details corrected; recipients notified: {}", names.join(", "));
+    luxevault_storage::PrivacyRequests::close(state.db(), request, "completed", &outcome, state.clock().now()).await?;
+    Ok(())
+}

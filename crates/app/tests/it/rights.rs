@@ -235,6 +235,22 @@ async fn details_are_corrected_after_the_password(backend: Backend) {
     assert_eq!(status, 200, "signs in with the corrected address");
     let same = change(json!({"password": PASSWORD, "username": "TITULAIRE"})).await;
     assert_eq!(same.status().as_u16(), 200, "changing only the case of one's own username is allowed");
+    // Art. 19: each correction is recorded as a rectification, with the recipients told.
+    let mine: Value = app
+        .client
+        .get(app.url("/api/v1/account/requests"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    let rectifications: Vec<&Value> =
+        mine["requests"].as_array().into_iter().flatten().filter(|r| r["kind"] == "rectification").collect();
+    assert_eq!(rectifications.len(), 2, "the address, then the username: {mine}");
+    assert!(rectifications.iter().all(|r| r["status"] == "completed"
+        && r["outcome"].as_str().is_some_and(|o| o.contains("email_service") && o.contains("cloud_host"))));
     app.stop().await;
 }
 
