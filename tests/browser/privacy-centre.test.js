@@ -163,6 +163,32 @@ for (const backend of BACKENDS) {
     await assertNoCookie(assert, page);
     await assertStorage(assert, page);
 
+    // --- another request for the same address: a restriction (Art. 18), granted once proven; the
+    //     page says so and names the recipients told of it (Art. 19)
+    await tid("centre-again").click();
+    await tid("centre-kind").selectOption("restriction");
+    await tid("centre-email").fill(email);
+    const [restricting] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === REQUESTS_API),
+      tid("centre-submit").click(),
+    ]);
+    assert.equal(restricting.status(), 202, "the restriction request was not accepted");
+    const { request_id: restrictionId } = await restricting.json();
+    const second = await waitForEmail(server, (text) =>
+      new RegExp(`^To: .*${email.replace(/[.]/g, "\\.")}`, "mi").test(text) &&
+      /^Subject: Your code: \d{6}\s*$/m.test(text) && !text.includes(`Your code: ${code}`));
+    const secondCode = /^Subject: Your code: (\d{6})\s*$/m.exec(second.text)[1];
+    await tid("centre-code").fill(secondCode);
+    const [granted] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === `${REQUESTS_API}/${restrictionId}/verify`),
+      tid("centre-verify").click(),
+    ]);
+    assert.equal(granted.status(), 200, "the restriction was not granted");
+    await tid("centre-restricted").waitFor({ state: "visible" });
+    assert.equal(await tid("centre-erased").isVisible(), false, "a restriction is shown as an erasure");
+    const told = await tid("centre-notified-list").locator("li").allInnerTexts();
+    assert.ok(told.some((name) => /email service/i.test(name)), `the email service is not named among ${told}`);
+
     // --- the same link in French
     assertOk(assert, await page.goto(origin + "/fr/privacy/centre"), server);
     assert.equal((await tid("footer-privacy-centre").textContent()).trim(), "Centre de confidentialité");

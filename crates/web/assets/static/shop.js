@@ -1704,6 +1704,9 @@
     var erasedList = page.querySelector("[data-centre-erased-list]");
     var keptList = page.querySelector("[data-centre-kept-list]");
     var keptNone = page.querySelector("[data-centre-kept-none]");
+    var restrictedBox = page.querySelector("[data-centre-restricted]");
+    var notifiedBox = page.querySelector("[data-centre-notified]");
+    var notifiedList = page.querySelector("[data-centre-notified-list]");
     var openBox = page.querySelector("[data-centre-open]");
     var due = page.querySelector("[data-centre-due]");
     var kindSelect = requestForm.elements.namedItem("kind");
@@ -1737,9 +1740,11 @@
     function step(name) {
       requestForm.hidden = name !== "request";
       codeForm.hidden = name !== "code";
-      outcome.hidden = name !== "ready" && name !== "completed" && name !== "open";
+      outcome.hidden = name !== "ready" && name !== "completed" && name !== "open" && name !== "restricted";
       ready.hidden = name !== "ready";
       erasedBox.hidden = name !== "completed";
+      if (restrictedBox) restrictedBox.hidden = name !== "restricted";
+      if (notifiedBox) notifiedBox.hidden = !((name === "completed" || name === "restricted") && notifiedList.childNodes.length > 0);
       openBox.hidden = name !== "open";
       stepTitle.textContent = t("title-" + name) || stepTitle.textContent;
       stepTitle.focus();
@@ -1773,7 +1778,18 @@
         download.setAttribute("href", href);
         expires.textContent = format(t("expires"), { date: formatDate(str(data.expires_at), true) });
         step("ready");
-      } else if (status === "completed") {
+      } else if (status === "completed" || status === "restricted") {
+        // Art. 19: the recipients told of the erasure or restriction, by name.
+        var notified = Array.isArray(data.notified) ? data.notified : [];
+        if (notifiedList) {
+          items(notifiedList, notified, function (entry) {
+            return el("li", "centre-list__item", str(entry && entry.name));
+          });
+        }
+        if (data.restricted === true) {
+          step("restricted");
+          return;
+        }
         var erased = Array.isArray(data.erased) ? data.erased : [];
         var kept = Array.isArray(data.kept) ? data.kept : [];
         items(erasedList, erased, function (what) {
@@ -1867,6 +1883,7 @@
       download.setAttribute("href", "#");
       erasedList.textContent = "";
       keptList.textContent = "";
+      if (notifiedList) notifiedList.textContent = "";
       if (clear) {
         kindSelect.selectedIndex = 0;
         emailInput.value = "";
