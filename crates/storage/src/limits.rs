@@ -25,6 +25,9 @@ const LIFT: &str = "UPDATE processing_limits SET lifted_at = $2, lift_notice_at 
      WHERE id = $1 AND (lifted_at IS NULL OR lifted_at > $4)";
 const ACTIVE_RESTRICTIONS: &str = "SELECT id, kind, purpose, customer_id, request_id, started_at, lifted_at, lift_notice_at \
      FROM processing_limits WHERE kind = 'restriction' AND (lifted_at IS NULL OR lifted_at > $1) ORDER BY started_at, id";
+// Every limit of a person, lifted or not: part of their copy (Art. 15).
+const OF_PERSON: &str = "SELECT id, kind, purpose, customer_id, request_id, started_at, lifted_at, lift_notice_at \
+     FROM processing_limits WHERE customer_id = $1 OR email_key = $2 ORDER BY started_at, id";
 const EMAIL_KEY_OF: &str = "SELECT email_key FROM processing_limits WHERE id = $1";
 const INSERT_NOTICE: &str = "INSERT INTO recipient_notices (id, request_id, recipient, method, reference, notified_at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
@@ -39,6 +42,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("limits.by_id", BY_ID),
     ("limits.lift", LIFT),
     ("limits.active_restrictions", ACTIVE_RESTRICTIONS),
+    ("limits.of_person", OF_PERSON),
     ("limits.email_key_of", EMAIL_KEY_OF),
     ("limits.insert_notice", INSERT_NOTICE),
     ("limits.notices", NOTICES),
@@ -115,6 +119,14 @@ impl Limits {
             .bind(at.as_micros())
             .fetch_all(pool)
             .await)?)
+    }
+
+    /// Every restriction and objection of the account and/or the email key, lifted or not.
+    pub async fn of_person(db: &Db, customer: Option<Uuid>, email_key: Option<&str>) -> Result<Vec<LimitRow>, DbError> {
+        if customer.is_none() && email_key.is_none() {
+            return Ok(Vec::new());
+        }
+        Ok(on_db!(db, pool => sqlx::query_as(OF_PERSON).bind(customer).bind(email_key).fetch_all(pool).await)?)
     }
 
     pub async fn by_id(db: &Db, id: Uuid) -> Result<Option<LimitRow>, DbError> {

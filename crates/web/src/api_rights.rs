@@ -75,6 +75,8 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
         })
         .collect();
     let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer.id).await?.iter().map(request_row).collect();
+    let person = crate::limits::Person::of_account(state, customer.id).await?;
+    let limits = limits_of(state, &person).await?;
     let policy = &state.policy().policy;
     let published = crate::privacy::published_document(state);
     Ok(json!({
@@ -96,6 +98,7 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
             "consents": consents,
             "sessions": sessions,
             "requests": requests,
+            "restrictions_and_objections": limits,
         },
         // GDPR Art. 15(1): purposes, categories, recipients, retention, rights, sources.
         "about_this_data": about(state),
@@ -131,6 +134,20 @@ pub fn archive_response(state: &AppState, document: &Value, lang: &Lang) -> Resu
     headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.zip\""));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The person's restrictions and objections, lifted or not, as their copy shows them.
+async fn limits_of(state: &AppState, person: &crate::limits::Person) -> Result<Vec<Value>, ApiError> {
+    let rows = luxevault_storage::Limits::of_person(state.db(), person.customer, person.email_key.as_deref()).await?;
+    Ok(rows
+        .iter()
+        .map(|l| {
+            json!({
+                "kind": l.kind, "purpose": if l.purpose.is_empty() { None } else { Some(&l.purpose) },
+                "since": Timestamp(l.started_at).to_rfc3339(), "until": l.lifted_at.map(|t| Timestamp(t).to_rfc3339()),
+            })
+        })
+        .collect())
 }
 
 /// A request as the person's copy shows it.
@@ -224,13 +241,17 @@ pub async fn document_for_email(
     for order in Orders::for_email(state.db(), &email.to_lowercase(), i64::MAX).await? {
         orders.push(order_view(state, &order, None).await?);
     }
+    let limits = match luxevault_core::Email::parse(email) {
+        Ok(address) => limits_of(state, &crate::limits::Person::of_email(state, &address).await?).await?,
+        Err(_) => Vec::new(),
+    };
     let published = crate::privacy::published_document(state);
     Ok(json!({
         "format": "luxevault.subject-access.v1",
         "generated_at": state.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": state.policy().policy.version,
-        "data": {"email": email, "orders": orders, "requests": [request_row(request)]},
+        "data": {"email": email, "orders": orders, "requests": [request_row(request)], "restrictions_and_objections": limits},
         "about_this_data": about(state),
     }))
 }

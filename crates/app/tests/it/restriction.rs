@@ -152,6 +152,18 @@ async fn a_restriction_stops_all_but_storage_and_is_lifted_after_notice(backend:
 
     let (_, state) = call(&app, reqwest::Method::GET, "/api/v1/account/processing", &token, None).await;
     assert_eq!(state["restricted"], true, "{state}");
+    // The person's copy holds the restriction too (Art. 15).
+    let copy = app
+        .client
+        .post(app.url("/api/v1/account/export"))
+        .bearer_auth(&token)
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let archive = crate::support::unzip(&copy.bytes().await.unwrap_or_default());
+    let document: Value = serde_json::from_str(&archive["data.json"]).unwrap_or(Value::Null);
+    assert_eq!(document["data"]["restrictions_and_objections"][0]["kind"], "restriction", "{document}");
 
     // Analytics: not counted while restricted.
     assert_eq!(view(&app, Some(&token), "sid-while-restricted-00001").await, 204);
