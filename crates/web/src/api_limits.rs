@@ -25,7 +25,11 @@ use crate::outbox::{EmailJob, queue_email};
 use crate::state::AppState;
 
 /// The orders held on a person: those of the account and those placed with the address.
-async fn orders_of(state: &AppState, customer: Option<Uuid>, email: Option<&Email>) -> Result<Vec<OrderRow>, ApiError> {
+pub(crate) async fn orders_of(
+    state: &AppState,
+    customer: Option<Uuid>,
+    email: Option<&Email>,
+) -> Result<Vec<OrderRow>, ApiError> {
     let mut orders = match customer {
         Some(id) => Orders::for_customer(state.db(), id, i64::MAX).await?,
         None => Vec::new(),

@@ -191,7 +191,7 @@ pub async fn complete(
         && row.as_ref().is_some_and(|r| {
             r.kind == RequestKind::Restriction.as_str() && matches!(r.status.as_str(), "open" | "extended")
         });
-    if let (true, Some(row)) = (granting, row) {
+    if let (true, Some(row)) = (granting, &row) {
         // A restriction granted by staff: the person (their account and their address) is
         // flagged, the recipients are told, and the request closes with both.
         let email = Email::parse(row.contact.expose()).ok();
@@ -217,6 +217,13 @@ pub async fn complete(
         }
         return Ok(Json(answer));
     }
+    let erasing = !completion.refused
+        && row.as_ref().is_some_and(|r| {
+            r.kind == RequestKind::Erasure.as_str() && matches!(r.status.as_str(), "open" | "extended")
+        });
+    if let (true, Some(row)) = (erasing, &row) {
+        return complete_erasure(&state, row, outcome).await.map(Json);
+    }
     if !PrivacyRequests::close(state.db(), id, status, outcome, now).await? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -226,6 +233,60 @@ pub async fn complete(
     }
     let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
     Ok(Json(view(&row, now, true)))
+}
+
+/// An erasure request logged by staff, the person's identity checked by them: the account using
+/// the address (or the request's account) is erased, the orders placed with the address are
+/// anonymised as the person's own erasure would, the recipients that received the data are told
+/// (Art. 19), and the request closes with what staff said and who was told.
+async fn complete_erasure(state: &AppState, row: &PrivacyRequestRow, outcome: &str) -> Result<Value, ApiError> {
+    let now = state.clock().now();
+    let email = Email::parse(row.contact.expose()).ok();
+    let account = match &email {
+        Some(email) => Accounts::by_email(state.db(), email).await?.map(|a| a.id),
+        None => None,
+    }
+    .or(row.customer_id);
+    if account.is_none() && email.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_person",
+            "This request names no account or email address to erase; erase by hand and record it.",
+        ));
+    }
+    let orders = crate::api_limits::orders_of(state, account, email.as_ref()).await?;
+    let received = crate::notices::received(state, &orders, account.is_some()).await?;
+    let notified = crate::notices::notify(state, row.id, &received).await?;
+    let mut in_progress = Vec::new();
+    if let Some(customer) = account {
+        let of_account: Vec<_> = orders.iter().filter(|o| o.customer_id == Some(customer)).cloned().collect();
+        in_progress.extend(crate::api_rights::erase_account_data(state, customer, &of_account, now).await?.1);
+    }
+    if let Some(email) = &email {
+        for number in crate::api_rights::erase_orders_of_email(state, &email.normalized(), now).await? {
+            if !in_progress.contains(&number) {
+                in_progress.push(number);
+            }
+        }
+    }
+    let names: Vec<&str> = notified.iter().filter_map(|n| n["recipient"].as_str()).collect();
+    let record = if names.is_empty() {
+        outcome.to_string()
+    } else {
+        format!("{outcome}; recipients notified: {}", names.join(", "))
+    };
+    if !PrivacyRequests::close(state.db(), row.id, "completed", &record, now).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_open", "This request is already closed."));
+    }
+    tracing::info!(request = %row.id, kept = in_progress.len(), "erasure carried out on a logged request");
+    let closed = PrivacyRequests::by_id(state.db(), row.id).await?.ok_or_else(ApiError::internal)?;
+    let mut answer = view(&closed, now, true);
+    if let Some(map) = answer.as_object_mut() {
+        let lang = state.settings().default_lang().clone();
+        map.insert("kept".into(), Value::Array(crate::api_rights::kept_explained(state, &lang, &in_progress)));
+        map.insert("notified".into(), Value::Array(notified));
+    }
+    Ok(answer)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -136,6 +136,41 @@ pub fn archive_response(state: &AppState, document: &Value, lang: &Lang) -> Resu
     Ok(response)
 }
 
+/// Erases an account: unpaid orders cancelled and anonymised, completed ones anonymised, orders on
+/// their way marked to follow once complete (their address is needed to deliver them, M10), then
+/// the account with its sessions and consents. Returns how many orders were anonymised and the
+/// numbers of those kept for now.
+pub async fn erase_account_data(
+    state: &AppState,
+    customer: uuid::Uuid,
+    orders: &[luxevault_storage::OrderRow],
+    now: Timestamp,
+) -> Result<(usize, Vec<String>), ApiError> {
+    let db = state.db();
+    let mut anonymised = 0;
+    let mut in_progress = Vec::new();
+    for order in orders {
+        match order.status {
+            OrderStatus::AwaitingPayment => {
+                shop::order_cancelled(state, order.id, Actor::Customer, "account erased before payment").await?;
+                Orders::anonymise(db, order.id, now).await?;
+                anonymised += 1;
+            }
+            // Paid and on its way: the address is needed to deliver it (M10).
+            OrderStatus::Authorised | OrderStatus::Confirmed => {
+                Orders::request_erasure(db, order.id, now).await?;
+                in_progress.push(order.number.clone());
+            }
+            OrderStatus::Fulfilled | OrderStatus::Cancelled | OrderStatus::Refunded => {
+                Orders::anonymise(db, order.id, now).await?;
+                anonymised += 1;
+            }
+        }
+    }
+    Accounts::delete(db, customer).await?;
+    Ok((anonymised, in_progress))
+}
+
 /// The person's restrictions and objections, lifted or not, as their copy shows them.
 async fn limits_of(state: &AppState, person: &crate::limits::Person) -> Result<Vec<Value>, ApiError> {
     let rows = luxevault_storage::Limits::of_person(state.db(), person.customer, person.email_key.as_deref()).await?;
@@ -183,27 +218,7 @@ pub async fn erase(
     let request = crate::notices::record_request(&state, RequestKind::Erasure, customer.id, "").await?;
     let received = crate::notices::received(&state, &orders, true).await?;
     let notified = crate::notices::notify(&state, request, &received).await?;
-    let mut anonymised = 0;
-    let mut in_progress = Vec::new();
-    for order in &orders {
-        match order.status {
-            OrderStatus::AwaitingPayment => {
-                shop::order_cancelled(&state, order.id, Actor::Customer, "account erased before payment").await?;
-                Orders::anonymise(db, order.id, now).await?;
-                anonymised += 1;
-            }
-            // Paid and on its way: the address is needed to deliver it (M10).
-            OrderStatus::Authorised | OrderStatus::Confirmed => {
-                Orders::request_erasure(db, order.id, now).await?;
-                in_progress.push(order.number.clone());
-            }
-            OrderStatus::Fulfilled | OrderStatus::Cancelled | OrderStatus::Refunded => {
-                Orders::anonymise(db, order.id, now).await?;
-                anonymised += 1;
-            }
-        }
-    }
-    Accounts::delete(db, customer.id).await?;
+    let (anonymised, in_progress) = erase_account_data(&state, customer.id, &orders, now).await?;
     PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
     tracing::info!(customer = %customer.id, anonymised, kept = in_progress.len(), "account erased at the customer's request");
     let kept = kept_explained(&state, &lang, &in_progress);
@@ -265,13 +280,27 @@ pub async fn erase_by_email(
     lang: &Lang,
     now: Timestamp,
 ) -> Result<Value, ApiError> {
-    let db = state.db();
-    let mut in_progress = Vec::new();
-    let orders = Orders::for_email(db, &email.to_lowercase(), i64::MAX).await?;
+    let orders = Orders::for_email(state.db(), &email.to_lowercase(), i64::MAX).await?;
     let held_any = !orders.is_empty();
     let received = crate::notices::received(state, &orders, false).await?;
     let notified = crate::notices::notify(state, request, &received).await?;
-    for order in orders {
+    let in_progress = erase_orders_of_email(state, email, now).await?;
+    if !held_any {
+        return Ok(json!({"erased": [], "kept": [], "notified": notified}));
+    }
+    Ok(json!({
+        "erased": erased_list(state, lang, &["rights.erased.orders"]),
+        "kept": kept_explained(state, lang, &in_progress),
+        "notified": notified,
+    }))
+}
+
+/// The orders placed with an address: unpaid ones cancelled and anonymised, completed ones
+/// anonymised, those on their way marked to follow once complete (their numbers returned).
+pub async fn erase_orders_of_email(state: &AppState, email: &str, now: Timestamp) -> Result<Vec<String>, ApiError> {
+    let db = state.db();
+    let mut in_progress = Vec::new();
+    for order in Orders::for_email(db, &email.to_lowercase(), i64::MAX).await? {
         match order.status {
             OrderStatus::AwaitingPayment => {
                 shop::order_cancelled(state, order.id, Actor::Customer, "erasure requested before payment").await?;
@@ -284,18 +313,11 @@ pub async fn erase_by_email(
             _ => Orders::anonymise(db, order.id, now).await?,
         }
     }
-    if !held_any {
-        return Ok(json!({"erased": [], "kept": [], "notified": notified}));
-    }
-    Ok(json!({
-        "erased": erased_list(state, lang, &["rights.erased.orders"]),
-        "kept": kept_explained(state, lang, &in_progress),
-        "notified": notified,
-    }))
+    Ok(in_progress)
 }
 
 /// What was kept and why (M10), in the person's language; the years come from the policy.
-fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<Value> {
+pub fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<Value> {
     let t = state.translations();
     let years = state.policy().policy.retention_rule("orders").map(|r| r.keep_days / 365).unwrap_or(7).to_string();
     let mut kept = vec![json!({

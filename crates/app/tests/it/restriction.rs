@@ -379,7 +379,56 @@ async fn objections_are_recorded_per_purpose_and_enforced(backend: Backend) {
     app.stop().await;
 }
 
+async fn staff_carry_out_a_logged_erasure_and_tell_the_recipients(backend: Backend) {
+    let app = spawn(backend).await;
+    let email = "effacement@example.test";
+    let body = json!({"username": "effacement", "email": email, "password": PASSWORD, "marketing_opt_in": true});
+    let (status, session) = app.post_json("/api/v1/account/register", &body).await;
+    assert_eq!(status, 201, "{session}");
+    let token = session["token"].as_str().unwrap_or_default().to_string();
+    let with_account = delivered_order(&app, Some(&token), email, "erasure-order-account-01").await;
+    let as_guest = delivered_order(&app, None, email, "erasure-order-guest-0001").await;
+    let (status, logged) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/admin/privacy-requests",
+        ADMIN,
+        Some(json!({"kind": "erasure", "channel": "email", "contact": email})),
+    )
+    .await;
+    assert_eq!(status, 201, "{logged}");
+    let id = logged["id"].as_str().unwrap_or_default().to_string();
+    let (status, done) = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/admin/privacy-requests/{id}/complete"),
+        ADMIN,
+        Some(json!({"outcome": "identity checked by a reply from the address"})),
+    )
+    .await;
+    assert_eq!((status, done["status"].as_str()), (200, Some("completed")), "{done}");
+    let told = recipients(&done["notified"]);
+    for expected in [("carriers", "email"), ("email_service", "email"), ("cloud_host", "in_place")] {
+        assert!(told.contains(&(expected.0.to_string(), expected.1.to_string())), "{expected:?} in {told:?}");
+    }
+    assert!(done["kept"].to_string().contains("tax law"), "what is kept and why: {done}");
+    let (status, _) = app.post_json("/api/v1/account/login", &json!({"email": email, "password": PASSWORD})).await;
+    assert_eq!(status, 401, "the account is erased");
+    let dump = crate::support::dump_text(&app.db).await;
+    assert!(!dump.contains("Cliente Canari") && !dump.contains("12 rue Cambon"), "both orders are anonymised");
+    app.run_jobs().await;
+    let to_carrier = app
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains(&format!("To: {CARRIERS_CONTACT}")))
+        .unwrap_or_else(|| panic!("the carrier is told"));
+    assert!(to_carrier.contains(&with_account) && to_carrier.contains(&as_guest), "{to_carrier}");
+    assert!(!to_carrier.contains(email), "the carrier is not sent the address");
+    app.stop().await;
+}
+
 backend_tests!(
+    staff_carry_out_a_logged_erasure_and_tell_the_recipients,
     a_restriction_stops_all_but_storage_and_is_lifted_after_notice,
     staff_grant_a_logged_restriction_for_an_address,
     a_guest_restricts_with_an_emailed_code,
