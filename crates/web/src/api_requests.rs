@@ -171,7 +171,8 @@ pub struct Completion {
     pub refused: bool,
 }
 
-/// Closes a request as completed (or refused, with the reason).
+/// Closes a request as completed (or refused, with the reason). Completing an erasure or a
+/// restriction carries it out and tells the recipients of the person's data (Art. 19).
 #[utoipa::path(post, path = "/api/v1/admin/privacy-requests/{id}/complete", tag = "staff", params(("id" = Uuid, Path)), request_body = Completion,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn complete(
