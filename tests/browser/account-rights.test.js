@@ -151,6 +151,33 @@ for (const backend of BACKENDS) {
     assert.equal(downloads, 1, "not exactly one download");
     await assertStorage(assert, page, { signedIn: true });
 
+    // --- objection to analytics, then a restriction and its end: asked on the page, held by the server
+    const processing = async () =>
+      (await fetch(`${origin}/api/v1/account/processing`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    await page.locator("[data-testid='object-analytics']:not([disabled])").waitFor();
+    assert.equal(await tid("object-analytics").isChecked(), false, "an objection is ticked before any was made");
+    const [objected] = await Promise.all([
+      page.waitForResponse(posted("/api/v1/account/objections")),
+      tid("object-analytics").check(),
+    ]);
+    assert.equal(objected.status(), 200, "the objection was not recorded");
+    assert.equal((await processing()).objections?.website_analytics, true, "the server holds no objection");
+    const [restricting] = await Promise.all([
+      page.waitForResponse(posted("/api/v1/account/requests")),
+      tid("restrict").click(),
+    ]);
+    assert.equal(restricting.status(), 201, "the restriction was not granted");
+    await tid("unrestrict").waitFor({ state: "visible" });
+    assert.match(await tid("processing-status").innerText(), /\d/, "the restriction's date is not shown");
+    assert.equal((await processing()).restricted, true, "the server holds no restriction");
+    const [lifting] = await Promise.all([
+      page.waitForResponse(posted("/api/v1/account/restriction/lift")),
+      tid("unrestrict").click(),
+    ]);
+    assert.equal(lifting.status(), 200);
+    await tid("restrict").waitFor({ state: "visible" });
+    assert.equal((await processing()).restricted, false, "the restriction was not ended");
+
     // --- correct the email: the greeting follows, and the server holds the new address
     await tid("data-details-email").fill(newEmail);
     await tid("data-details-password").fill(password);

@@ -969,6 +969,11 @@
     var consentBox = page.querySelector("[data-consent-marketing]");
     var consentStatus = page.querySelector("[data-consents-status]");
     var consentSlot = page.querySelector("[data-consents-slot]");
+    var objectBox = page.querySelector("[data-object-analytics]");
+    var restrictButton = page.querySelector("[data-restrict]");
+    var unrestrictButton = page.querySelector("[data-unrestrict]");
+    var processingStatus = page.querySelector("[data-processing-status]");
+    var processingSlot = page.querySelector("[data-processing-slot]");
     var consentRecords = page.querySelector("[data-consents-records]");
     var consentEmpty = page.querySelector("[data-consents-empty]");
     var consentHistory = page.querySelector("[data-consents-history]");
@@ -1074,6 +1079,7 @@
       showAccount(account);
       loadOrders();
       loadConsents(false);
+      loadProcessing();
     }
 
     /** The greeting, and the details form prefilled with what it greets. */
@@ -1222,6 +1228,69 @@
           .catch(function () {
             revert(t("network-error"));
           });
+      });
+    }
+
+    /* Objection to analytics and restriction: the boutique enforces them; the page only asks. */
+    function showProcessing(data) {
+      var restricted = data.restricted === true;
+      objectBox.checked = !!(data.objections && data.objections.website_analytics === true);
+      objectBox.disabled = false;
+      restrictButton.hidden = restricted;
+      unrestrictButton.hidden = !restricted;
+      restrictButton.disabled = false;
+      unrestrictButton.disabled = false;
+      var since = restricted && data.restriction ? str(data.restriction.since) : "";
+      processingStatus.textContent = restricted ? format(t("restricted"), { date: formatDate(since, false) }) : "";
+    }
+
+    function loadProcessing() {
+      if (!objectBox || !restrictButton || !unrestrictButton) return;
+      api("GET", "/api/v1/account/processing", undefined, { auth: true })
+        .then(function (result) {
+          if (result.status === 401 && result.code === "not_signed_in") {
+            showSignedOut(t("session-ended"));
+            return;
+          }
+          if (!result.ok || !result.data || typeof result.data !== "object") throw new Error("processing");
+          showProcessing(result.data);
+        })
+        .catch(function () {
+          showError(processingSlot, t("network-error"));
+        });
+    }
+
+    function changeProcessing(url, body) {
+      clearError();
+      say("");
+      objectBox.disabled = true;
+      restrictButton.disabled = true;
+      unrestrictButton.disabled = true;
+      api("POST", url, body, { auth: true })
+        .then(function (result) {
+          if (result.status === 401 && result.code === "not_signed_in") {
+            showSignedOut(t("session-ended"));
+            return;
+          }
+          if (result.ok) say(t("processing-saved"));
+          else showError(processingSlot, result.message || t("network-error"));
+          loadProcessing();
+        })
+        .catch(function () {
+          showError(processingSlot, t("network-error"));
+          loadProcessing();
+        });
+    }
+
+    if (objectBox && restrictButton && unrestrictButton) {
+      objectBox.addEventListener("change", function () {
+        changeProcessing("/api/v1/account/objections", { purpose: "website_analytics", objected: objectBox.checked });
+      });
+      restrictButton.addEventListener("click", function () {
+        changeProcessing("/api/v1/account/requests", { kind: "restriction" });
+      });
+      unrestrictButton.addEventListener("click", function () {
+        changeProcessing("/api/v1/account/restriction/lift", {});
       });
     }
 
