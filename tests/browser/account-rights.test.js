@@ -1,7 +1,7 @@
 // The customer's rights from the account page in a real browser (Debian's Chromium), against
 // SQLite and PostgreSQL: register → an order placed with the account (through the API, awaiting
 // payment) → /account → "Your data": a wrong password first (a 401 on purpose, said in the error
-// region) → the copy downloaded as my-data.json (fetched, saved from a blob: URL under the strict
+// region) → the copy downloaded as my-data.zip (fetched, saved from a blob: URL under the strict
 // CSP) holding the account's email and the order → the email corrected (the greeting follows) →
 // "Delete my account": refused without the confirmation tick, then done with the password and the
 // tick → the server's erased and kept lists (what + why) shown in place of the account, the
@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   BACKENDS, startServer, launchBrowser, demoCatalog, watchPrivacy, assertNoCookie, assertStorage,
-  artifactPath, assertOk,
+  artifactPath, assertOk, assertArchive,
 } from "./helpers.js";
 
 const EXPORT_API = "/api/v1/account/export";
@@ -125,7 +125,8 @@ for (const backend of BACKENDS) {
     assert.equal(await tid("data-password").getAttribute("aria-invalid"), "true");
     assert.equal(downloads, 0, "a refused export still downloaded something");
 
-    // --- the copy: saved from the answer as my-data.json, with the account's email and the order
+    // --- the copy: saved from the answer as my-data.zip (data.json, CSV files, index.html), with the
+    //     account's email and the order
     await tid("data-password").fill(password);
     const [download, exported] = await Promise.all([
       page.waitForEvent("download"),
@@ -133,21 +134,49 @@ for (const backend of BACKENDS) {
       tid("data-export").click(),
     ]);
     assert.equal(exported.status(), 200);
-    assert.match(exported.headers()["content-disposition"] || "", /attachment; filename="my-data.json"/);
-    assert.equal(download.suggestedFilename(), "my-data.json");
+    assert.match(exported.headers()["content-disposition"] || "", /attachment; filename="my-data.zip"/);
+    assert.equal(download.suggestedFilename(), "my-data.zip");
     assert.ok(download.url().startsWith(`blob:${origin}/`), `the copy was not saved from a blob: URL (${download.url()})`);
-    const copy = JSON.parse(await readFile(await download.path(), "utf8"));
+    const { copy, entries } = assertArchive(assert, await readFile(await download.path()));
+    assert.ok(entries.get("orders.csv").toString("utf8").includes(order.number), "orders.csv lacks the order");
     assert.equal(copy.data?.account?.email, email, "the copy does not hold the account's email");
     assert.equal(copy.data?.account?.username, username, "the copy does not hold the username");
     assert.ok(JSON.stringify(copy.data.orders).includes(order.number), "the copy does not hold the order");
     assert.ok(Array.isArray(copy.about_this_data?.purposes) && copy.about_this_data.purposes.length > 0,
       "the copy lacks about_this_data.purposes");
-    await tid("data-export-status").filter({ hasText: /my-data\.json/ }).waitFor({ state: "visible" });
+    await tid("data-export-status").filter({ hasText: /my-data\.zip/ }).waitFor({ state: "visible" });
     assert.equal(await tid("account-error").isVisible(), false, "the wrong-password error is still shown");
     assert.equal(await tid("data-password").inputValue(), "", "the password stays in the field");
     assert.equal(page.url(), origin + "/account", "the download navigated away from the account");
     assert.equal(downloads, 1, "not exactly one download");
     await assertStorage(assert, page, { signedIn: true });
+
+    // --- objection to analytics, then a restriction and its end: asked on the page, held by the server
+    const processing = async () =>
+      (await fetch(`${origin}/api/v1/account/processing`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    await page.locator("[data-testid='object-analytics']:not([disabled])").waitFor();
+    assert.equal(await tid("object-analytics").isChecked(), false, "an objection is ticked before any was made");
+    const [objected] = await Promise.all([
+      page.waitForResponse(posted("/api/v1/account/objections")),
+      tid("object-analytics").check(),
+    ]);
+    assert.equal(objected.status(), 200, "the objection was not recorded");
+    assert.equal((await processing()).objections?.website_analytics, true, "the server holds no objection");
+    const [restricting] = await Promise.all([
+      page.waitForResponse(posted("/api/v1/account/requests")),
+      tid("restrict").click(),
+    ]);
+    assert.equal(restricting.status(), 201, "the restriction was not granted");
+    await tid("unrestrict").waitFor({ state: "visible" });
+    assert.match(await tid("processing-status").innerText(), /\d/, "the restriction's date is not shown");
+    assert.equal((await processing()).restricted, true, "the server holds no restriction");
+    const [lifting] = await Promise.all([
+      page.waitForResponse(posted("/api/v1/account/restriction/lift")),
+      tid("unrestrict").click(),
+    ]);
+    assert.equal(lifting.status(), 200);
+    await tid("restrict").waitFor({ state: "visible" });
+    assert.equal((await processing()).restricted, false, "the restriction was not ended");
 
     // --- correct the email: the greeting follows, and the server holds the new address
     await tid("data-details-email").fill(newEmail);

@@ -14,6 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { inflateRawSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -339,4 +340,54 @@ export function amount(text) {
   const digits = String(text).replace(/[^0-9]/g, "");
   if (!digits) throw new Error(`no amount in ${JSON.stringify(text)}`);
   return Number(digits);
+}
+
+/**
+ * The entries of a ZIP archive (a Buffer), by name, as Buffers: a reader of just what the shop's
+ * archives use (stored or deflated entries, read through the central directory), so the tests
+ * need no package for it.
+ */
+export function readZip(buffer) {
+  const END = 0x06054b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
+  let end = -1;
+  for (let i = buffer.length - 22; i >= Math.max(0, buffer.length - 22 - 0xffff); i--) {
+    if (buffer.readUInt32LE(i) === END) { end = i; break; }
+  }
+  if (end < 0) throw new Error("not a ZIP archive: no end of central directory");
+  const count = buffer.readUInt16LE(end + 10);
+  let at = buffer.readUInt32LE(end + 16);
+  const entries = new Map();
+  for (let n = 0; n < count; n++) {
+    if (buffer.readUInt32LE(at) !== CENTRAL) throw new Error(`bad central directory entry ${n}`);
+    const method = buffer.readUInt16LE(at + 10);
+    const compressed = buffer.readUInt32LE(at + 20);
+    const nameLength = buffer.readUInt16LE(at + 28);
+    const extraLength = buffer.readUInt16LE(at + 30);
+    const commentLength = buffer.readUInt16LE(at + 32);
+    const local = buffer.readUInt32LE(at + 42);
+    const name = buffer.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    if (buffer.readUInt32LE(local) !== LOCAL) throw new Error(`bad local header for ${name}`);
+    const start = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
+    const data = buffer.subarray(start, start + compressed);
+    if (method === 0) entries.set(name, Buffer.from(data));
+    else if (method === 8) entries.set(name, inflateRawSync(data));
+    else throw new Error(`${name}: compression method ${method} is not one the shop uses`);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+/** Checks an access archive: its entries, the JSON copy and the readable page; returns the copy. */
+export function assertArchive(assert, buffer) {
+  const entries = readZip(buffer);
+  assert.deepEqual([...entries.keys()].sort(),
+    ["consents.csv", "data.json", "index.html", "order_events.csv", "order_lines.csv", "orders.csv", "requests.csv"],
+    "the archive's entries");
+  const copy = JSON.parse(entries.get("data.json").toString("utf8"));
+  const page = entries.get("index.html").toString("utf8");
+  assert.match(page, /^<!doctype html>/, "index.html is not an HTML page");
+  assert.ok(!/<script/i.test(page), "index.html carries a script");
+  for (const part of ["data.json", "orders.csv"]) assert.ok(page.includes(part), `index.html does not list ${part}`);
+  assert.match(entries.get("orders.csv").toString("utf8"), /^number,status,placed_at,/, "orders.csv has no header");
+  return { entries, copy, page };
 }

@@ -4,7 +4,8 @@
 // page → the footer's "Privacy centre" link → choose "access", give the email → the six-digit
 // code read from the email the server wrote to its outbox (no SMTP in the demo) → a wrong code
 // first (a 400 on purpose, shown in the error region) → the right one → the download link, its
-// expiry shown → the JSON copy downloaded, holding the order and the Art. 15 information. On the
+// expiry shown → the archive downloaded (my-data.zip: data.json, CSV files, a readable index.html),
+// its entries read, holding the order and the Art. 15 information. On the
 // way, the privacy watchers of helpers.js: no cookies, no Set-Cookie, strict CSP, only the P14
 // storage keys (a guest: no session), no request leaving the shop, no console errors but the
 // 4xx this test provokes.
@@ -14,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   BACKENDS, startServer, launchBrowser, demoCatalog, watchPrivacy, assertNoCookie, assertStorage,
-  artifactPath, assertOk, waitForEmail,
+  artifactPath, assertOk, waitForEmail, assertArchive,
 } from "./helpers.js";
 
 const REQUESTS_API = "/api/v1/privacy/requests";
@@ -144,16 +145,49 @@ for (const backend of BACKENDS) {
     assert.ok(href.startsWith(`${REQUESTS_API}/${requestId}/archive?`), `unexpected download link ${href}`);
     await page.screenshot({ path: artifactPath(`privacy-centre-${backend}.png`), fullPage: false });
 
-    // --- the download: the JSON copy with the order and the Art. 15 information
+    // --- the download: the archive, with the order (JSON and CSV) and the Art. 15 information
     const [download] = await Promise.all([page.waitForEvent("download"), tid("centre-download").click()]);
-    assert.equal(download.suggestedFilename(), "my-data.json");
-    const copy = JSON.parse(await readFile(await download.path(), "utf8"));
+    assert.equal(download.suggestedFilename(), "my-data.zip");
+    const { copy, entries, page: readable } = assertArchive(assert, await readFile(await download.path()));
     assert.ok(JSON.stringify(copy.data).includes(order.number), "the copy does not hold the order number");
+    const ordersCsv = entries.get("orders.csv").toString("utf8").split("\n");
+    assert.ok(ordersCsv[1]?.startsWith(order.number) && ordersCsv[1].includes(email), "orders.csv lacks the order");
+    assert.ok(entries.get("order_lines.csv").toString("utf8").includes(variant.sku), "order_lines.csv lacks the item");
+    assert.match(entries.get("requests.csv").toString("utf8"), /,access,web,completed,/, "requests.csv lacks the request");
+    for (const heading of ["Why we use your data", "Who receives it", "How long we keep it", "where each comes from"]) {
+      assert.ok(readable.includes(heading), `index.html lacks “${heading}” (Art. 15)`);
+    }
     assert.ok(Array.isArray(copy.about_this_data?.purposes) && copy.about_this_data.purposes.length > 0,
       "the copy lacks about_this_data.purposes");
     assert.equal(page.url(), origin + "/privacy/centre", "the download navigated away from the centre");
     await assertNoCookie(assert, page);
     await assertStorage(assert, page);
+
+    // --- another request for the same address: a restriction (Art. 18), granted once proven; the
+    //     page says so and names the recipients told of it (Art. 19)
+    await tid("centre-again").click();
+    await tid("centre-kind").selectOption("restriction");
+    await tid("centre-email").fill(email);
+    const [restricting] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === REQUESTS_API),
+      tid("centre-submit").click(),
+    ]);
+    assert.equal(restricting.status(), 202, "the restriction request was not accepted");
+    const { request_id: restrictionId } = await restricting.json();
+    const second = await waitForEmail(server, (text) =>
+      new RegExp(`^To: .*${email.replace(/[.]/g, "\\.")}`, "mi").test(text) &&
+      /^Subject: Your code: \d{6}\s*$/m.test(text) && !text.includes(`Your code: ${code}`));
+    const secondCode = /^Subject: Your code: (\d{6})\s*$/m.exec(second.text)[1];
+    await tid("centre-code").fill(secondCode);
+    const [granted] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === `${REQUESTS_API}/${restrictionId}/verify`),
+      tid("centre-verify").click(),
+    ]);
+    assert.equal(granted.status(), 200, "the restriction was not granted");
+    await tid("centre-restricted").waitFor({ state: "visible" });
+    assert.equal(await tid("centre-erased").isVisible(), false, "a restriction is shown as an erasure");
+    const told = await tid("centre-notified-list").locator("li").allInnerTexts();
+    assert.ok(told.some((name) => /email service/i.test(name)), `the email service is not named among ${told}`);
 
     // --- the same link in French
     assertOk(assert, await page.goto(origin + "/fr/privacy/centre"), server);

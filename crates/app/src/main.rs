@@ -1,5 +1,6 @@
 //! `luxevault`: the shop in one binary.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -176,31 +177,56 @@ async fn retention_run(config: &Config, dry_run: bool, as_of: Option<&str>) -> a
     };
     let db = open_database(config).await?;
     let policy = luxevault::server::load_policy(config, &db, &clock).await?;
-    let reports = luxevault_web::apply_retention(&db, &policy, as_of, now, dry_run).await?;
-    db.close().await;
     let mode = if dry_run {
         format!("Dry run as of {} — nothing was changed.", &as_of.to_rfc3339()[..10])
     } else {
         "Applied.".into()
     };
+    // The bar goes to stderr, and only to a terminal: stdout keeps one line per rule, for scripts.
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(policy.retention.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} retention [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Some(bar)
+    } else {
+        None
+    };
+    let mut lines = Vec::new();
+    let result =
+        luxevault_web::apply_retention_observed(&db, &policy, as_of, now, dry_run, &mut |position, total, report| {
+            let line = rule_line(position, total, report, dry_run);
+            if let Some(bar) = &bar {
+                bar.set_message(report.rule.clone());
+                bar.inc(1);
+            }
+            lines.push(line);
+        })
+        .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    db.close().await;
+    result?;
     say(&mode);
-    for (i, report) in reports.iter().enumerate() {
-        let counts: Vec<String> = report
-            .counts
-            .iter()
-            .map(|(action, n)| if dry_run { format!("{n} would be {action}") } else { format!("{n} {action}") })
-            .collect();
-        let note = report.note.map(|n| format!(" ({n})")).unwrap_or_default();
-        say(&format!(
-            "[{}/{}] {}: {} — kept {} days{note}",
-            i + 1,
-            reports.len(),
-            report.rule,
-            counts.join(", "),
-            report.keep_days
-        ));
+    for line in lines {
+        say(&line);
     }
     Ok(())
+}
+
+/// One line of the report: `[i/n] rule: counts — kept N days (note)`.
+fn rule_line(position: usize, total: usize, report: &luxevault_web::RuleReport, dry_run: bool) -> String {
+    let counts: Vec<String> = report
+        .counts
+        .iter()
+        .map(|(action, n)| if dry_run { format!("{n} would be {action}") } else { format!("{n} {action}") })
+        .collect();
+    let note = report.note.map(|n| format!(" ({n})")).unwrap_or_default();
+    format!("[{position}/{total}] {}: {} — kept {} days{note}", report.rule, counts.join(", "), report.keep_days)
 }
 
 #[allow(clippy::print_stdout)] // the CLI's own answer to the operator

@@ -97,6 +97,7 @@ pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow:
         ("shop.cart_storage_key", &config.shop.cart_storage_key),
         ("shop.currency_storage_key", &config.shop.currency_storage_key),
         ("shop.session_storage_key", &config.shop.session_storage_key),
+        ("the analytics session id", &luxevault_web::ANALYTICS_SID_KEY.to_string()),
     ] {
         if !policy.browser_storage.iter().any(|item| &item.key == key) {
             anyhow::bail!("{setting} is {key:?}, which {origin} does not list under browser_storage (P14)");

@@ -102,6 +102,8 @@ const CONSENT_PROOF: &[&str] = &["legal_compliance"];
 /// The audit log's pointer to whose data a staff member looked at or changed: securing the records
 /// (P18) and proving how they were handled (Art. 5(2)).
 const AUDIT_TRAIL: &[&str] = &["website_operation", "legal_compliance"];
+/// Page views of the shop's own, cookieless analytics.
+const ANALYTICS: &[&str] = &["website_analytics"];
 
 /// Every column of every table of the schema (migrations 0001 onwards), in migration order.
 pub const INVENTORY: &[ColumnDeclaration] = &[
@@ -357,6 +359,37 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     staff("breaches", "recorded_by"),
     not_personal("breaches", "created_at"),
     not_personal("breaches", "updated_at"),
+    // 0009: restrictions and objections (Art. 18, 21) — records of the person's choices.
+    not_personal("processing_limits", "id"),
+    personal("processing_limits", "kind", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("processing_limits", "purpose", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("processing_limits", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),
+    // An HMAC of a guest's email under the installation's key: compared, never reversed or shown.
+    secret("processing_limits", "email_key"),
+    personal("processing_limits", "request_id", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("processing_limits", "started_at", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("processing_limits", "lifted_at", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("processing_limits", "lift_notice_at", "compliance_records", CONSENT_PROOF, Automatic),
+    // The notices to recipients (Art. 19): which one, how, when, and the references it holds.
+    not_personal("recipient_notices", "id"),
+    personal("recipient_notices", "request_id", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("recipient_notices", "recipient", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("recipient_notices", "method", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("recipient_notices", "reference", "compliance_records", CONSENT_PROOF, Automatic),
+    personal("recipient_notices", "notified_at", "compliance_records", CONSENT_PROOF, Automatic),
+    // Marketing campaigns: the staff's text, about no one.
+    not_personal("marketing_campaigns", "id"),
+    not_personal("marketing_campaigns", "subject"),
+    not_personal("marketing_campaigns", "body"),
+    not_personal("marketing_campaigns", "created_at"),
+    not_personal("marketing_campaigns", "queued"),
+    // Page views (P6, P14): no IP, no user agent, no account; the per-tab id goes after 30 days.
+    not_personal("page_views", "id"),
+    personal("page_views", "at", "website_usage", ANALYTICS, Automatic),
+    personal("page_views", "path", "website_usage", ANALYTICS, Automatic),
+    personal("page_views", "lang", "website_usage", ANALYTICS, Automatic),
+    personal("page_views", "referrer_host", "website_usage", ANALYTICS, Automatic),
+    personal("page_views", "sid", "website_usage", ANALYTICS, Automatic),
 ];
 
 /// The declaration of one column, if it has one.

@@ -110,6 +110,11 @@ pub struct Recipient {
     pub categories: Vec<String>,
     /// Bound by a data processing agreement (P12).
     pub dpa: bool,
+    /// Where the recipient takes notices of erasure, rectification and restriction (GDPR
+    /// Art. 19), e.g. its privacy team's email address. Without one, each notice is recorded
+    /// for staff to pass on by other means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,6 +263,14 @@ impl Policy {
                 return fail(
                     &format!("\"{}\"", recipient.id),
                     format!("recipient {} names no transfer safeguard (P13)", recipient.id),
+                );
+            }
+            if let Some(contact) = &recipient.privacy_contact
+                && crate::Email::parse(contact).is_err()
+            {
+                return fail(
+                    "privacy_contact",
+                    format!("recipient {}: privacy_contact must be an email address", recipient.id),
                 );
             }
             for category in &recipient.categories {

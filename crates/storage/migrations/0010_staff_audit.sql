@@ -58,3 +58,4 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_by_subject ON audit_log (subject_kind, subject_id, seq);
 CREATE INDEX audit_log_by_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_by_time ON audit_log (at);

@@ -17,8 +17,17 @@ const PAGE: &str = "SELECT seq, at, actor, action, subject_kind, subject_id, cli
      AND (CAST($2 AS TEXT) IS NULL OR actor = $2) AND (CAST($3 AS TEXT) IS NULL OR subject_kind = $3) AND (CAST($4 AS TEXT) IS NULL OR subject_id = $4) \
      AND (CAST($5 AS TEXT) IS NULL OR action = $5) ORDER BY seq DESC LIMIT $6";
 
-pub(crate) const STATEMENTS: &[(&str, &str)] =
-    &[("audit.head", HEAD), ("audit.insert", INSERT), ("audit.after", AFTER), ("audit.page", PAGE)];
+// Looks at personal data per staff member since a time: the basis of the anomaly alert (M8).
+const READS_SINCE: &str = "SELECT actor, COUNT(*) AS n FROM audit_log WHERE at >= $1 AND actor LIKE 'staff:%' \
+     AND subject_kind IN ('customer', 'order', 'privacy_request') GROUP BY actor HAVING COUNT(*) > $2 ORDER BY n DESC";
+
+pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("audit.head", HEAD),
+    ("audit.insert", INSERT),
+    ("audit.after", AFTER),
+    ("audit.page", PAGE),
+    ("audit.reads_since", READS_SINCE),
+];
 
 #[derive(FromRow)]
 struct AuditRecord {
@@ -124,6 +133,12 @@ impl AuditLog {
             .fetch_all(pool)
             .await)?;
         Ok(rows.into_iter().map(AuditEntry::from).collect())
+    }
+
+    /// Staff members who opened more than `threshold` customer, order or request records since
+    /// `since` (UTC µs), with their counts, busiest first.
+    pub async fn heavy_readers(db: &Db, since: i64, threshold: i64) -> Result<Vec<(String, i64)>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(READS_SINCE).bind(since).bind(threshold).fetch_all(pool).await)?)
     }
 
     pub async fn head(db: &Db) -> Result<Option<(i64, String)>, DbError> {

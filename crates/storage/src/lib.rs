@@ -6,12 +6,15 @@
 //! backend through [`on_db!`]. A test prepares every statement of [`statements()`] on both.
 
 mod accounts;
+mod analytics;
 mod audit;
 mod breaches;
 mod catalog;
 mod consents;
 mod db;
 mod jobs;
+mod limits;
+mod marketing;
 mod migrations;
 mod orders;
 mod policies;
@@ -21,12 +24,15 @@ mod secrets;
 mod staff;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
+pub use analytics::{NewPageView, PageViewRow, PageViews};
 pub use audit::{AuditFilter, AuditLog};
 pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use jobs::{Job, Jobs, NewJob};
+pub use limits::{LimitRow, Limits, NewLimit, NoticeRow};
+pub use marketing::{CampaignRow, Marketing};
 pub use migrations::migrate;
 pub use orders::{
     CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
@@ -53,6 +59,9 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(staff::STATEMENTS);
     all.extend_from_slice(audit::STATEMENTS);
     all.extend_from_slice(breaches::STATEMENTS);
+    all.extend_from_slice(limits::STATEMENTS);
+    all.extend_from_slice(marketing::STATEMENTS);
+    all.extend_from_slice(analytics::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

@@ -75,6 +75,13 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 9,
+        description: "privacy controls",
+        portable: include_str!("../migrations/0009_privacy_controls.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
         version: 10,
         description: "staff audit",
         portable: include_str!("../migrations/0010_staff_audit.sql"),

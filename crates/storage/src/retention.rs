@@ -21,15 +21,23 @@ const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', phone =
      payment_session_id = NULL, payment_id = NULL, payment_url = NULL, anonymised_at = $2 \
      WHERE id IN (SELECT id FROM orders WHERE anonymised_at IS NULL AND (created_at < $1 OR \
      (erasure_requested_at IS NOT NULL AND status IN ('fulfilled', 'cancelled', 'refunded'))) ORDER BY created_at LIMIT $3)";
+// A restricted account (Art. 18) is neither warned nor deleted: the person asked us to keep it.
 const ACCOUNTS_TO_WARN: &str = "SELECT id FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL \
-     ORDER BY last_active_at LIMIT $2";
-const COUNT_TO_WARN: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL";
+     AND NOT EXISTS (SELECT 1 FROM processing_limits l WHERE l.customer_id = customers.id AND l.kind = 'restriction' \
+     AND (l.lifted_at IS NULL OR l.lifted_at > $3)) ORDER BY last_active_at LIMIT $2";
+const COUNT_TO_WARN: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM processing_limits l WHERE l.customer_id = customers.id AND l.kind = 'restriction' \
+     AND (l.lifted_at IS NULL OR l.lifted_at > $2))";
 const MARK_WARNED: &str =
     "UPDATE customers SET inactivity_warned_at = $2 WHERE id = $1 AND inactivity_warned_at IS NULL";
 // Deleted only when inactive past the horizon AND warned at least the notice period ago.
-const ACCOUNTS_DUE: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2";
+const ACCOUNTS_DUE: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NOT NULL \
+     AND inactivity_warned_at < $2 AND NOT EXISTS (SELECT 1 FROM processing_limits l WHERE l.customer_id = customers.id \
+     AND l.kind = 'restriction' AND (l.lifted_at IS NULL OR l.lifted_at > $3))";
 const DELETE_ACCOUNTS: &str = "DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE last_active_at < $1 \
-     AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2 ORDER BY last_active_at LIMIT $3)";
+     AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2 AND NOT EXISTS (SELECT 1 FROM processing_limits l \
+     WHERE l.customer_id = customers.id AND l.kind = 'restriction' AND (l.lifted_at IS NULL OR l.lifted_at > $4)) \
+     ORDER BY last_active_at LIMIT $3)";
 const LOG_RUN: &str = "INSERT INTO retention_runs (id, rule, started_at, as_of, dry_run, action, affected) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const RAN_SINCE: &str = "SELECT COUNT(*) FROM retention_runs WHERE dry_run = FALSE AND started_at >= $1";
@@ -94,14 +102,27 @@ impl RetentionStore {
     }
 
     /// Accounts inactive since before `cutoff` that have not been warned yet.
-    pub async fn accounts_to_warn(db: &Db, cutoff: Timestamp, limit: i64) -> Result<Vec<Uuid>, DbError> {
-        Ok(
-            on_db!(db, pool => sqlx::query_scalar(ACCOUNTS_TO_WARN).bind(cutoff.as_micros()).bind(limit).fetch_all(pool).await)?,
-        )
+    /// (Restricted accounts as of `as_of` are left alone.)
+    pub async fn accounts_to_warn(
+        db: &Db,
+        cutoff: Timestamp,
+        limit: i64,
+        as_of: Timestamp,
+    ) -> Result<Vec<Uuid>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(ACCOUNTS_TO_WARN)
+            .bind(cutoff.as_micros())
+            .bind(limit)
+            .bind(as_of.as_micros())
+            .fetch_all(pool)
+            .await)?)
     }
 
-    pub async fn count_to_warn(db: &Db, cutoff: Timestamp) -> Result<i64, DbError> {
-        Ok(on_db!(db, pool => sqlx::query_scalar(COUNT_TO_WARN).bind(cutoff.as_micros()).fetch_one(pool).await)?)
+    pub async fn count_to_warn(db: &Db, cutoff: Timestamp, as_of: Timestamp) -> Result<i64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(COUNT_TO_WARN)
+            .bind(cutoff.as_micros())
+            .bind(as_of.as_micros())
+            .fetch_one(pool)
+            .await)?)
     }
 
     pub async fn mark_warned(db: &Db, customer: Uuid, now: Timestamp) -> Result<(), DbError> {
@@ -110,18 +131,43 @@ impl RetentionStore {
     }
 
     /// Accounts inactive since before `cutoff` and warned before `warned_before`.
-    pub async fn accounts_due(db: &Db, cutoff: Timestamp, warned_before: Timestamp) -> Result<i64, DbError> {
+    pub async fn accounts_due(
+        db: &Db,
+        cutoff: Timestamp,
+        warned_before: Timestamp,
+        as_of: Timestamp,
+    ) -> Result<i64, DbError> {
         Ok(on_db!(db, pool => sqlx::query_scalar(ACCOUNTS_DUE)
             .bind(cutoff.as_micros())
             .bind(warned_before.as_micros())
+            .bind(as_of.as_micros())
             .fetch_one(pool)
             .await)?)
     }
 
     /// Deletes those accounts (their sessions and reset links go with them; their orders stay,
     /// no longer linked to an account).
-    pub async fn delete_accounts(db: &Db, cutoff: Timestamp, warned_before: Timestamp) -> Result<i64, DbError> {
-        in_batches(db, DELETE_ACCOUNTS, cutoff.as_micros(), warned_before.as_micros()).await
+    pub async fn delete_accounts(
+        db: &Db,
+        cutoff: Timestamp,
+        warned_before: Timestamp,
+        as_of: Timestamp,
+    ) -> Result<i64, DbError> {
+        let mut total = 0i64;
+        loop {
+            let n = on_db!(db, pool => sqlx::query(DELETE_ACCOUNTS)
+                .bind(cutoff.as_micros())
+                .bind(warned_before.as_micros())
+                .bind(BATCH)
+                .bind(as_of.as_micros())
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+            total = total.saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
+            if n == 0 {
+                return Ok(total);
+            }
+        }
     }
 
     /// Writes one line of the purge log.

@@ -54,6 +54,13 @@ use crate::state::AppState;
         crate::api_admin::cancel,
         crate::api_admin::refund,
         crate::api_admin::fulfil,
+        crate::api_limits::processing,
+        crate::api_limits::object,
+        crate::api_limits::lift_mine,
+        crate::api_limits::restrictions,
+        crate::api_limits::lift,
+        crate::marketing::create,
+        crate::analytics::record_view,
     ),
     components(schemas(ErrorBody))
 )]

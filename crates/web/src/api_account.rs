@@ -444,6 +444,10 @@ pub async fn change_details(
             ));
         }
     }
+    // Art. 19: who received the old details is told of the correction.
+    if username != *row.username.expose() || email.expose() != row.email.expose() {
+        crate::notices::account_rectified(&state, customer.id).await?;
+    }
     tracing::info!(customer = %customer.id, "account details corrected");
     Ok(Json(AccountView { username: Pii::new(username), email: Pii::new(email.expose().to_string()), lang }))
 }

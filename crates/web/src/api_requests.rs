@@ -7,8 +7,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use luxevault_core::Timestamp;
 use luxevault_core::requests::{Channel, RequestKind, deadline, target};
+use luxevault_core::{Email, Timestamp};
 use luxevault_storage::{Accounts, NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::api_admin::Operator;
 use crate::customer::SignedIn;
 use crate::error::{ApiError, ApiJson};
+use crate::limits::Person;
 use crate::outbox::{EmailJob, queue_email};
 use crate::state::AppState;
 
@@ -170,7 +171,8 @@ pub struct Completion {
     pub refused: bool,
 }
 
-/// Closes a request as completed (or refused, with the reason).
+/// Closes a request as completed (or refused, with the reason). Completing an erasure or a
+/// restriction carries it out and tells the recipients of the person's data (Art. 19).
 #[utoipa::path(post, path = "/api/v1/admin/privacy-requests/{id}/complete", tag = "staff", params(("id" = Uuid, Path)), request_body = Completion,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn complete(
@@ -185,6 +187,44 @@ pub async fn complete(
     }
     let now = state.clock().now();
     let status = if completion.refused { "refused" } else { "completed" };
+    let row = PrivacyRequests::by_id(state.db(), id).await?;
+    let granting = !completion.refused
+        && row.as_ref().is_some_and(|r| {
+            r.kind == RequestKind::Restriction.as_str() && matches!(r.status.as_str(), "open" | "extended")
+        });
+    if let (true, Some(row)) = (granting, &row) {
+        // A restriction granted by staff: the person (their account and their address) is
+        // flagged, the recipients are told, and the request closes with both.
+        let email = Email::parse(row.contact.expose()).ok();
+        let mut person = match &email {
+            Some(email) => Person::of_email(&state, email).await?,
+            None => Person::default(),
+        };
+        if let Some(customer) = row.customer_id {
+            person.customer = Some(customer);
+        }
+        if person.customer.is_none() && person.email_key.is_none() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "no_person",
+                "This request names no account or email address to restrict; restrict by hand and record it.",
+            ));
+        }
+        let notified = crate::api_limits::grant_restriction(&state, id, &person, email.as_ref(), Some(outcome)).await?;
+        let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
+        let mut answer = view(&row, now, true);
+        if let Some(map) = answer.as_object_mut() {
+            map.insert("notified".into(), Value::Array(notified));
+        }
+        return Ok(Json(answer));
+    }
+    let erasing = !completion.refused
+        && row.as_ref().is_some_and(|r| {
+            r.kind == RequestKind::Erasure.as_str() && matches!(r.status.as_str(), "open" | "extended")
+        });
+    if let (true, Some(row)) = (erasing, &row) {
+        return complete_erasure(&state, row, outcome).await.map(Json);
+    }
     if !PrivacyRequests::close(state.db(), id, status, outcome, now).await? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -194,6 +234,60 @@ pub async fn complete(
     }
     let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
     Ok(Json(view(&row, now, true)))
+}
+
+/// An erasure request logged by staff, the person's identity checked by them: the account using
+/// the address (or the request's account) is erased, the orders placed with the address are
+/// anonymised as the person's own erasure would, the recipients that received the data are told
+/// (Art. 19), and the request closes with what staff said and who was told.
+async fn complete_erasure(state: &AppState, row: &PrivacyRequestRow, outcome: &str) -> Result<Value, ApiError> {
+    let now = state.clock().now();
+    let email = Email::parse(row.contact.expose()).ok();
+    let account = match &email {
+        Some(email) => Accounts::by_email(state.db(), email).await?.map(|a| a.id),
+        None => None,
+    }
+    .or(row.customer_id);
+    if account.is_none() && email.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_person",
+            "This request names no account or email address to erase; erase by hand and record it.",
+        ));
+    }
+    let orders = crate::api_limits::orders_of(state, account, email.as_ref()).await?;
+    let received = crate::notices::received(state, &orders, account.is_some()).await?;
+    let notified = crate::notices::notify(state, row.id, &received).await?;
+    let mut in_progress = Vec::new();
+    if let Some(customer) = account {
+        let of_account: Vec<_> = orders.iter().filter(|o| o.customer_id == Some(customer)).cloned().collect();
+        in_progress.extend(crate::api_rights::erase_account_data(state, customer, &of_account, now).await?.1);
+    }
+    if let Some(email) = &email {
+        for number in crate::api_rights::erase_orders_of_email(state, &email.normalized(), now).await? {
+            if !in_progress.contains(&number) {
+                in_progress.push(number);
+            }
+        }
+    }
+    let names: Vec<&str> = notified.iter().filter_map(|n| n["recipient"].as_str()).collect();
+    let record = if names.is_empty() {
+        outcome.to_string()
+    } else {
+        format!("{outcome}; recipients notified: {}", names.join(", "))
+    };
+    if !PrivacyRequests::close(state.db(), row.id, "completed", &record, now).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_open", "This request is already closed."));
+    }
+    tracing::info!(request = %row.id, kept = in_progress.len(), "erasure carried out on a logged request");
+    let closed = PrivacyRequests::by_id(state.db(), row.id).await?.ok_or_else(ApiError::internal)?;
+    let mut answer = view(&closed, now, true);
+    if let Some(map) = answer.as_object_mut() {
+        let lang = state.settings().default_lang().clone();
+        map.insert("kept".into(), Value::Array(crate::api_rights::kept_explained(state, &lang, &in_progress)));
+        map.insert("notified".into(), Value::Array(notified));
+    }
+    Ok(answer)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -217,8 +311,20 @@ pub async fn file(
         Accounts::by_id(state.db(), customer.id).await?.ok_or_else(|| ApiError::not_found("No such account."))?;
     let now = state.clock().now();
     let id = open_request(&state, kind, Channel::Web, Some(customer.id), account.email.expose(), now).await?;
+    // A restriction needs no weighing when the holder asks for it: granted at once (Art. 18).
+    let notified = if kind == RequestKind::Restriction {
+        let person = Person::of_account(&state, customer.id).await?;
+        let email = Email::parse(account.email.expose()).ok();
+        Some(crate::api_limits::grant_restriction(&state, id, &person, email.as_ref(), None).await?)
+    } else {
+        None
+    };
     let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
-    Ok((StatusCode::CREATED, Json(view(&row, now, false))))
+    let mut answer = view(&row, now, false);
+    if let (Some(notified), Some(map)) = (notified, answer.as_object_mut()) {
+        map.insert("notified".into(), Value::Array(notified));
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// The account's requests and where each stands.
@@ -373,16 +479,27 @@ pub async fn verify_guest(
                 .and_then(luxevault_core::Lang::parse)
                 .filter(|l| state.settings().langs.contains(l))
                 .unwrap_or_else(|| state.settings().default_lang().clone());
-            let outcome = crate::api_rights::erase_by_email(&state, request.contact.expose(), &lang, now).await?;
-            PrivacyRequests::close(
-                state.db(),
-                id,
-                "completed",
-                "orders anonymised; orders on their way kept until complete",
-                now,
-            )
-            .await?;
-            Ok(Json(json!({"status": "completed", "erased": outcome["erased"], "kept": outcome["kept"]})))
+            let outcome = crate::api_rights::erase_by_email(&state, id, request.contact.expose(), &lang, now).await?;
+            let notified: Vec<&str> =
+                outcome["notified"].as_array().into_iter().flatten().filter_map(|n| n["recipient"].as_str()).collect();
+            let record = if notified.is_empty() {
+                "orders anonymised; orders on their way kept until complete".to_string()
+            } else {
+                format!(
+                    "orders anonymised; orders on their way kept until complete; recipients notified: {}",
+                    notified.join(", ")
+                )
+            };
+            PrivacyRequests::close(state.db(), id, "completed", &record, now).await?;
+            Ok(Json(json!({
+                "status": "completed", "erased": outcome["erased"], "kept": outcome["kept"], "notified": outcome["notified"],
+            })))
+        }
+        Some(RequestKind::Restriction) => {
+            let email = Email::parse(request.contact.expose()).map_err(|_| ApiError::internal())?;
+            let person = Person::of_email(&state, &email).await?;
+            let notified = crate::api_limits::grant_restriction(&state, id, &person, Some(&email), None).await?;
+            Ok(Json(json!({"status": "completed", "restricted": true, "notified": notified})))
         }
         _ => Ok(Json(
             json!({"status": "open", "due_at": request.due_at.to_rfc3339(), "message": "We will answer you by email by this date."}),
@@ -397,13 +514,12 @@ pub struct ArchiveToken {
 
 /// The copy of the data held under the request's address, while its link is valid.
 #[utoipa::path(get, path = "/api/v1/privacy/requests/{id}/archive", tag = "rights", params(("id" = Uuid, Path), ("token" = String, Query)),
-    responses((status = 200, description = "The document, as an attachment"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The archive (application/zip: data.json, CSV files, index.html), as an attachment"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn archive(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     axum::extract::Query(query): axum::extract::Query<ArchiveToken>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     use subtle::ConstantTimeEq;
     let gone = || ApiError::not_found("This link has expired. Make a new request from the privacy centre.");
     let now = state.clock().now();
@@ -415,13 +531,6 @@ pub async fn archive(
         return Err(gone());
     }
     let request = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(gone)?;
-    let document = crate::api_rights::document_for_email(&state, request.contact.expose()).await?;
-    let mut response = Json(document).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        axum::http::HeaderValue::from_static("attachment; filename=\"my-data.json\""),
-    );
-    headers.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    Ok(response)
+    let document = crate::api_rights::document_for_email(&state, request.contact.expose(), &request).await?;
+    crate::api_rights::archive_response(&state, &document, state.settings().default_lang())
 }

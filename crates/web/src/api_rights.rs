@@ -8,8 +8,9 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use luxevault_core::order::{Actor, OrderStatus};
+use luxevault_core::requests::RequestKind;
 use luxevault_core::{Lang, Pii, Timestamp};
-use luxevault_storage::{Accounts, Consents, Orders};
+use luxevault_storage::{Accounts, Consents, Orders, PrivacyRequests};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -73,6 +74,9 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
                    "expires_at": Timestamp(s.expires_at).to_rfc3339()})
         })
         .collect();
+    let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer.id).await?.iter().map(request_row).collect();
+    let person = crate::limits::Person::of_account(state, customer.id).await?;
+    let limits = limits_of(state, &person).await?;
     let policy = &state.policy().policy;
     let published = crate::privacy::published_document(state);
     Ok(json!({
@@ -93,16 +97,18 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
             "orders": orders,
             "consents": consents,
             "sessions": sessions,
+            "requests": requests,
+            "restrictions_and_objections": limits,
         },
         // GDPR Art. 15(1): purposes, categories, recipients, retention, rights, sources.
         "about_this_data": about(state),
     }))
 }
 
-/// A copy of all the data held on the signed-in customer (access and portability), as one JSON
-/// document with the Art. 15 information, downloaded as a file.
+/// A copy of all the data held on the signed-in customer (access and portability): a ZIP archive
+/// of the JSON document, CSV files of its tables and a readable page with the Art. 15 information.
 #[utoipa::path(post, path = "/api/v1/account/export", request_body = Reauthentication, tag = "rights",
-    responses((status = 200, description = "The document, as an attachment"), (status = 401, body = crate::error::ErrorBody),
+    responses((status = 200, description = "The archive (application/zip), as an attachment"), (status = 401, body = crate::error::ErrorBody),
         (status = 429, body = crate::error::ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -111,12 +117,81 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     reauthenticate(&state, &customer, request.password).await?;
     let document = export_document(&state, &customer).await?;
+    let lang = Accounts::by_id(state.db(), customer.id)
+        .await?
+        .and_then(|row| Lang::parse(&row.lang))
+        .unwrap_or_else(|| state.settings().default_lang().clone());
     tracing::info!(customer = %customer.id, "personal data exported at the customer's request");
-    let mut response = Json(document).into_response();
+    archive_response(&state, &document, &lang)
+}
+
+/// The archive of a subject-access document as a download (ZIP: data.json, CSV files, index.html).
+pub fn archive_response(state: &AppState, document: &Value, lang: &Lang) -> Result<Response, ApiError> {
+    let bytes = crate::archive::build(&state.policy().policy, document, lang)?;
+    let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.json\""));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"my-data.zip\""));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// Erases an account: unpaid orders cancelled and anonymised, completed ones anonymised, orders on
+/// their way marked to follow once complete (their address is needed to deliver them, M10), then
+/// the account with its sessions and consents. Returns how many orders were anonymised and the
+/// numbers of those kept for now.
+pub async fn erase_account_data(
+    state: &AppState,
+    customer: uuid::Uuid,
+    orders: &[luxevault_storage::OrderRow],
+    now: Timestamp,
+) -> Result<(usize, Vec<String>), ApiError> {
+    let db = state.db();
+    let mut anonymised = 0;
+    let mut in_progress = Vec::new();
+    for order in orders {
+        match order.status {
+            OrderStatus::AwaitingPayment => {
+                shop::order_cancelled(state, order.id, Actor::Customer, "account erased before payment").await?;
+                Orders::anonymise(db, order.id, now).await?;
+                anonymised += 1;
+            }
+            // Paid and on its way: the address is needed to deliver it (M10).
+            OrderStatus::Authorised | OrderStatus::Confirmed => {
+                Orders::request_erasure(db, order.id, now).await?;
+                in_progress.push(order.number.clone());
+            }
+            OrderStatus::Fulfilled | OrderStatus::Cancelled | OrderStatus::Refunded => {
+                Orders::anonymise(db, order.id, now).await?;
+                anonymised += 1;
+            }
+        }
+    }
+    Accounts::delete(db, customer).await?;
+    Ok((anonymised, in_progress))
+}
+
+/// The person's restrictions and objections, lifted or not, as their copy shows them.
+async fn limits_of(state: &AppState, person: &crate::limits::Person) -> Result<Vec<Value>, ApiError> {
+    let rows = luxevault_storage::Limits::of_person(state.db(), person.customer, person.email_key.as_deref()).await?;
+    Ok(rows
+        .iter()
+        .map(|l| {
+            json!({
+                "kind": l.kind, "purpose": if l.purpose.is_empty() { None } else { Some(&l.purpose) },
+                "since": Timestamp(l.started_at).to_rfc3339(), "until": l.lifted_at.map(|t| Timestamp(t).to_rfc3339()),
+            })
+        })
+        .collect())
+}
+
+/// A request as the person's copy shows it.
+fn request_row(r: &luxevault_storage::PrivacyRequestRow) -> Value {
+    json!({
+        "id": r.id, "kind": r.kind, "channel": r.channel, "status": r.status,
+        "received_at": r.received_at.to_rfc3339(), "due_at": r.due_at.to_rfc3339(),
+        "completed_at": r.completed_at.map(|t| t.to_rfc3339()), "outcome": r.outcome,
+    })
 }
 
 /// Erases the signed-in customer: the account, its sessions and consents are deleted; orders
@@ -138,27 +213,13 @@ pub async fn erase(
     let now = state.clock().now();
     let db = state.db();
     let orders = Orders::for_customer(db, customer.id, i64::MAX).await?;
-    let mut anonymised = 0;
-    let mut in_progress = Vec::new();
-    for order in &orders {
-        match order.status {
-            OrderStatus::AwaitingPayment => {
-                shop::order_cancelled(&state, order.id, Actor::Customer, "account erased before payment").await?;
-                Orders::anonymise(db, order.id, now).await?;
-                anonymised += 1;
-            }
-            // Paid and on its way: the address is needed to deliver it (M10).
-            OrderStatus::Authorised | OrderStatus::Confirmed => {
-                Orders::request_erasure(db, order.id, now).await?;
-                in_progress.push(order.number.clone());
-            }
-            OrderStatus::Fulfilled | OrderStatus::Cancelled | OrderStatus::Refunded => {
-                Orders::anonymise(db, order.id, now).await?;
-                anonymised += 1;
-            }
-        }
-    }
-    Accounts::delete(db, customer.id).await?;
+    // The request is recorded (without the address, which goes with the account) so that the
+    // notices to the recipients that received the data (Art. 19) have a reference.
+    let request = crate::notices::record_request(&state, RequestKind::Erasure, customer.id, "").await?;
+    let received = crate::notices::received(&state, &orders, true).await?;
+    let notified = crate::notices::notify(&state, request, &received).await?;
+    let (anonymised, in_progress) = erase_account_data(&state, customer.id, &orders, now).await?;
+    PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
     tracing::info!(customer = %customer.id, anonymised, kept = in_progress.len(), "account erased at the customer's request");
     let kept = kept_explained(&state, &lang, &in_progress);
     Ok((
@@ -166,6 +227,8 @@ pub async fn erase(
         Json(json!({
             "erased": erased_list(&state, &lang, &["rights.erased.account", "rights.erased.sessions", "rights.erased.consents", "rights.erased.orders"]),
             "kept": kept,
+            "notified": notified,
+            "request_id": request,
         })),
     ))
 }
@@ -184,30 +247,60 @@ fn about(state: &AppState) -> Value {
 
 /// The copy for a person proven to hold an email address but without an account: the orders
 /// placed with it, with the Art. 15 information.
-pub async fn document_for_email(state: &AppState, email: &str) -> Result<Value, ApiError> {
+pub async fn document_for_email(
+    state: &AppState,
+    email: &str,
+    request: &luxevault_storage::PrivacyRequestRow,
+) -> Result<Value, ApiError> {
     let mut orders = Vec::new();
     for order in Orders::for_email(state.db(), &email.to_lowercase(), i64::MAX).await? {
         orders.push(order_view(state, &order, None).await?);
     }
+    let limits = match luxevault_core::Email::parse(email) {
+        Ok(address) => limits_of(state, &crate::limits::Person::of_email(state, &address).await?).await?,
+        Err(_) => Vec::new(),
+    };
     let published = crate::privacy::published_document(state);
     Ok(json!({
         "format": "luxevault.subject-access.v1",
         "generated_at": state.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": state.policy().policy.version,
-        "data": {"email": email, "orders": orders},
+        "data": {"email": email, "orders": orders, "requests": [request_row(request)], "restrictions_and_objections": limits},
         "about_this_data": about(state),
     }))
 }
 
 /// Erasure for a person proven to hold an email address: their completed orders anonymised,
 /// unpaid ones cancelled and anonymised, orders on their way marked to follow once complete.
-pub async fn erase_by_email(state: &AppState, email: &str, lang: &Lang, now: Timestamp) -> Result<Value, ApiError> {
+pub async fn erase_by_email(
+    state: &AppState,
+    request: uuid::Uuid,
+    email: &str,
+    lang: &Lang,
+    now: Timestamp,
+) -> Result<Value, ApiError> {
+    let orders = Orders::for_email(state.db(), &email.to_lowercase(), i64::MAX).await?;
+    let held_any = !orders.is_empty();
+    let received = crate::notices::received(state, &orders, false).await?;
+    let notified = crate::notices::notify(state, request, &received).await?;
+    let in_progress = erase_orders_of_email(state, email, now).await?;
+    if !held_any {
+        return Ok(json!({"erased": [], "kept": [], "notified": notified}));
+    }
+    Ok(json!({
+        "erased": erased_list(state, lang, &["rights.erased.orders"]),
+        "kept": kept_explained(state, lang, &in_progress),
+        "notified": notified,
+    }))
+}
+
+/// The orders placed with an address: unpaid ones cancelled and anonymised, completed ones
+/// anonymised, those on their way marked to follow once complete (their numbers returned).
+pub async fn erase_orders_of_email(state: &AppState, email: &str, now: Timestamp) -> Result<Vec<String>, ApiError> {
     let db = state.db();
     let mut in_progress = Vec::new();
-    let orders = Orders::for_email(db, &email.to_lowercase(), i64::MAX).await?;
-    let held_any = !orders.is_empty();
-    for order in orders {
+    for order in Orders::for_email(db, &email.to_lowercase(), i64::MAX).await? {
         match order.status {
             OrderStatus::AwaitingPayment => {
                 shop::order_cancelled(state, order.id, Actor::Customer, "erasure requested before payment").await?;
@@ -220,16 +313,11 @@ pub async fn erase_by_email(state: &AppState, email: &str, lang: &Lang, now: Tim
             _ => Orders::anonymise(db, order.id, now).await?,
         }
     }
-    if !held_any {
-        return Ok(json!({"erased": [], "kept": []}));
-    }
-    Ok(
-        json!({"erased": erased_list(state, lang, &["rights.erased.orders"]), "kept": kept_explained(state, lang, &in_progress)}),
-    )
+    Ok(in_progress)
 }
 
 /// What was kept and why (M10), in the person's language; the years come from the policy.
-fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<Value> {
+pub fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<Value> {
     let t = state.translations();
     let years = state.policy().policy.retention_rule("orders").map(|r| r.keep_days / 365).unwrap_or(7).to_string();
     let mut kept = vec![json!({
@@ -243,6 +331,19 @@ fn kept_explained(state: &AppState, lang: &Lang, in_progress: &[String]) -> Vec<
         }));
     }
     kept
+}
+
+/// The request's record of an erasure: what was done and which recipients were told.
+pub fn erasure_outcome(notified: &[Value]) -> String {
+    let names: Vec<&str> = notified.iter().filter_map(|n| n["recipient"].as_str()).collect();
+    if names.is_empty() {
+        "account erased; orders anonymised, orders on their way when complete".to_string()
+    } else {
+        format!(
+            "account erased; orders anonymised, orders on their way when complete; recipients notified: {}",
+            names.join(", ")
+        )
+    }
 }
 
 fn erased_list(state: &AppState, lang: &Lang, keys: &[&str]) -> Vec<String> {

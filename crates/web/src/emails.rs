@@ -4,7 +4,7 @@
 
 use luxevault_core::{Email, Lang};
 use luxevault_integrations::mail::OutgoingEmail;
-use luxevault_storage::{Accounts, Orders};
+use luxevault_storage::{Accounts, Limits, Marketing, Orders, PrivacyRequests};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior};
 use rust_embed::Embed;
@@ -160,6 +160,82 @@ pub async fn compose(
             });
             ("request_extended", lang, to.expose().to_string(), context)
         }
+        EmailJob::RecipientNotice { notice_id } => {
+            let Some(notice) = Limits::notice(db, *notice_id).await.map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            let policy = &state.policy().policy;
+            let Some(contact) = policy.recipient(&notice.recipient).and_then(|r| r.privacy_contact.clone()) else {
+                return Ok(None);
+            };
+            let Some(request) = PrivacyRequests::by_id(db, notice.request_id).await.map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            let lang = settings.default_lang().clone();
+            let context = json!({
+                "shop": shop,
+                "controller": {"name": settings.controller.name, "email": settings.controller.email},
+                "notice": {"kind": request.kind, "reference": request.id.to_string(), "references": notice.reference},
+            });
+            ("recipient_notice", lang, contact, context)
+        }
+        EmailJob::Marketing { campaign_id, customer_id } => {
+            let Some(customer) = Accounts::by_id(db, *customer_id).await.map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            // P22 and Art. 18, 21(3), checked again as it is sent: a consent withdrawn, a
+            // restriction or an objection since the campaign was queued stops it.
+            let now = state.clock().now();
+            let consents = luxevault_storage::Consents::is_granted(db, *customer_id, "marketing")
+                .await
+                .map_err(|e| e.to_string())?;
+            let person = crate::limits::Person::of_account(state, *customer_id).await.map_err(|e| e.message)?;
+            if !consents
+                || !crate::limits::may_process(state, &person, "marketing", now).await.map_err(|e| e.message)?
+            {
+                tracing::info!(campaign = %campaign_id, "marketing email not sent: no consent, restricted or objected");
+                return Ok(None);
+            }
+            let Some(campaign) = Marketing::by_id(db, *campaign_id).await.map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            let lang = Lang::parse(&customer.lang).unwrap_or_else(|| settings.default_lang().clone());
+            let prefix = settings.prefix(&lang);
+            let context = json!({
+                "shop": shop, "customer": {"username": customer.username.expose()},
+                "campaign": {"subject": campaign.subject, "body": campaign.body},
+                "links": {"account": format!("{base}{prefix}/account")},
+            });
+            ("marketing", lang, customer.email.into_inner(), context)
+        }
+        EmailJob::RestrictionLifting { limit_id } => {
+            let Some(limit) = Limits::by_id(db, *limit_id).await.map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            let Some(lifted_at) = limit.lifted_at else { return Ok(None) };
+            // The account's address, or the address the request came from.
+            let account = match limit.customer_id {
+                Some(id) => Accounts::by_id(db, id).await.map_err(|e| e.to_string())?,
+                None => None,
+            };
+            let (to, lang) = match account {
+                Some(row) => {
+                    let lang = Lang::parse(&row.lang).unwrap_or_else(|| settings.default_lang().clone());
+                    (row.email.into_inner(), lang)
+                }
+                None => {
+                    let Some(request_id) = limit.request_id else { return Ok(None) };
+                    let Some(request) = PrivacyRequests::by_id(db, request_id).await.map_err(|e| e.to_string())? else {
+                        return Ok(None);
+                    };
+                    let Ok(email) = Email::parse(request.contact.expose()) else { return Ok(None) };
+                    (email.expose().to_string(), settings.default_lang().clone())
+                }
+            };
+            let date = luxevault_core::Timestamp(lifted_at).to_rfc3339()[..10].to_string();
+            let context = json!({"shop": shop, "lift": {"date": date}});
+            ("restriction_lifting", lang, to, context)
+        }
         EmailJob::OrderConfirmation { order_id }
         | EmailJob::PaymentReceived { order_id }
         | EmailJob::OrderCancelled { order_id }
@@ -211,6 +287,9 @@ mod tests {
             "payment_received",
             "order_cancelled",
             "order_refunded",
+            "recipient_notice",
+            "marketing",
+            "restriction_lifting",
         ] {
             for lang in ["en", "fr"] {
                 assert!(EmailFiles::get(&format!("{lang}/{name}.txt")).is_some(), "{lang}/{name}.txt");

@@ -49,6 +49,21 @@ pub enum EmailJob {
     OrderRefunded {
         order_id: Uuid,
     },
+    /// Art. 19: a recipient is told of an erasure, rectification or restriction, at its privacy
+    /// contact, with the references it already holds.
+    RecipientNotice {
+        notice_id: Uuid,
+    },
+    /// A marketing campaign to one customer: checked again (consent, restriction, objection)
+    /// when it is sent (P22).
+    Marketing {
+        campaign_id: Uuid,
+        customer_id: Uuid,
+    },
+    /// Art. 18(3): the person is told before their restriction is lifted.
+    RestrictionLifting {
+        limit_id: Uuid,
+    },
 }
 
 impl EmailJob {
@@ -65,6 +80,11 @@ impl EmailJob {
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),
             Self::OrderCancelled { order_id } => Some(format!("email:order_cancelled:{order_id}")),
             Self::OrderRefunded { order_id } => Some(format!("email:order_refunded:{order_id}")),
+            Self::RecipientNotice { notice_id } => Some(format!("email:recipient_notice:{notice_id}")),
+            Self::Marketing { campaign_id, customer_id } => {
+                Some(format!("email:marketing:{campaign_id}:{customer_id}"))
+            }
+            Self::RestrictionLifting { limit_id } => Some(format!("email:restriction_lifting:{limit_id}")),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use luxevault_core::Timestamp;
 use luxevault_core::policy::{Policy, RetentionAction};
-use luxevault_storage::{Consents, Db, DbError, RetentionOutcome, RetentionStore};
+use luxevault_storage::{Consents, Db, DbError, PageViews, RetentionOutcome, RetentionStore};
 
 use crate::outbox::{EmailJob, queue_email};
 
@@ -60,8 +60,22 @@ pub async fn apply(
     now: Timestamp,
     dry_run: bool,
 ) -> Result<Vec<RuleReport>, DbError> {
+    apply_observed(db, policy, as_of, now, dry_run, &mut |_, _, _| {}).await
+}
+
+/// [`apply`], telling `observe` of each rule as it is done: (its position from 1, how many
+/// rules, its report). The command line draws its progress bar with it.
+pub async fn apply_observed(
+    db: &Db,
+    policy: &Policy,
+    as_of: Timestamp,
+    now: Timestamp,
+    dry_run: bool,
+    observe: &mut (dyn FnMut(usize, usize, &RuleReport) + Send),
+) -> Result<Vec<RuleReport>, DbError> {
     let mut reports = Vec::new();
-    for rule in &policy.retention {
+    let total = policy.retention.len();
+    for (position, rule) in policy.retention.iter().enumerate() {
         let keep = i64::from(rule.keep_days);
         let cutoff = days_before(as_of, keep);
         let mut report =
@@ -79,13 +93,17 @@ pub async fn apply(
                 let warn_cutoff = days_before(as_of, keep - ACCOUNT_NOTICE_DAYS);
                 let warned_before = days_before(as_of, ACCOUNT_NOTICE_DAYS);
                 if dry_run {
-                    report.counts.push(("deleted", RetentionStore::accounts_due(db, cutoff, warned_before).await?));
-                    report.counts.push(("warned", RetentionStore::count_to_warn(db, warn_cutoff).await?));
+                    report
+                        .counts
+                        .push(("deleted", RetentionStore::accounts_due(db, cutoff, warned_before, as_of).await?));
+                    report.counts.push(("warned", RetentionStore::count_to_warn(db, warn_cutoff, as_of).await?));
                 } else {
-                    report.counts.push(("deleted", RetentionStore::delete_accounts(db, cutoff, warned_before).await?));
+                    report
+                        .counts
+                        .push(("deleted", RetentionStore::delete_accounts(db, cutoff, warned_before, as_of).await?));
                     let mut warned = 0;
                     loop {
-                        let batch = RetentionStore::accounts_to_warn(db, warn_cutoff, 500).await?;
+                        let batch = RetentionStore::accounts_to_warn(db, warn_cutoff, 500, as_of).await?;
                         if batch.is_empty() {
                             break;
                         }
@@ -111,8 +129,15 @@ pub async fn apply(
                 let n = luxevault_storage::PrivacyRequests::expire_archives(db, as_of, dry_run).await?;
                 report.counts.push(("deleted", n));
             }
-            // Analytics events come with the feature
-            // that create them; until then there is nothing of theirs to keep or remove.
+            "analytics" => {
+                // The per-tab session id goes: no view can be linked to another any more.
+                let n = if dry_run {
+                    PageViews::count_linked(db, cutoff).await?
+                } else {
+                    PageViews::anonymise(db, cutoff).await?
+                };
+                report.counts.push(("anonymised", n));
+            }
             _ => {
                 report.counts.push((if rule.then == RetentionAction::Anonymise { "anonymised" } else { "deleted" }, 0));
                 report.note = Some("no such records are kept yet");
@@ -129,6 +154,7 @@ pub async fn apply(
             };
             RetentionStore::log(db, &line, now).await?;
         }
+        observe(position + 1, total, &report);
         reports.push(report);
     }
     Ok(reports)

@@ -14,8 +14,8 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::storefront::PageLang;
 use crate::{
-    api, api_account, api_admin, api_consent, api_orders, api_requests, api_rights, assets, backoffice, checkout_pages,
-    health, privacy, security, storefront, webhooks,
+    analytics, api, api_account, api_admin, api_consent, api_limits, api_orders, api_requests, api_rights, assets,
+    backoffice, checkout_pages, health, marketing, privacy, security, storefront, webhooks,
 };
 
 /// Request bodies larger than this are refused with 413: the API takes small JSON documents.
@@ -78,7 +78,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/account/password", post(api_account::change_password))
         .route("/api/v1/account/details", post(api_account::change_details))
         .route("/api/v1/account/password-reset", post(api_account::request_reset))
-        .route("/api/v1/account/password-reset/confirm", post(api_account::confirm_reset));
+        .route("/api/v1/account/password-reset/confirm", post(api_account::confirm_reset))
+        .route("/api/v1/account/processing", get(api_limits::processing))
+        .route("/api/v1/account/objections", post(api_limits::object))
+        .route("/api/v1/account/restriction/lift", post(api_limits::lift_mine))
+        .route("/api/v1/admin/restrictions", get(api_limits::restrictions))
+        .route("/api/v1/admin/restrictions/{id}/lift", post(api_limits::lift))
+        .route("/api/v1/admin/marketing/campaigns", post(marketing::create))
+        .route("/api/v1/analytics/views", post(analytics::record_view));
 
     Router::new()
         .merge(pages)

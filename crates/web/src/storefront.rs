@@ -66,8 +66,10 @@ pub(crate) fn frame(
             "langs": langs,
             "currencies": currencies,
             "default_currency": catalog.currencies.base().code(),
-            "storage": {"cart_key": settings.storage.cart, "currency_key": settings.storage.currency, "session_key": settings.storage.session},
+            "storage": {"cart_key": settings.storage.cart, "currency_key": settings.storage.currency, "session_key": settings.storage.session, "sid_key": crate::analytics::SID_KEY},
             "assets": {"css": versioned_url("shop.css"), "js": versioned_url("shop.js")},
+            // The page's route template for the shop's own analytics (no slug or id).
+            "page": crate::analytics::page_template(path).unwrap_or(""),
             "nav": {
                 "home": home,
                 "cart": format!("{prefix}/cart"),

@@ -132,3 +132,34 @@ fn staff_create_and_audit_verify_speak_in_sentences() {
     let (ok, _, stderr) = run(&["staff", "reset-second-factor", "--username", "nobody"], "");
     assert!(!ok && stderr.contains("no staff member"), "{stderr}");
 }
+
+#[test]
+fn retention_run_prints_a_line_per_rule_and_draws_no_bar_when_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (args, first) in [
+        (vec!["retention", "run", "--dry-run", "--as-of", "2030-01-01"], "Dry run as of 2030-01-01"),
+        (vec!["retention", "run"], "Applied."),
+    ] {
+        let output = luxevault()
+            .args(&args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("LUXEVAULT_DATABASE_URL")
+            .current_dir(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("run: {e}"));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        assert!(stdout.lines().any(|l| l.starts_with(first)), "{stdout}");
+        let rules: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
+        assert_eq!(rules.len(), 5, "one line per rule of the policy: {stdout}");
+        for (i, rule) in ["orders", "accounts", "analytics", "marketing_consent", "request_archives"].iter().enumerate()
+        {
+            assert!(rules[i].starts_with(&format!("[{}/5] {rule}: ", i + 1)), "{}", rules[i]);
+        }
+        assert!(rules[2].contains("anonymised") && rules[2].ends_with("kept 30 days"), "{}", rules[2]);
+        // The progress bar is for a person at a terminal: piped, stderr carries none of it.
+        assert!(!stderr.contains("retention [") && !stderr.contains('\u{1b}'), "{stderr}");
+    }
+}

@@ -5,6 +5,7 @@
 mod support;
 
 mod account;
+mod analytics;
 mod api;
 mod backoffice;
 mod checkout;
@@ -12,11 +13,13 @@ mod cli;
 mod conformance;
 mod consent;
 mod inventory;
+mod marketing;
 mod payments;
 mod policy;
 mod privacy;
 mod quote;
 mod requests;
+mod restriction;
 mod retention;
 mod rights;
 mod robustness;

@@ -134,7 +134,7 @@ backend_tests!(
     account_holders_file_requests_and_see_their_clocks,
 );
 
-mod guests {
+pub(crate) mod guests {
     //! A person without an account: request on the privacy centre, code by email, then the copy
     //! (its link expires) or the erasure.
 
@@ -142,7 +142,7 @@ mod guests {
 
     use crate::support::{Backend, TestApp, pick};
 
-    pub(super) const GUEST: &str = "invitee-canary@example.test";
+    pub(crate) const GUEST: &str = "invitee-canary@example.test";
 
     async fn guest_order(app: &TestApp) -> Value {
         let catalog = app.catalog().await;
@@ -165,7 +165,7 @@ mod guests {
     }
 
     /// Starts a request and returns its id and the code emailed to the guest.
-    pub(super) async fn start(app: &TestApp, kind: &str) -> (String, String) {
+    pub(crate) async fn start(app: &TestApp, kind: &str) -> (String, String) {
         let (status, started) =
             app.post_json("/api/v1/privacy/requests", &json!({"kind": kind, "email": GUEST, "lang": "en"})).await;
         assert_eq!(status, 202, "{started}");
@@ -194,7 +194,11 @@ mod guests {
         let copy = app.get(&url).await;
         assert_eq!(copy.status().as_u16(), 200);
         assert!(copy.headers().get("content-disposition").is_some());
-        let document: Value = copy.json().await.unwrap_or(Value::Null);
+        let archive = crate::support::unzip(&copy.bytes().await.unwrap_or_default());
+        let document: Value = serde_json::from_str(&archive["data.json"]).unwrap_or(Value::Null);
+        assert!(archive["orders.csv"].contains(placed["order"]["number"].as_str().unwrap_or("?")));
+        assert!(archive["requests.csv"].lines().nth(1).is_some_and(|l| l.contains(",access,web,completed,")));
+        assert!(archive["index.html"].contains("Legitimate interests"));
         assert_eq!(document["data"]["orders"][0]["number"], placed["order"]["number"]);
         assert!(document["about_this_data"]["purposes"].is_array());
         // The same code does not work twice; the link expires after the policy's 7 days.
@@ -233,6 +237,10 @@ mod guests {
             app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
         assert_eq!((status, done["status"].as_str()), (200, Some("completed")), "{done}");
         assert!(done["kept"].to_string().contains("tax law"), "told what is kept and why");
+        assert!(
+            done["notified"].as_array().is_some_and(|n| n.iter().any(|r| r["recipient"] == "email_service")),
+            "told which recipients were notified: {done}"
+        );
         let dump = crate::support::dump_text(&app.db).await;
         assert!(!dump.contains("Invitée Canari") && !dump.contains("3 place Vendôme"), "who and where are gone");
         app.stop().await;

@@ -57,10 +57,26 @@ async fn a_customer_gets_a_copy_of_everything(backend: Backend) {
     assert_eq!(wrong.status().as_u16(), 401, "a fresh proof of identity first");
     let response = post(&app, "/api/v1/account/export", &token, json!({"password": PASSWORD})).await;
     assert_eq!(response.status().as_u16(), 200);
-    let disposition =
-        response.headers().get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    assert!(disposition.starts_with("attachment"), "{disposition}");
-    let text = response.text().await.unwrap_or_default();
+    let header =
+        |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let disposition = header("content-disposition");
+    assert_eq!(disposition, "attachment; filename=\"my-data.zip\"");
+    assert_eq!(header("content-type"), "application/zip");
+    let bytes = response.bytes().await.unwrap_or_default();
+    let archive = crate::support::unzip(&bytes);
+    assert_eq!(
+        archive.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "consents.csv",
+            "data.json",
+            "index.html",
+            "order_events.csv",
+            "order_lines.csv",
+            "orders.csv",
+            "requests.csv"
+        ],
+    );
+    let text = archive["data.json"].clone();
     let document: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     assert_eq!(document["data"]["account"]["email"], EMAIL);
     assert_eq!(document["data"]["orders"][0]["number"], placed["order"]["number"]);
@@ -73,7 +89,30 @@ async fn a_customer_gets_a_copy_of_everything(backend: Backend) {
             "Art. 15: {part}"
         );
     }
-    assert!(!text.contains("$argon2id$") && !text.contains(&token), "no credential in the copy");
+    let number = placed["order"]["number"].as_str().unwrap_or("?");
+    let orders_csv = &archive["orders.csv"];
+    assert!(orders_csv.starts_with("number,status,placed_at,"), "{orders_csv}");
+    assert!(orders_csv.lines().nth(1).is_some_and(|l| l.starts_with(number) && l.contains("9 quai Voltaire")));
+    assert!(archive["order_lines.csv"].contains(&variant.sku));
+    assert!(archive["order_events.csv"].lines().count() >= 2, "{}", archive["order_events.csv"]);
+    assert!(archive["consents.csv"].lines().nth(1).is_some_and(|l| l.starts_with("marketing,true,")));
+    // The readable page: the Art. 15 information, in plain HTML.
+    let page = &archive["index.html"];
+    for expected in [
+        "<html lang=\"en\">",
+        "Legitimate interests",
+        "Stripe",
+        "Shipping carriers",
+        "2557 days",
+        "From you",
+        "orders.csv",
+    ] {
+        assert!(page.contains(expected), "index.html lacks {expected}");
+    }
+    assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "self-contained");
+    for entry in archive.values() {
+        assert!(!entry.contains("$argon2id$") && !entry.contains(&token), "no credential in the copy");
+    }
     app.stop().await;
 }
 
@@ -113,6 +152,24 @@ async fn erasure_keeps_only_what_the_law_requires(backend: Backend) {
     assert!(
         kept.contains(on_its_way["order"]["number"].as_str().unwrap_or("?")),
         "the order on its way is named: {outcome}"
+    );
+    // Art. 19: the recipients that received the data are told, and the person is told which.
+    let notified: Vec<(&str, &str)> = outcome["notified"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| (n["recipient"].as_str().unwrap_or("?"), n["method"].as_str().unwrap_or("?")))
+        .collect();
+    assert!(notified.contains(&("carriers", "no_contact")), "the delivered order went to a carrier: {outcome}");
+    assert!(notified.contains(&("email_service", "no_contact")) && notified.contains(&("cloud_host", "in_place")));
+    let request = uuid::Uuid::parse_str(outcome["request_id"].as_str().unwrap_or_default()).unwrap_or_default();
+    let notices = luxevault_storage::Limits::notices(&app.db, request).await.unwrap_or_default();
+    assert_eq!(notices.len(), notified.len(), "each notice is recorded");
+    let carrier = notices.iter().find(|n| n.recipient == "carriers").map(|n| n.reference.clone()).unwrap_or_default();
+    assert_eq!(
+        carrier,
+        format!("order {}", done["order"]["number"].as_str().unwrap_or("?")),
+        "only the delivered order"
     );
 
     let (status, _) = app.post_json("/api/v1/account/login", &json!({"email": EMAIL, "password": PASSWORD})).await;
@@ -178,6 +235,22 @@ async fn details_are_corrected_after_the_password(backend: Backend) {
     assert_eq!(status, 200, "signs in with the corrected address");
     let same = change(json!({"password": PASSWORD, "username": "TITULAIRE"})).await;
     assert_eq!(same.status().as_u16(), 200, "changing only the case of one's own username is allowed");
+    // Art. 19: each correction is recorded as a rectification, with the recipients told.
+    let mine: Value = app
+        .client
+        .get(app.url("/api/v1/account/requests"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    let rectifications: Vec<&Value> =
+        mine["requests"].as_array().into_iter().flatten().filter(|r| r["kind"] == "rectification").collect();
+    assert_eq!(rectifications.len(), 2, "the address, then the username: {mine}");
+    assert!(rectifications.iter().all(|r| r["status"] == "completed"
+        && r["outcome"].as_str().is_some_and(|o| o.contains("email_service") && o.contains("cloud_host"))));
     app.stop().await;
 }
 

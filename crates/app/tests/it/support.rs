@@ -360,3 +360,48 @@ pub async fn queued_reset_token(db: &Db) -> String {
         .and_then(|v| v["token"].as_str().map(String::from))
         .unwrap_or_else(|| panic!("a password-reset email is queued"))
 }
+
+/// The entries of a ZIP archive, by name, as text.
+pub fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    use std::io::Read;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("not a ZIP archive: {e}"));
+    let mut entries = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap_or_else(|e| panic!("entry {i}: {e}"));
+        let name = file.name().map(|n| n.to_string()).unwrap_or_else(|e| panic!("entry {i}: {e}"));
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap_or_else(|e| panic!("entry {i} is not UTF-8 text: {e}"));
+        entries.insert(name, text);
+    }
+    entries
+}
+
+/// Privacy contacts of the recipients, as a house would add them to its policy file (Art. 19).
+pub const CARRIERS_CONTACT: &str = "privacy@carrier.example";
+pub const EMAIL_SERVICE_CONTACT: &str = "dpo@mail-service.example";
+
+/// The built-in policy with privacy contacts for the carriers and the email service, written to
+/// a file of its own (the path to set as `policy_file`).
+pub fn policy_with_contacts() -> std::path::PathBuf {
+    let source = include_str!("../../policy/default.toml")
+        .replace(
+            "safeguards = [\"sccs\", \"idta\"]\ncategories = [\"identification\", \"contact\", \"delivery\"]\n",
+            &format!(
+                "safeguards = [\"sccs\", \"idta\"]\ncategories = [\"identification\", \"contact\", \"delivery\"]\nprivacy_contact = \"{CARRIERS_CONTACT}\"\n"
+            ),
+        )
+        .replace(
+            "purpose = \"order_updates\"\n",
+            &format!("purpose = \"order_updates\"\nprivacy_contact = \"{EMAIL_SERVICE_CONTACT}\"\n"),
+        );
+    let before = include_str!("../../policy/default.toml").matches("privacy_contact = \"").count();
+    assert_eq!(
+        source.matches("privacy_contact = \"").count(),
+        before + 2,
+        "the policy's recipients moved: update this helper"
+    );
+    let path = std::env::temp_dir().join(format!("luxevault-policy-{}.toml", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&path, source).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    path
+}

@@ -969,6 +969,11 @@
     var consentBox = page.querySelector("[data-consent-marketing]");
     var consentStatus = page.querySelector("[data-consents-status]");
     var consentSlot = page.querySelector("[data-consents-slot]");
+    var objectBox = page.querySelector("[data-object-analytics]");
+    var restrictButton = page.querySelector("[data-restrict]");
+    var unrestrictButton = page.querySelector("[data-unrestrict]");
+    var processingStatus = page.querySelector("[data-processing-status]");
+    var processingSlot = page.querySelector("[data-processing-slot]");
     var consentRecords = page.querySelector("[data-consents-records]");
     var consentEmpty = page.querySelector("[data-consents-empty]");
     var consentHistory = page.querySelector("[data-consents-history]");
@@ -1074,6 +1079,7 @@
       showAccount(account);
       loadOrders();
       loadConsents(false);
+      loadProcessing();
     }
 
     /** The greeting, and the details form prefilled with what it greets. */
@@ -1222,6 +1228,69 @@
           .catch(function () {
             revert(t("network-error"));
           });
+      });
+    }
+
+    /* Objection to analytics and restriction: the boutique enforces them; the page only asks. */
+    function showProcessing(data) {
+      var restricted = data.restricted === true;
+      objectBox.checked = !!(data.objections && data.objections.website_analytics === true);
+      objectBox.disabled = false;
+      restrictButton.hidden = restricted;
+      unrestrictButton.hidden = !restricted;
+      restrictButton.disabled = false;
+      unrestrictButton.disabled = false;
+      var since = restricted && data.restriction ? str(data.restriction.since) : "";
+      processingStatus.textContent = restricted ? format(t("restricted"), { date: formatDate(since, false) }) : "";
+    }
+
+    function loadProcessing() {
+      if (!objectBox || !restrictButton || !unrestrictButton) return;
+      api("GET", "/api/v1/account/processing", undefined, { auth: true })
+        .then(function (result) {
+          if (result.status === 401 && result.code === "not_signed_in") {
+            showSignedOut(t("session-ended"));
+            return;
+          }
+          if (!result.ok || !result.data || typeof result.data !== "object") throw new Error("processing");
+          showProcessing(result.data);
+        })
+        .catch(function () {
+          showError(processingSlot, t("network-error"));
+        });
+    }
+
+    function changeProcessing(url, body) {
+      clearError();
+      say("");
+      objectBox.disabled = true;
+      restrictButton.disabled = true;
+      unrestrictButton.disabled = true;
+      api("POST", url, body, { auth: true })
+        .then(function (result) {
+          if (result.status === 401 && result.code === "not_signed_in") {
+            showSignedOut(t("session-ended"));
+            return;
+          }
+          if (result.ok) say(t("processing-saved"));
+          else showError(processingSlot, result.message || t("network-error"));
+          loadProcessing();
+        })
+        .catch(function () {
+          showError(processingSlot, t("network-error"));
+          loadProcessing();
+        });
+    }
+
+    if (objectBox && restrictButton && unrestrictButton) {
+      objectBox.addEventListener("change", function () {
+        changeProcessing("/api/v1/account/objections", { purpose: "website_analytics", objected: objectBox.checked });
+      });
+      restrictButton.addEventListener("click", function () {
+        changeProcessing("/api/v1/account/requests", { kind: "restriction" });
+      });
+      unrestrictButton.addEventListener("click", function () {
+        changeProcessing("/api/v1/account/restriction/lift", {});
       });
     }
 
@@ -1497,7 +1566,7 @@
         function (result) {
           if (result.ok && result.blob) {
             exportForm.elements.namedItem("password").value = "";
-            saveFile(result.blob, "my-data.json");
+            saveFile(result.blob, "my-data.zip");
             done.textContent = t("data-export-done");
             return;
           }
@@ -1704,6 +1773,9 @@
     var erasedList = page.querySelector("[data-centre-erased-list]");
     var keptList = page.querySelector("[data-centre-kept-list]");
     var keptNone = page.querySelector("[data-centre-kept-none]");
+    var restrictedBox = page.querySelector("[data-centre-restricted]");
+    var notifiedBox = page.querySelector("[data-centre-notified]");
+    var notifiedList = page.querySelector("[data-centre-notified-list]");
     var openBox = page.querySelector("[data-centre-open]");
     var due = page.querySelector("[data-centre-due]");
     var kindSelect = requestForm.elements.namedItem("kind");
@@ -1737,9 +1809,11 @@
     function step(name) {
       requestForm.hidden = name !== "request";
       codeForm.hidden = name !== "code";
-      outcome.hidden = name !== "ready" && name !== "completed" && name !== "open";
+      outcome.hidden = name !== "ready" && name !== "completed" && name !== "open" && name !== "restricted";
       ready.hidden = name !== "ready";
       erasedBox.hidden = name !== "completed";
+      if (restrictedBox) restrictedBox.hidden = name !== "restricted";
+      if (notifiedBox) notifiedBox.hidden = !((name === "completed" || name === "restricted") && notifiedList.childNodes.length > 0);
       openBox.hidden = name !== "open";
       stepTitle.textContent = t("title-" + name) || stepTitle.textContent;
       stepTitle.focus();
@@ -1773,7 +1847,18 @@
         download.setAttribute("href", href);
         expires.textContent = format(t("expires"), { date: formatDate(str(data.expires_at), true) });
         step("ready");
-      } else if (status === "completed") {
+      } else if (status === "completed" || status === "restricted") {
+        // Art. 19: the recipients told of the erasure or restriction, by name.
+        var notified = Array.isArray(data.notified) ? data.notified : [];
+        if (notifiedList) {
+          items(notifiedList, notified, function (entry) {
+            return el("li", "centre-list__item", str(entry && entry.name));
+          });
+        }
+        if (data.restricted === true) {
+          step("restricted");
+          return;
+        }
         var erased = Array.isArray(data.erased) ? data.erased : [];
         var kept = Array.isArray(data.kept) ? data.kept : [];
         items(erasedList, erased, function (what) {
@@ -1867,6 +1952,7 @@
       download.setAttribute("href", "#");
       erasedList.textContent = "";
       keptList.textContent = "";
+      if (notifiedList) notifiedList.textContent = "";
       if (clear) {
         kindSelect.selectedIndex = 0;
         emailInput.value = "";
@@ -2239,7 +2325,60 @@
     });
   }
 
+  /* ---------------- the shop's own analytics (cookieless, first-party) ---------------- */
+
+  /**
+   * Reports this page view to the shop itself: the page's route template (no slug, id or
+   * query), its language, the other site the visitor came from (its host only), and a random
+   * id kept for this tab only in sessionStorage. Nothing is sent when the browser asks not to
+   * be tracked (Global Privacy Control, Do Not Track); the server also ignores those headers'
+   * requests and never stores the IP address or the browser's user agent.
+   */
+  function sendPageView() {
+    var SID_KEY = root.getAttribute("data-sid-key") || "";
+    var page = root.getAttribute("data-page") || "";
+    if (!SID_KEY || !page || !window.fetch) return;
+    if (navigator.globalPrivacyControl === true || navigator.doNotTrack === "1" || window.doNotTrack === "1") return;
+    var sid = null;
+    try {
+      sid = window.sessionStorage.getItem(SID_KEY);
+      if (!sid || !/^[A-Za-z0-9-]{16,64}$/.test(sid)) {
+        var bytes = new Uint8Array(16);
+        window.crypto.getRandomValues(bytes);
+        sid = "";
+        for (var i = 0; i < bytes.length; i++) sid += ("0" + bytes[i].toString(16)).slice(-2);
+        window.sessionStorage.setItem(SID_KEY, sid);
+      }
+    } catch (e) {
+      return;
+    }
+    var referrer = null;
+    if (document.referrer) {
+      try {
+        var from = new URL(document.referrer);
+        if (from.host !== window.location.host && /^https?:$/.test(from.protocol)) referrer = from.host;
+      } catch (e) {
+        referrer = null;
+      }
+    }
+    var headers = { "Content-Type": "application/json" };
+    // A signed-in customer who restricted their data or objected to analytics is not counted.
+    var token = readToken();
+    if (token) headers.Authorization = "Bearer " + token;
+    fetch("/api/v1/analytics/views", {
+      method: "POST",
+      headers: headers,
+      body: JSON.stringify({ path: page, lang: LANG, referrer: referrer, sid: sid }),
+      credentials: "same-origin",
+      cache: "no-store",
+      keepalive: true
+    }).catch(function () {
+      /* analytics never disturb the visit */
+    });
+  }
+
   function init() {
+    sendPageView();
     initCartPage();
     initCheckoutPage();
     initCurrency();
