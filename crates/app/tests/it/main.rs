@@ -7,6 +7,7 @@ mod support;
 mod account;
 mod api;
 mod backoffice;
+mod backoffice_pages;
 mod checkout;
 mod cli;
 mod conformance;
