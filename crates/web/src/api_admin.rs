@@ -192,7 +192,7 @@ pub async fn move_order(
                 .refund(&payment, None, &format!("order-{id}-refund"))
                 .await
                 .map_err(OrderMoveError::Provider)?;
-            shop::order_refunded(state, id, actor).await?;
+            shop::order_refunded_because(state, id, actor, reason).await?;
         }
         OrderMove::Fulfil => {
             let now = state.clock().now();

@@ -396,6 +396,12 @@ async fn views_and_changes_leave_audit_entries_without_personal_data(backend: Ba
     // The order's history names the member by id; the page shows their username.
     let events = Orders::events(&app.db, Uuid::parse_str(&fx.order).unwrap_or_default()).await.unwrap_or_default();
     assert!(events.iter().any(|e| e.actor == actor && e.to_status == "fulfilled"), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.actor == actor && e.to_status == "refunded" && e.reason == "goodwill gesture, ticket 4411"),
+        "the refund's reason is in the order's history: {events:?}"
+    );
 
     // The admin-token API is audited as api-token.
     let response = app
