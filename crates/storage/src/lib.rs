@@ -22,6 +22,7 @@ mod requests;
 mod retention;
 mod secrets;
 mod staff;
+mod staff_pages;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use analytics::{NewPageView, PageViewRow, PageViews};
@@ -42,6 +43,7 @@ pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
 pub use staff::{NewStaff, Staff, StaffRow, StaffSessionRow};
+pub use staff_pages::{CustomerSummary, LedgerRecord, QueuedJob, StaffPages};
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
 /// backends.
@@ -57,6 +59,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(consents::STATEMENTS);
     all.extend_from_slice(requests::STATEMENTS);
     all.extend_from_slice(staff::STATEMENTS);
+    all.extend_from_slice(staff_pages::STATEMENTS);
     all.extend_from_slice(audit::STATEMENTS);
     all.extend_from_slice(breaches::STATEMENTS);
     all.extend_from_slice(limits::STATEMENTS);

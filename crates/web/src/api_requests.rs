@@ -7,22 +7,23 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use luxevault_core::order::Actor;
 use luxevault_core::requests::{Channel, RequestKind, deadline, target};
 use luxevault_core::{Email, Timestamp};
-use luxevault_storage::{Accounts, NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
+use luxevault_storage::{Accounts, DbError, NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api_admin::Operator;
-use crate::customer::SignedIn;
+use crate::api_admin::{Operator, audit_api_call};
+use crate::customer::{ClientAddr, SignedIn};
 use crate::error::{ApiError, ApiJson};
 use crate::limits::Person;
 use crate::outbox::{EmailJob, queue_email};
 use crate::state::AppState;
 
-fn view(row: &PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {
+pub(crate) fn view(row: &PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {
     let days_left = (row.due_at.as_micros() - now.as_micros()).div_euclid(Timestamp::MICROS_PER_DAY);
     let open = matches!(row.status.as_str(), "open" | "extended");
     let mut value = json!({
@@ -49,7 +50,7 @@ async fn open_request(
     customer: Option<Uuid>,
     contact: &str,
     received: Timestamp,
-) -> Result<Uuid, ApiError> {
+) -> Result<Uuid, DbError> {
     let rights = &state.policy().policy.rights;
     let request = NewPrivacyRequest {
         status: "open",
@@ -62,7 +63,97 @@ async fn open_request(
         due_at: deadline(received, rights.answer_within_days, false, 0),
         target_at: target(received, rights.target_business_days),
     };
-    Ok(PrivacyRequests::create(state.db(), &request, state.clock().now()).await?)
+    PrivacyRequests::create(state.db(), &request, state.clock().now()).await
+}
+
+/// Why a staff action on a request was not taken (HTTP-free: the API and the back office
+/// answer each in their own way). Messages hold no personal data.
+#[derive(Debug)]
+pub enum RequestError {
+    Invalid(&'static str, &'static str),
+    Conflict(&'static str, &'static str),
+    NotFound,
+    Db(DbError),
+}
+
+impl From<DbError> for RequestError {
+    fn from(error: DbError) -> Self {
+        Self::Db(error)
+    }
+}
+
+impl RequestError {
+    pub fn message(&self) -> &'static str {
+        match self {
+            Self::Invalid(_, message) | Self::Conflict(_, message) => message,
+            Self::NotFound => "No such request.",
+            Self::Db(_) => "The shop is unavailable for a moment; try again.",
+        }
+    }
+}
+
+impl From<RequestError> for ApiError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Invalid(code, message) => invalid(code, message),
+            RequestError::Conflict(code, message) => ApiError::new(StatusCode::CONFLICT, code, message.to_string()),
+            RequestError::NotFound => ApiError::not_found("No such request."),
+            RequestError::Db(error) => ApiError::from(error),
+        }
+    }
+}
+
+/// Logs a request that arrived by email or WhatsApp (P21); its clock starts on the day it
+/// arrived (`received_on`, YYYY-MM-DD; today when absent).
+pub async fn log_received(
+    state: &AppState,
+    kind: &str,
+    channel: &str,
+    contact: &str,
+    received_on: Option<&str>,
+) -> Result<PrivacyRequestRow, RequestError> {
+    let kind = RequestKind::parse(kind)
+        .ok_or(RequestError::Invalid("invalid_kind", "kind must be one of the seven rights"))?;
+    let channel = Channel::parse(channel)
+        .ok_or(RequestError::Invalid("invalid_channel", "channel must be email, whatsapp or web"))?;
+    let contact = contact.trim();
+    if contact.is_empty() || contact.chars().count() > 254 || contact.chars().any(char::is_control) {
+        return Err(RequestError::Invalid(
+            "invalid_contact",
+            "contact must be the email address or number the request came from",
+        ));
+    }
+    let now = state.clock().now();
+    let received = match received_on {
+        Some(day) => Timestamp::from_date(day)
+            .ok_or(RequestError::Invalid("invalid_date", "received_on must be a date YYYY-MM-DD"))?,
+        None => now,
+    };
+    if received > now {
+        return Err(RequestError::Invalid("invalid_date", "received_on cannot be in the future"));
+    }
+    let id = open_request(state, kind, channel, None, contact, received).await?;
+    tracing::info!(request = %id, kind = kind.as_str(), channel = channel.as_str(), "privacy request logged");
+    PrivacyRequests::by_id(state.db(), id).await?.ok_or(RequestError::NotFound)
+}
+
+/// Extends a request by two months, once, and queues the notice telling the person why.
+pub async fn extend_request(state: &AppState, id: Uuid, reason: &str) -> Result<PrivacyRequestRow, RequestError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(RequestError::Invalid("reason_required", "Give the reason, in a sentence the person will read."));
+    }
+    let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or(RequestError::NotFound)?;
+    let now = state.clock().now();
+    if now > row.due_at {
+        return Err(RequestError::Conflict("too_late", "The deadline has passed: it can no longer be extended."));
+    }
+    let due = deadline(row.received_at, state.policy().policy.rights.answer_within_days, true, 0);
+    if !PrivacyRequests::extend(state.db(), id, due, reason, now).await? {
+        return Err(RequestError::Conflict("not_open", "Only an open request can be extended, and only once."));
+    }
+    queue_email(state.db(), &EmailJob::RequestExtended { request_id: id }, now).await?;
+    PrivacyRequests::by_id(state.db(), id).await?.ok_or(RequestError::NotFound)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -85,36 +176,24 @@ pub struct LogRequest {
 pub async fn log_request(
     State(state): State<AppState>,
     _: Operator,
+    ClientAddr(client): ClientAddr,
     ApiJson(request): ApiJson<LogRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let kind = RequestKind::parse(&request.kind)
-        .ok_or_else(|| invalid("invalid_kind", "kind must be one of the seven rights"))?;
-    let channel = Channel::parse(&request.channel)
-        .ok_or_else(|| invalid("invalid_channel", "channel must be email, whatsapp or web"))?;
-    let contact = request.contact.trim();
-    if contact.is_empty() || contact.chars().count() > 254 || contact.chars().any(char::is_control) {
-        return Err(invalid("invalid_contact", "contact must be the email address or number the request came from"));
-    }
-    let now = state.clock().now();
-    let received = match request.received_on.as_deref() {
-        Some(day) => {
-            Timestamp::from_date(day).ok_or_else(|| invalid("invalid_date", "received_on must be a date YYYY-MM-DD"))?
-        }
-        None => now,
-    };
-    if received > now {
-        return Err(invalid("invalid_date", "received_on cannot be in the future"));
-    }
-    let id = open_request(&state, kind, channel, None, contact, received).await?;
-    let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
-    tracing::info!(request = %id, kind = kind.as_str(), channel = channel.as_str(), "privacy request logged");
-    Ok((StatusCode::CREATED, Json(view(&row, now, true))))
+    let row =
+        log_received(&state, &request.kind, &request.channel, &request.contact, request.received_on.as_deref()).await?;
+    audit_api_call(&state, client, "privacy_request.log", "privacy_request", &row.id.to_string(), None).await?;
+    Ok((StatusCode::CREATED, Json(view(&row, state.clock().now(), true))))
 }
 
 /// Every request still to answer, the most urgent first, with days left and overdue flags.
 #[utoipa::path(get, path = "/api/v1/admin/privacy-requests", tag = "staff",
     responses((status = 200, description = "{requests: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn open_requests(State(state): State<AppState>, _: Operator) -> Result<Json<Value>, ApiError> {
+pub async fn open_requests(
+    State(state): State<AppState>,
+    _: Operator,
+    ClientAddr(client): ClientAddr,
+) -> Result<Json<Value>, ApiError> {
+    audit_api_call(&state, client, "privacy_requests.view", "privacy_request", "*", None).await?;
     let now = state.clock().now();
     let rows = PrivacyRequests::open(state.db()).await?;
     Ok(Json(json!({"requests": rows.iter().map(|r| view(r, now, true)).collect::<Vec<_>>()})))
@@ -133,33 +212,13 @@ pub struct Extension {
 pub async fn extend(
     State(state): State<AppState>,
     _: Operator,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<Uuid>,
     ApiJson(extension): ApiJson<Extension>,
 ) -> Result<Json<Value>, ApiError> {
-    let reason = extension.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(invalid("reason_required", "Give the reason, in a sentence the person will read."));
-    }
-    let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(|| ApiError::not_found("No such request."))?;
-    let now = state.clock().now();
-    if now > row.due_at {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "too_late",
-            "The deadline has passed: it can no longer be extended.",
-        ));
-    }
-    let due = deadline(row.received_at, state.policy().policy.rights.answer_within_days, true, 0);
-    if !PrivacyRequests::extend(state.db(), id, due, reason, now).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_open",
-            "Only an open request can be extended, and only once.",
-        ));
-    }
-    queue_email(state.db(), &EmailJob::RequestExtended { request_id: id }, now).await?;
-    let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
-    Ok(Json(view(&row, now, true)))
+    audit_api_call(&state, client, "privacy_request.extend", "privacy_request", &id.to_string(), None).await?;
+    let row = extend_request(&state, id, &extension.reason).await?;
+    Ok(Json(view(&row, state.clock().now(), true)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -178,17 +237,35 @@ pub struct Completion {
 pub async fn complete(
     State(state): State<AppState>,
     _: Operator,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<Uuid>,
     ApiJson(completion): ApiJson<Completion>,
 ) -> Result<Json<Value>, ApiError> {
-    let outcome = completion.outcome.trim();
+    let action = if completion.refused { "privacy_request.refuse" } else { "privacy_request.complete" };
+    audit_api_call(&state, client, action, "privacy_request", &id.to_string(), None).await?;
+    complete_request(&state, id, &completion.outcome, completion.refused, Actor::Staff("api-token".into()))
+        .await
+        .map(Json)
+}
+
+/// Closes a request as completed (or refused, with the reason), for the API and the back office
+/// alike. Completing an erasure or a restriction carries it out and tells the recipients of the
+/// person's data (Art. 19); the answer is the request's view, with `notified` when any were told.
+pub async fn complete_request(
+    state: &AppState,
+    id: Uuid,
+    outcome: &str,
+    refused: bool,
+    actor: Actor,
+) -> Result<Value, ApiError> {
+    let outcome = outcome.trim();
     if outcome.is_empty() || outcome.chars().count() > 1000 {
         return Err(invalid("outcome_required", "Say what was done, or why not."));
     }
     let now = state.clock().now();
-    let status = if completion.refused { "refused" } else { "completed" };
+    let status = if refused { "refused" } else { "completed" };
     let row = PrivacyRequests::by_id(state.db(), id).await?;
-    let granting = !completion.refused
+    let granting = !refused
         && row.as_ref().is_some_and(|r| {
             r.kind == RequestKind::Restriction.as_str() && matches!(r.status.as_str(), "open" | "extended")
         });
@@ -197,7 +274,7 @@ pub async fn complete(
         // flagged, the recipients are told, and the request closes with both.
         let email = Email::parse(row.contact.expose()).ok();
         let mut person = match &email {
-            Some(email) => Person::of_email(&state, email).await?,
+            Some(email) => Person::of_email(state, email).await?,
             None => Person::default(),
         };
         if let Some(customer) = row.customer_id {
@@ -210,20 +287,20 @@ pub async fn complete(
                 "This request names no account or email address to restrict; restrict by hand and record it.",
             ));
         }
-        let notified = crate::api_limits::grant_restriction(&state, id, &person, email.as_ref(), Some(outcome)).await?;
+        let notified = crate::api_limits::grant_restriction(state, id, &person, email.as_ref(), Some(outcome)).await?;
         let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
         let mut answer = view(&row, now, true);
         if let Some(map) = answer.as_object_mut() {
             map.insert("notified".into(), Value::Array(notified));
         }
-        return Ok(Json(answer));
+        return Ok(answer);
     }
-    let erasing = !completion.refused
+    let erasing = !refused
         && row.as_ref().is_some_and(|r| {
             r.kind == RequestKind::Erasure.as_str() && matches!(r.status.as_str(), "open" | "extended")
         });
     if let (true, Some(row)) = (erasing, &row) {
-        return complete_erasure(&state, row, outcome).await.map(Json);
+        return complete_erasure(state, row, outcome, actor).await;
     }
     if !PrivacyRequests::close(state.db(), id, status, outcome, now).await? {
         return Err(ApiError::new(
@@ -233,14 +310,19 @@ pub async fn complete(
         ));
     }
     let row = PrivacyRequests::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
-    Ok(Json(view(&row, now, true)))
+    Ok(view(&row, now, true))
 }
 
 /// An erasure request logged by staff, the person's identity checked by them: the account using
 /// the address (or the request's account) is erased, the orders placed with the address are
 /// anonymised as the person's own erasure would, the recipients that received the data are told
 /// (Art. 19), and the request closes with what staff said and who was told.
-async fn complete_erasure(state: &AppState, row: &PrivacyRequestRow, outcome: &str) -> Result<Value, ApiError> {
+async fn complete_erasure(
+    state: &AppState,
+    row: &PrivacyRequestRow,
+    outcome: &str,
+    actor: Actor,
+) -> Result<Value, ApiError> {
     let now = state.clock().now();
     let email = Email::parse(row.contact.expose()).ok();
     let account = match &email {
@@ -261,7 +343,8 @@ async fn complete_erasure(state: &AppState, row: &PrivacyRequestRow, outcome: &s
     let mut in_progress = Vec::new();
     if let Some(customer) = account {
         let of_account: Vec<_> = orders.iter().filter(|o| o.customer_id == Some(customer)).cloned().collect();
-        in_progress.extend(crate::api_rights::erase_account_data(state, customer, &of_account, now).await?.1);
+        in_progress
+            .extend(crate::api_rights::erase_account_data(state, customer, &of_account, now, actor.clone()).await?.1);
     }
     if let Some(email) = &email {
         for number in crate::api_rights::erase_orders_of_email(state, &email.normalized(), now).await? {

@@ -14,6 +14,7 @@ use luxevault_storage::{Accounts, Consents, Orders, PrivacyRequests};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::api_orders::order_view;
 use crate::auth;
@@ -49,16 +50,17 @@ async fn reauthenticate(state: &AppState, customer: &Customer, password: Pii<Str
     Ok(())
 }
 
-/// Everything held on the customer, with what the policy says about each part.
-async fn export_document(state: &AppState, customer: &Customer) -> Result<Value, ApiError> {
+/// Everything held on the customer, with what the policy says about each part: the access copy
+/// the customer downloads, and the one staff hand over for a request made another way.
+pub async fn export_document(state: &AppState, customer: Uuid) -> Result<Value, ApiError> {
     let db = state.db();
-    let account = Accounts::by_id(db, customer.id).await?.ok_or_else(|| ApiError::not_found("No such account."))?;
-    let (created, active, password_changed) = Accounts::dates(db, customer.id).await?.unwrap_or_default();
+    let account = Accounts::by_id(db, customer).await?.ok_or_else(|| ApiError::not_found("No such account."))?;
+    let (created, active, password_changed) = Accounts::dates(db, customer).await?.unwrap_or_default();
     let mut orders = Vec::new();
-    for order in Orders::for_customer(db, customer.id, i64::MAX).await? {
+    for order in Orders::for_customer(db, customer, i64::MAX).await? {
         orders.push(order_view(state, &order, None).await?);
     }
-    let consents: Vec<Value> = Consents::of_customer(db, customer.id)
+    let consents: Vec<Value> = Consents::of_customer(db, customer)
         .await?
         .into_iter()
         .map(|r| {
@@ -66,7 +68,7 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
                    "policy_version": r.policy_version, "source": r.source, "method": r.method})
         })
         .collect();
-    let sessions: Vec<Value> = Accounts::sessions_of(db, customer.id)
+    let sessions: Vec<Value> = Accounts::sessions_of(db, customer)
         .await?
         .into_iter()
         .map(|s| {
@@ -74,8 +76,8 @@ async fn export_document(state: &AppState, customer: &Customer) -> Result<Value,
                    "expires_at": Timestamp(s.expires_at).to_rfc3339()})
         })
         .collect();
-    let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer.id).await?.iter().map(request_row).collect();
-    let person = crate::limits::Person::of_account(state, customer.id).await?;
+    let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer).await?.iter().map(request_row).collect();
+    let person = crate::limits::Person::of_account(state, customer).await?;
     let limits = limits_of(state, &person).await?;
     let policy = &state.policy().policy;
     let published = crate::privacy::published_document(state);
@@ -116,7 +118,7 @@ pub async fn export(
     ApiJson(request): ApiJson<Reauthentication>,
 ) -> Result<Response, ApiError> {
     reauthenticate(&state, &customer, request.password).await?;
-    let document = export_document(&state, &customer).await?;
+    let document = export_document(&state, customer.id).await?;
     let lang = Accounts::by_id(state.db(), customer.id)
         .await?
         .and_then(|row| Lang::parse(&row.lang))
@@ -145,6 +147,7 @@ pub async fn erase_account_data(
     customer: uuid::Uuid,
     orders: &[luxevault_storage::OrderRow],
     now: Timestamp,
+    actor: Actor,
 ) -> Result<(usize, Vec<String>), ApiError> {
     let db = state.db();
     let mut anonymised = 0;
@@ -152,7 +155,7 @@ pub async fn erase_account_data(
     for order in orders {
         match order.status {
             OrderStatus::AwaitingPayment => {
-                shop::order_cancelled(state, order.id, Actor::Customer, "account erased before payment").await?;
+                shop::order_cancelled(state, order.id, actor.clone(), "account erased before payment").await?;
                 Orders::anonymise(db, order.id, now).await?;
                 anonymised += 1;
             }
@@ -206,31 +209,37 @@ pub async fn erase(
     ApiJson(request): ApiJson<Reauthentication>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     reauthenticate(&state, &customer, request.password).await?;
-    let lang = Accounts::by_id(state.db(), customer.id)
+    let outcome = erase_account(&state, customer.id, Actor::Customer).await?;
+    Ok((StatusCode::OK, Json(outcome)))
+}
+
+/// Erases a customer's account — the one engine for the customer's own erasure and for staff
+/// acting on a request: the account, its sessions and consents are deleted; orders are
+/// anonymised, except orders still on their way, kept until delivered. Returns what was erased
+/// and what was kept, and why, in the customer's language.
+pub async fn erase_account(state: &AppState, customer: Uuid, actor: Actor) -> Result<Value, ApiError> {
+    let lang = Accounts::by_id(state.db(), customer)
         .await?
         .and_then(|row| Lang::parse(&row.lang))
         .unwrap_or_else(|| state.settings().default_lang().clone());
     let now = state.clock().now();
     let db = state.db();
-    let orders = Orders::for_customer(db, customer.id, i64::MAX).await?;
+    let orders = Orders::for_customer(db, customer, i64::MAX).await?;
     // The request is recorded (without the address, which goes with the account) so that the
     // notices to the recipients that received the data (Art. 19) have a reference.
-    let request = crate::notices::record_request(&state, RequestKind::Erasure, customer.id, "").await?;
-    let received = crate::notices::received(&state, &orders, true).await?;
-    let notified = crate::notices::notify(&state, request, &received).await?;
-    let (anonymised, in_progress) = erase_account_data(&state, customer.id, &orders, now).await?;
+    let request = crate::notices::record_request(state, RequestKind::Erasure, customer, "").await?;
+    let received = crate::notices::received(state, &orders, true).await?;
+    let notified = crate::notices::notify(state, request, &received).await?;
+    let (anonymised, in_progress) = erase_account_data(state, customer, &orders, now, actor.clone()).await?;
     PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
-    tracing::info!(customer = %customer.id, anonymised, kept = in_progress.len(), "account erased at the customer's request");
-    let kept = kept_explained(&state, &lang, &in_progress);
-    Ok((
-        StatusCode::OK,
-        Json(json!({
-            "erased": erased_list(&state, &lang, &["rights.erased.account", "rights.erased.sessions", "rights.erased.consents", "rights.erased.orders"]),
-            "kept": kept,
-            "notified": notified,
-            "request_id": request,
-        })),
-    ))
+    tracing::info!(customer = %customer, anonymised, kept = in_progress.len(), by = %actor.as_string(), "account erased");
+    let kept = kept_explained(state, &lang, &in_progress);
+    Ok(json!({
+        "erased": erased_list(state, &lang, &["rights.erased.account", "rights.erased.sessions", "rights.erased.consents", "rights.erased.orders"]),
+        "kept": kept,
+        "notified": notified,
+        "request_id": request,
+    }))
 }
 
 fn about(state: &AppState) -> Value {

@@ -354,10 +354,19 @@ pub async fn order_cancelled(state: &AppState, order_id: Uuid, actor: Actor, rea
 }
 
 pub async fn order_refunded(state: &AppState, order_id: Uuid, actor: Actor) -> Result<(), DbError> {
+    order_refunded_because(state, order_id, actor, "payment refunded").await
+}
+
+/// A refund decided by staff: their reason goes to the order's history.
+pub async fn order_refunded_because(
+    state: &AppState,
+    order_id: Uuid,
+    actor: Actor,
+    reason: &str,
+) -> Result<(), DbError> {
     let now = state.clock().now();
     let jobs = [email_job(&EmailJob::OrderRefunded { order_id }, now)];
-    Orders::transition_with(state.db(), order_id, OrderStatus::Refunded, &actor, "payment refunded", &jobs, now)
-        .await?;
+    Orders::transition_with(state.db(), order_id, OrderStatus::Refunded, &actor, reason, &jobs, now).await?;
     Ok(())
 }
 

@@ -7,10 +7,14 @@
 
 pub mod audit_log;
 pub mod breaches;
+pub mod customers;
 pub mod login;
 pub mod members;
+pub mod orders;
+pub mod privacy_pages;
 pub mod second_factor;
 pub mod session;
+pub mod staff_page;
 
 use axum::Router;
 use axum::http::{StatusCode, header};
@@ -38,7 +42,34 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit_log::list))
         .route("/admin/privacy/breaches", get(breaches::list).post(breaches::record))
         .route("/admin/privacy/breaches/{id}/{whom}", post(breaches::notified))
+        .merge(page_routes())
         .layer(axum::middleware::from_fn(session::refuse_cross_site))
+}
+
+/// Orders, customers, the privacy office and staff pages.
+fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/orders", get(orders::list))
+        .route("/admin/orders/{id}", get(orders::detail))
+        .route("/admin/orders/{id}/capture", post(orders::capture))
+        .route("/admin/orders/{id}/cancel", post(orders::cancel))
+        .route("/admin/orders/{id}/fulfil", post(orders::fulfil))
+        .route("/admin/orders/{id}/refund", post(orders::refund))
+        .route("/admin/customers", get(customers::list))
+        .route("/admin/customers/{id}", get(customers::profile))
+        .route("/admin/customers/{id}/messages", get(customers::messages))
+        .route("/admin/customers/{id}/export", post(customers::export))
+        .route("/admin/customers/{id}/erase", post(customers::erase))
+        .route("/admin/privacy/requests", get(privacy_pages::requests).post(privacy_pages::log))
+        .route("/admin/privacy/requests/{id}/extend", post(privacy_pages::extend))
+        .route("/admin/privacy/requests/{id}/complete", post(privacy_pages::complete))
+        .route("/admin/privacy/consents", get(privacy_pages::consents))
+        .route("/admin/privacy/retention", get(privacy_pages::retention))
+        .route("/admin/privacy/retention/preview", post(privacy_pages::preview))
+        .route("/admin/staff", get(staff_page::list).post(staff_page::create))
+        .route("/admin/staff/{id}/role", post(staff_page::change_role))
+        .route("/admin/staff/{id}/active", post(staff_page::set_active))
+        .route("/admin/staff/{id}/second-factor", post(staff_page::reset_second_factor))
 }
 
 /// The sections of the back office, each shown to the roles that may open it.

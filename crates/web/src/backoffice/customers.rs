@@ -1,0 +1,262 @@
+//! Customers in the back office: a plain list of the newest accounts, a customer's profile
+//! (account, orders, consents, privacy requests), the communication records held for them, and
+//! the privacy actions — the access copy and erasure — through the same engines the customer's
+//! own requests use. Each look and each action is written to the audit log first.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use luxevault_core::Timestamp;
+use luxevault_core::order::Actor;
+use luxevault_core::staff::Permission;
+use luxevault_storage::{Accounts, Consents, Orders, PrivacyRequests, StaffPages};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::orders::{amount, not_found, parse_id, when};
+use super::session::StaffForm;
+use super::{Halt, PageResult, StaffContext, message, page, render, unavailable};
+use crate::api_admin::valid_reason;
+use crate::outbox::{EMAIL_JOB, EmailJob};
+use crate::state::AppState;
+
+const LIST_SIZE: i64 = 50;
+
+/// The newest accounts. Kept in its own function: the searchable, paginated list replaces it.
+pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageResult {
+    staff.require(Permission::ViewCustomers)?;
+    staff.audit(&state, "customers.list", "customer", "*", None).await?;
+    let customers = StaffPages::recent_customers(state.db(), LIST_SIZE).await.map_err(|_| unavailable())?;
+    let rows: Vec<Value> = customers
+        .iter()
+        .map(|c| {
+            json!({"id": c.id, "username": c.username.expose(), "created": when(Timestamp(c.created_at)),
+                   "last_active": when(Timestamp(c.last_active_at))})
+        })
+        .collect();
+    Ok(page(&state, &staff, "admin/customers.html", "Customers", "/admin/customers", json!({"customers": rows})))
+}
+
+fn request_row(row: &luxevault_storage::PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {
+    let mut value = crate::api_requests::view(row, now, with_contact);
+    if let Some(map) = value.as_object_mut() {
+        map.entry("contact").or_insert(Value::Null);
+        for key in ["received_at", "due_at", "target_at"] {
+            let short = map.get(key).and_then(Value::as_str).map(|t| t.chars().take(10).collect::<String>());
+            map.insert(format!("{key}_day"), json!(short));
+        }
+    }
+    value
+}
+
+/// A customer's profile.
+pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id): Path<String>) -> PageResult {
+    staff.require(Permission::ViewCustomers)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let db = state.db();
+    let account = Accounts::by_id(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(|| not_found(&state, &staff, "customer"))?;
+    staff.audit(&state, "customer.view", "customer", &id.to_string(), None).await?;
+    let (created, active, _) = Accounts::dates(db, id).await.map_err(|_| unavailable())?.unwrap_or_default();
+    let orders: Vec<Value> = Orders::for_customer(db, id, 50)
+        .await
+        .map_err(|_| unavailable())?
+        .iter()
+        .map(|o| {
+            json!({"id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(o.created_at),
+                   "total": amount(&state, o.total_minor, &o.currency)})
+        })
+        .collect();
+    let consents: Vec<Value> = Consents::of_customer(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .into_iter()
+        .rev()
+        .map(|c| {
+            json!({"purpose": c.purpose, "granted": c.granted, "at": when(Timestamp(c.at)),
+                   "policy_version": c.policy_version, "source": c.source, "method": c.method})
+        })
+        .collect();
+    let now = state.clock().now();
+    let contact = staff.allows(Permission::ViewCustomerContact);
+    let requests: Vec<Value> = PrivacyRequests::of_customer(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .iter()
+        .map(|r| request_row(r, now, contact))
+        .collect();
+    let sessions = StaffPages::customer_sessions(db, id).await.map_err(|_| unavailable())?;
+    let data = json!({
+        "customer": {
+            "id": id, "username": account.username.expose(),
+            "email": if contact { Some(account.email.expose()) } else { None },
+            "lang": account.lang, "created": when(Timestamp(created)), "last_active": when(Timestamp(active)),
+            "sessions": sessions,
+        },
+        "orders": orders,
+        "consents": consents,
+        "requests": requests,
+        "can": {
+            "messages": staff.allows(Permission::ViewCustomerMessages),
+            "export": staff.allows(Permission::ExportCustomerData),
+            "erase": staff.allows(Permission::EraseCustomerData),
+        },
+    });
+    Ok(page(&state, &staff, "admin/customer.html", "Customer", "/admin/customers", data))
+}
+
+/// What an email job is, in words (never its secret: a reset token or a code stays in the job).
+fn email_label(template: &EmailJob) -> &'static str {
+    match template {
+        EmailJob::Welcome { .. } => "Welcome",
+        EmailJob::RequestCode { .. } => "Privacy request: verification code",
+        EmailJob::RequestExtended { .. } => "Privacy request: extension notice",
+        EmailJob::InactivityWarning { .. } => "Inactivity warning (account to be deleted)",
+        EmailJob::PasswordReset { .. } => "Password reset link",
+        EmailJob::OrderConfirmation { .. } => "Order confirmation",
+        EmailJob::PaymentReceived { .. } => "Payment received",
+        EmailJob::OrderCancelled { .. } => "Order cancelled",
+        EmailJob::OrderRefunded { .. } => "Order refunded",
+        EmailJob::RecipientNotice { .. } => "Notice to a recipient of the data (Art. 19)",
+        EmailJob::Marketing { .. } => "Marketing email (opted in)",
+        EmailJob::RestrictionLifting { .. } => "Notice before a restriction is lifted",
+    }
+}
+
+fn template_name(template: &EmailJob) -> &'static str {
+    match template {
+        EmailJob::Welcome { .. } => "welcome",
+        EmailJob::RequestCode { .. } => "request_code",
+        EmailJob::RequestExtended { .. } => "request_extended",
+        EmailJob::InactivityWarning { .. } => "inactivity_warning",
+        EmailJob::PasswordReset { .. } => "password_reset",
+        EmailJob::OrderConfirmation { .. } => "order_confirmation",
+        EmailJob::PaymentReceived { .. } => "payment_received",
+        EmailJob::OrderCancelled { .. } => "order_cancelled",
+        EmailJob::OrderRefunded { .. } => "order_refunded",
+        EmailJob::RecipientNotice { .. } => "recipient_notice",
+        EmailJob::Marketing { .. } => "marketing",
+        EmailJob::RestrictionLifting { .. } => "restriction_lifting",
+    }
+}
+
+/// The communication records held for a customer: the emails in the queue (waiting, retrying
+/// or given up) about them, their orders or their requests, and the correspondence of their
+/// privacy requests.
+pub async fn messages(State(state): State<AppState>, staff: StaffContext, Path(id): Path<String>) -> PageResult {
+    staff.require(Permission::ViewCustomerMessages)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let db = state.db();
+    if Accounts::by_id(db, id).await.map_err(|_| unavailable())?.is_none() {
+        return Err(not_found(&state, &staff, "customer"));
+    }
+    staff.audit(&state, "customer.messages.view", "customer", &id.to_string(), None).await?;
+    let orders = Orders::for_customer(db, id, 200).await.map_err(|_| unavailable())?;
+    let requests = PrivacyRequests::of_customer(db, id).await.map_err(|_| unavailable())?;
+    let mut subjects = vec![id];
+    subjects.extend(orders.iter().map(|o| o.id));
+    subjects.extend(requests.iter().map(|r| r.id));
+    let mut jobs = Vec::new();
+    for subject in subjects {
+        for job in StaffPages::jobs_naming(db, EMAIL_JOB, subject, 50).await.map_err(|_| unavailable())? {
+            if !jobs.iter().any(|(j, _): &(luxevault_storage::QueuedJob, EmailJob)| j.id == job.id)
+                && let Ok(template) = serde_json::from_str::<EmailJob>(&job.payload)
+            {
+                jobs.push((job, template));
+            }
+        }
+    }
+    jobs.sort_by_key(|(j, _)| std::cmp::Reverse(j.created_at));
+    let emails: Vec<Value> = jobs
+        .iter()
+        .map(|(job, template)| {
+            let status = match (job.failed_at, job.attempts) {
+                (Some(_), _) => "given up",
+                (None, 0) => "queued",
+                (None, _) => "retrying",
+            };
+            json!({
+                "label": email_label(template), "template": template_name(template),
+                "queued": when(Timestamp(job.created_at)), "next_try": when(Timestamp(job.run_at)),
+                "attempts": job.attempts, "max_attempts": job.max_attempts, "status": status,
+            })
+        })
+        .collect();
+    let now = state.clock().now();
+    let correspondence: Vec<Value> = requests.iter().map(|r| request_row(r, now, false)).collect();
+    let data = json!({"customer": {"id": id}, "emails": emails, "requests": correspondence});
+    Ok(page(&state, &staff, "admin/customer_messages.html", "Communication records", "/admin/customers", data))
+}
+
+#[derive(Deserialize)]
+pub struct PrivacyActionForm {
+    #[serde(default)]
+    reason: String,
+    /// Erasure: the customer's username, typed again.
+    #[serde(default)]
+    confirm: String,
+}
+
+fn needs(state: &AppState, staff: &StaffContext, title: &str, text: &str) -> Halt {
+    Halt::from(message(state, StatusCode::UNPROCESSABLE_ENTITY, Some(staff), title, text))
+}
+
+/// Downloads the customer's access copy — the document the customer gets themselves — for a
+/// request made another way. A reason is required and recorded.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<PrivacyActionForm>,
+) -> PageResult {
+    staff.require(Permission::ExportCustomerData)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let reason = valid_reason(&form.reason).ok_or_else(|| {
+        needs(&state, &staff, "A reason is needed", "Say why the copy is made (1 to 200 characters).")
+    })?;
+    if Accounts::by_id(state.db(), id).await.map_err(|_| unavailable())?.is_none() {
+        return Err(not_found(&state, &staff, "customer"));
+    }
+    staff.audit(&state, "privacy.export", "customer", &id.to_string(), Some(&reason)).await?;
+    let document = crate::api_rights::export_document(&state, id).await.map_err(|_| unavailable())?;
+    let mut response = Json(document).into_response();
+    let headers = response.headers_mut();
+    headers
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"customer-data.json\""));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Erases the customer with the engine of the customer's own erasure. A reason and the
+/// customer's username typed again are required.
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<PrivacyActionForm>,
+) -> PageResult {
+    staff.require(Permission::EraseCustomerData)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let reason = valid_reason(&form.reason).ok_or_else(|| {
+        needs(&state, &staff, "A reason is needed", "Say why the data is erased (1 to 200 characters).")
+    })?;
+    let account = Accounts::by_id(state.db(), id)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(|| not_found(&state, &staff, "customer"))?;
+    if form.confirm.trim().to_lowercase() != account.username.expose().to_lowercase() {
+        return Err(needs(
+            &state,
+            &staff,
+            "Confirmation needed",
+            "Type the customer's username exactly to confirm the erasure. Nothing was erased.",
+        ));
+    }
+    staff.audit(&state, "privacy.erase", "customer", &id.to_string(), Some(&reason)).await?;
+    let outcome = crate::api_rights::erase_account(&state, id, Actor::Staff(staff.member.id.to_string()))
+        .await
+        .map_err(|_| unavailable())?;
+    let data = json!({"erased": outcome["erased"], "kept": outcome["kept"]});
+    Ok(render(&state, StatusCode::OK, Some(&staff), "admin/erased.html", "Customer erased", "/admin/customers", data))
+}

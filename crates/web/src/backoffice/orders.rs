@@ -1,0 +1,251 @@
+//! Orders in the back office: a plain list of the newest, and an order's page — lines, amounts,
+//! history, payment — with the moves the member's role allows. Personal data on the page
+//! (contact, shipping address) shows only to roles that may see it, and opening the page is
+//! written to the audit log first. Moves go through `api_admin::move_order`, the same code as
+//! the admin-token API.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use luxevault_core::order::{Actor, OrderStatus};
+use luxevault_core::staff::Permission;
+use luxevault_core::{Currency, Lang, Money, Timestamp};
+use luxevault_storage::{Orders, Staff};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::session::StaffForm;
+use super::{Halt, PageResult, StaffContext, message, page, unavailable};
+use crate::api_admin::{OrderMove, OrderMoveError, move_order, valid_reason};
+use crate::state::AppState;
+
+const LIST_SIZE: i64 = 50;
+
+/// An amount as staff read it (the shop's default language).
+pub(crate) fn amount(state: &AppState, minor: i64, currency: &str) -> String {
+    let lang: Lang = state.settings().default_lang().clone();
+    Currency::from_code(currency).map(|c| Money::new(minor, c).format(&lang)).unwrap_or_else(|_| minor.to_string())
+}
+
+/// `2026-11-22 10:00` from a timestamp.
+pub(crate) fn when(at: Timestamp) -> String {
+    at.to_rfc3339().chars().take(16).collect::<String>().replace('T', " ")
+}
+
+/// The id in a path, or a 404 page that says nothing more.
+pub(crate) fn parse_id(state: &AppState, staff: &StaffContext, id: &str, what: &str) -> Result<Uuid, Halt> {
+    Uuid::parse_str(id).map_err(|_| not_found(state, staff, what))
+}
+
+pub(crate) fn not_found(state: &AppState, staff: &StaffContext, what: &str) -> Halt {
+    Halt::from(message(state, StatusCode::NOT_FOUND, Some(staff), "Not found", &format!("There is no such {what}.")))
+}
+
+/// How a payment stands, from the order's status.
+fn payment_status(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::AwaitingPayment => "awaiting payment",
+        OrderStatus::Authorised => "authorised, held (not captured)",
+        OrderStatus::Confirmed | OrderStatus::Fulfilled => "captured",
+        OrderStatus::Cancelled => "none taken (released)",
+        OrderStatus::Refunded => "refunded",
+    }
+}
+
+/// The newest orders, linking to their pages. Kept in its own function: the searchable,
+/// paginated list replaces it.
+pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageResult {
+    staff.require(Permission::ViewOrders)?;
+    let orders = Orders::recent(state.db(), LIST_SIZE).await.map_err(|_| unavailable())?;
+    let rows: Vec<Value> = orders
+        .iter()
+        .map(|o| {
+            json!({
+                "id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(o.created_at),
+                "total": amount(&state, o.total_minor, &o.currency), "country": o.country,
+            })
+        })
+        .collect();
+    Ok(page(&state, &staff, "admin/orders.html", "Orders", "/admin/orders", json!({"orders": rows})))
+}
+
+/// An order's page.
+pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id): Path<String>) -> PageResult {
+    staff.require(Permission::ViewOrders)?;
+    let id = parse_id(&state, &staff, &id, "order")?;
+    let db = state.db();
+    let order =
+        Orders::by_id(db, id).await.map_err(|_| unavailable())?.ok_or_else(|| not_found(&state, &staff, "order"))?;
+    staff.audit(&state, "order.view", "order", &id.to_string(), None).await?;
+    let lines: Vec<Value> = Orders::lines(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .into_iter()
+        .map(|l| {
+            json!({
+                "name": l.name, "variant": l.variant_label, "sku": l.sku, "quantity": l.quantity,
+                "unit": amount(&state, l.unit_minor, &order.currency), "total": amount(&state, l.total_minor, &order.currency),
+            })
+        })
+        .collect();
+    let members = Staff::all(db).await.map_err(|_| unavailable())?;
+    let events: Vec<Value> = Orders::events(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .into_iter()
+        .map(|e| {
+            // Staff appear by username; the history itself keeps their id.
+            let actor = match e.actor.strip_prefix("staff:") {
+                Some(who) => members
+                    .iter()
+                    .find(|m| m.id.to_string() == who)
+                    .map(|m| format!("staff: {}", m.username))
+                    .unwrap_or_else(|| e.actor.clone()),
+                None => e.actor.clone(),
+            };
+            json!({"at": when(Timestamp(e.at)), "from": e.from_status, "to": e.to_status, "actor": actor, "reason": e.reason})
+        })
+        .collect();
+    let contact = staff
+        .allows(Permission::ViewCustomerContact)
+        .then(|| json!({"name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose()}));
+    let shipping = staff.allows(Permission::ViewShippingAddress).then(|| {
+        json!({
+            "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
+            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": order.country,
+        })
+    });
+    let payment_ids = staff
+        .allows(Permission::ViewPayments)
+        .then(|| json!({"session": order.payment_session_id, "payment": order.payment_id}));
+    let status = order.status;
+    let can = json!({
+        "capture": status == OrderStatus::Authorised && staff.allows(Permission::ManageOrders),
+        "cancel": matches!(status, OrderStatus::AwaitingPayment | OrderStatus::Authorised) && staff.allows(Permission::ManageOrders),
+        "fulfil": status == OrderStatus::Confirmed && staff.allows(Permission::FulfilOrders),
+        "refund": matches!(status, OrderStatus::Confirmed | OrderStatus::Fulfilled) && staff.allows(Permission::RefundOrders),
+    });
+    let data = json!({
+        "order": {
+            "id": order.id, "number": order.number, "status": status.as_str(), "placed": when(order.created_at),
+            "updated": when(order.updated_at), "currency": order.currency, "country": order.country,
+            "subtotal": amount(&state, order.subtotal_minor, &order.currency),
+            "total": amount(&state, order.total_minor, &order.currency),
+            "customer_id": if staff.allows(Permission::ViewCustomers) { order.customer_id } else { None },
+            "payment_provider": order.payment_provider, "payment_status": payment_status(status),
+        },
+        "lines": lines,
+        "events": events,
+        "contact": contact,
+        "shipping": shipping,
+        "payment_ids": payment_ids,
+        "can": can,
+    });
+    let title = format!("Order {}", order.number);
+    Ok(page(&state, &staff, "admin/order.html", &title, "/admin/orders", data))
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// A move as the back office offers it: who may make it and whether it needs a reason.
+struct MoveSpec {
+    action: OrderMove,
+    permission: Permission,
+    reason_required: bool,
+    /// Written to the order's history when no reason is given (where none is required).
+    default_reason: &'static str,
+}
+
+const CAPTURE: MoveSpec = MoveSpec {
+    action: OrderMove::Capture,
+    permission: Permission::ManageOrders,
+    reason_required: false,
+    default_reason: "payment captured in the back office",
+};
+const CANCEL: MoveSpec = MoveSpec {
+    action: OrderMove::Cancel,
+    permission: Permission::ManageOrders,
+    reason_required: true,
+    default_reason: "",
+};
+const FULFIL: MoveSpec = MoveSpec {
+    action: OrderMove::Fulfil,
+    permission: Permission::FulfilOrders,
+    reason_required: false,
+    default_reason: "handed to the carrier",
+};
+const REFUND: MoveSpec = MoveSpec {
+    action: OrderMove::Refund,
+    permission: Permission::RefundOrders,
+    reason_required: true,
+    default_reason: "",
+};
+
+async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveSpec, reason: &str) -> PageResult {
+    staff.require(spec.permission)?;
+    let id = parse_id(state, staff, id, "order")?;
+    let reason = match valid_reason(reason) {
+        Some(reason) => reason,
+        None if spec.reason_required || !reason.trim().is_empty() => {
+            return Err(Halt::from(message(
+                state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(staff),
+                "A reason is needed",
+                "Give a reason of 1 to 200 characters; it is kept in the order's history and the audit log.",
+            )));
+        }
+        None => spec.default_reason.to_string(),
+    };
+    let audit_reason = spec.reason_required.then_some(reason.as_str());
+    staff.audit(state, spec.action.audit_action(), "order", &id.to_string(), audit_reason).await?;
+    match move_order(state, id, spec.action, Actor::Staff(staff.member.id.to_string()), &reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response()),
+        Err(error) => {
+            let status = match &error {
+                OrderMoveError::NotFound => StatusCode::NOT_FOUND,
+                OrderMoveError::WrongStatus { .. } => StatusCode::CONFLICT,
+                OrderMoveError::Provider(_) => StatusCode::BAD_GATEWAY,
+                OrderMoveError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            Err(Halt::from(message(state, status, Some(staff), "Not done", &error.message())))
+        }
+    }
+}
+
+pub async fn capture(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<MoveForm>,
+) -> PageResult {
+    make_move(&state, &staff, &id, CAPTURE, &form.reason).await
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<MoveForm>,
+) -> PageResult {
+    make_move(&state, &staff, &id, CANCEL, &form.reason).await
+}
+
+pub async fn fulfil(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<MoveForm>,
+) -> PageResult {
+    make_move(&state, &staff, &id, FULFIL, &form.reason).await
+}
+
+pub async fn refund(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<MoveForm>,
+) -> PageResult {
+    make_move(&state, &staff, &id, REFUND, &form.reason).await
+}
