@@ -293,6 +293,14 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("consents", "policy_version", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "source", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "method", "compliance_records", CONSENT_PROOF, ThePerson),
+    // 0011: uploaded product images, stored after every metadata block was stripped
+    // (core::media): pictures of the shop's products, about no one.
+    not_personal("media", "id"),
+    not_personal("media", "content_type"),
+    not_personal("media", "bytes"),
+    not_personal("media", "byte_size"),
+    not_personal("media", "sha256"),
+    not_personal("media", "created_at"),
 ];
 
 /// The declaration of one column, if it has one.

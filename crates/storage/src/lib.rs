@@ -6,7 +6,9 @@
 //! backend through [`on_db!`]. A test prepares every statement of [`statements()`] on both.
 
 mod accounts;
+mod backoffice;
 mod catalog;
+mod catalog_admin;
 mod consents;
 mod db;
 mod jobs;
@@ -18,7 +20,12 @@ mod retention;
 mod secrets;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
+pub use backoffice::{
+    BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
+    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,
+};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
+pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, media_src};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use jobs::{Job, Jobs, NewJob};
@@ -44,6 +51,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(retention::STATEMENTS);
     all.extend_from_slice(consents::STATEMENTS);
     all.extend_from_slice(requests::STATEMENTS);
+    all.extend_from_slice(catalog_admin::STATEMENTS);
+    all.extend_from_slice(backoffice::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

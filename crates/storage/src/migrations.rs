@@ -74,6 +74,14 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    // 0009, 0010 and 0012 are other features' steps.
+    Step {
+        version: 11,
+        description: "back office",
+        portable: include_str!("../migrations/0011_backoffice.sql"),
+        sqlite: None,
+        postgres: Some(include_str!("../migrations/0011_backoffice.postgres.sql")),
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {
