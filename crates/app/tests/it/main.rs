@@ -6,6 +6,7 @@ mod support;
 
 mod account;
 mod api;
+mod backoffice_data;
 mod checkout;
 mod cli;
 mod conformance;
