@@ -230,7 +230,8 @@ impl CatalogAdmin {
             let mut tx = pool.begin().await?;
             let id: Option<Uuid> = sqlx::query_scalar(PRODUCT_ID).bind(slug).fetch_optional(&mut *tx).await?;
             let id = id.ok_or(CatalogEditError::UnknownProduct)?;
-            let offered: Option<bool> = sqlx::query_scalar(CURRENCY_IS_BASE).bind(&code).fetch_optional(&mut *tx).await?;
+            let offered: Option<bool> =
+                sqlx::query_scalar(CURRENCY_IS_BASE).bind(&code).fetch_optional(&mut *tx).await?;
             if offered.is_none() {
                 return Err(CatalogEditError::UnknownCurrency(code));
             }

@@ -194,7 +194,8 @@ pub fn sales_per_day(texts: &Texts<'_>, sales: &[DailySales], from: Timestamp, t
             let y = y_of(s.total_minor);
             let (y, h) = if y <= zero { (y, zero - y) } else { (zero, y - zero) };
             svg.push_str(&format!(
-                "<rect class=\"chart__bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{:.1}\" fill=\"{}\">\
+                "<rect class=\"chart__bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" \
+                 height=\"{:.1}\" fill=\"{}\">\
                  <title>{} — {}</title></rect>",
                 h.max(0.5),
                 if s.total_minor < 0 { palette::CLARET } else { palette::GOLD },
