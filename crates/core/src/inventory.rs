@@ -390,6 +390,14 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("page_views", "lang", "website_usage", ANALYTICS, Automatic),
     personal("page_views", "referrer_host", "website_usage", ANALYTICS, Automatic),
     personal("page_views", "sid", "website_usage", ANALYTICS, Automatic),
+    // 0011: uploaded product images, stored after every metadata block was stripped
+    // (core::media): pictures of the shop's products, about no one.
+    not_personal("media", "id"),
+    not_personal("media", "content_type"),
+    not_personal("media", "bytes"),
+    not_personal("media", "byte_size"),
+    not_personal("media", "sha256"),
+    not_personal("media", "created_at"),
 ];
 
 /// The declaration of one column, if it has one.

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod ids;
 pub mod inventory;
 pub mod lang;
+pub mod media;
 pub mod money;
 pub mod order;
 pub mod pii;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{Db, DbError, on_db};
 
 const VERSION: &str = "SELECT version FROM catalog_state WHERE id = 1";
-const BUMP_VERSION: &str = "INSERT INTO catalog_state (id, version, updated_at) VALUES (1, 1, $1) \
+pub(crate) const BUMP_VERSION: &str = "INSERT INTO catalog_state (id, version, updated_at) VALUES (1, 1, $1) \
      ON CONFLICT (id) DO UPDATE SET version = catalog_state.version + 1, updated_at = excluded.updated_at";
 const CURRENCIES: &str = "SELECT code, rate, rounding_minor, is_base FROM currencies ORDER BY position, code";
 const COLOURS: &str = "SELECT code, hex FROM colours ORDER BY code";

@@ -8,8 +8,10 @@
 mod accounts;
 mod analytics;
 mod audit;
+mod backoffice;
 mod breaches;
 mod catalog;
+mod catalog_admin;
 mod consents;
 mod db;
 mod jobs;
@@ -27,8 +29,13 @@ mod staff_pages;
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use analytics::{NewPageView, PageViewRow, PageViews};
 pub use audit::{AuditFilter, AuditLog};
+pub use backoffice::{
+    BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
+    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,
+};
 pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
+pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, media_src};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use jobs::{Job, Jobs, NewJob};
@@ -43,7 +50,7 @@ pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
 pub use staff::{NewStaff, Staff, StaffRow, StaffSessionRow};
-pub use staff_pages::{CustomerSummary, LedgerRecord, QueuedJob, StaffPages};
+pub use staff_pages::{CustomerSummary as RecentCustomer, LedgerRecord, QueuedJob, StaffPages};
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
 /// backends.
@@ -65,6 +72,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(limits::STATEMENTS);
     all.extend_from_slice(marketing::STATEMENTS);
     all.extend_from_slice(analytics::STATEMENTS);
+    all.extend_from_slice(catalog_admin::STATEMENTS);
+    all.extend_from_slice(backoffice::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all
 }

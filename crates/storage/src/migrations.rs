@@ -89,6 +89,13 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 11,
+        description: "back office",
+        portable: include_str!("../migrations/0011_backoffice.sql"),
+        sqlite: None,
+        postgres: Some(include_str!("../migrations/0011_backoffice.postgres.sql")),
+    },
+    Step {
         version: 13,
         description: "breaches",
         portable: include_str!("../migrations/0013_breaches.sql"),

@@ -99,7 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::static_file))
-        .route("/media/{*path}", get(assets::media_file))
+        .route("/media/{*path}", get(crate::media::serve))
         .fallback(storefront::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

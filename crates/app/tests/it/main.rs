@@ -8,6 +8,7 @@ mod account;
 mod analytics;
 mod api;
 mod backoffice;
+mod backoffice_data;
 mod backoffice_pages;
 mod checkout;
 mod cli;
