@@ -50,7 +50,7 @@ pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
 pub use staff::{NewStaff, Staff, StaffRow, StaffSessionRow};
-pub use staff_pages::{CustomerSummary as RecentCustomer, LedgerRecord, QueuedJob, StaffPages};
+pub use staff_pages::{LedgerRecord, QueuedJob, StaffPages};
 
 /// Every SQL statement the application runs, named, for the test that prepares them all on both
 /// backends.

@@ -62,13 +62,11 @@ const BY_PAYMENT: &str = select_orders!("WHERE payment_id = $1");
 const BY_SESSION: &str = select_orders!("WHERE payment_session_id = $1");
 const FOR_CUSTOMER: &str = select_orders!("WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2");
 // The back office's plain list: the newest orders, for the order pages.
-const RECENT: &str = select_orders!("ORDER BY created_at DESC, id DESC LIMIT $1");
 const FOR_EMAIL: &str = select_orders!("WHERE lower(email) = $1 ORDER BY created_at DESC LIMIT $2");
 const STALE_UNPAID: &str =
     select_orders!("WHERE status = 'awaiting_payment' AND created_at < $1 ORDER BY created_at LIMIT $2");
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
-    ("orders.recent", RECENT),
     ("orders.by_key", BY_KEY),
     ("orders.payment_url", PAYMENT_URL),
     ("orders.reserve", RESERVE),
@@ -542,12 +540,6 @@ impl Orders {
     pub async fn for_customer(db: &Db, customer: Uuid, limit: i64) -> Result<Vec<OrderRow>, DbError> {
         let rows: Vec<OrderRecord> =
             on_db!(db, pool => sqlx::query_as(FOR_CUSTOMER).bind(customer).bind(limit).fetch_all(pool).await)?;
-        rows.into_iter().map(OrderRow::try_from).collect()
-    }
-
-    /// The newest orders, for the back office's plain list.
-    pub async fn recent(db: &Db, limit: i64) -> Result<Vec<OrderRow>, DbError> {
-        let rows: Vec<OrderRecord> = on_db!(db, pool => sqlx::query_as(RECENT).bind(limit).fetch_all(pool).await)?;
         rows.into_iter().map(OrderRow::try_from).collect()
     }
 

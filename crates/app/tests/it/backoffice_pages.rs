@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::staff_support::StaffBrowser;
 use crate::support::{Backend, TestApp, pick};
 
-const NAME: &str = "Zephyrine Quillfeather";
-const EMAIL: &str = "zq-canary-51d2@example.test";
+pub(crate) const NAME: &str = "Zephyrine Quillfeather";
+pub(crate) const EMAIL: &str = "zq-canary-51d2@example.test";
 const USERNAME: &str = "zephyrine-q";
 const STREET: &str = "7 Quai Voltaire Canary";
 const PHONE: &str = "+33 6 98 76 54 32";
@@ -36,7 +36,7 @@ struct Fixture {
     order: String,
 }
 
-async fn register(app: &TestApp, username: &str, email: &str) -> (String, String) {
+pub(crate) async fn register(app: &TestApp, username: &str, email: &str) -> (String, String) {
     let body = json!({"username": username, "email": email, "password": PASSWORD, "marketing_opt_in": true});
     let (status, answer) = app.post_json("/api/v1/account/register", &body).await;
     assert_eq!(status, 201, "{answer}");
@@ -49,7 +49,7 @@ async fn register(app: &TestApp, username: &str, email: &str) -> (String, String
 
 /// Places an order for one piece (as the account holder when `token` is given) and pays it on
 /// the demo page: the order is authorised, its capture queued.
-async fn paid_order(app: &TestApp, key: &str, token: Option<&str>) -> String {
+pub(crate) async fn paid_order(app: &TestApp, key: &str, token: Option<&str>) -> String {
     let catalog = app.catalog().await;
     let (_, variant) = pick::in_stock_variant(&catalog, 1);
     let mut request = app

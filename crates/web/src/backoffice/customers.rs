@@ -4,7 +4,7 @@
 //! own requests use. Each look and each action is written to the audit log first.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use luxevault_core::Timestamp;
@@ -21,21 +21,61 @@ use crate::api_admin::valid_reason;
 use crate::outbox::{EMAIL_JOB, EmailJob};
 use crate::state::AppState;
 
-const LIST_SIZE: i64 = 50;
+const LIST_SIZE: u32 = 50;
 
-/// The newest accounts. Kept in its own function: the searchable, paginated list replaces it.
-pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageResult {
+#[derive(Deserialize, Default)]
+pub struct CustomerQuery {
+    /// The start of a username or an email address.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    after: String,
+}
+
+/// Accounts, newest first, a page at a time; browsing is a link, searching (by the start of a
+/// username or email) a posted form, so no name or address ever sits in a URL. Each list is
+/// written to the audit log.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: StaffContext,
+    Query(mut query): Query<CustomerQuery>,
+) -> PageResult {
+    query.q.clear();
+    list_customers(&state, &staff, &query).await
+}
+
+pub async fn search(State(state): State<AppState>, StaffForm { staff, form }: StaffForm<CustomerQuery>) -> PageResult {
+    list_customers(&state, &staff, &form).await
+}
+
+async fn list_customers(state: &AppState, staff: &StaffContext, query: &CustomerQuery) -> PageResult {
     staff.require(Permission::ViewCustomers)?;
-    staff.audit(&state, "customers.list", "customer", "*", None).await?;
-    let customers = StaffPages::recent_customers(state.db(), LIST_SIZE).await.map_err(|_| unavailable())?;
-    let rows: Vec<Value> = customers
+    let term = query.q.trim();
+    let action = if term.is_empty() { "customers.list" } else { "customers.search" };
+    staff.audit(state, action, "customer", "*", None).await?;
+    let shows_email = staff.allows(Permission::ViewCustomerContact);
+    let term = (!term.is_empty()).then(|| term.to_lowercase());
+    let after = luxevault_storage::Cursor::decode(query.after.trim());
+    let found = luxevault_storage::BackOffice::customers(state.db(), term.as_deref(), after, LIST_SIZE)
+        .await
+        .map_err(|_| unavailable())?;
+    let rows: Vec<Value> = found
+        .items
         .iter()
         .map(|c| {
-            json!({"id": c.id, "username": c.username.expose(), "created": when(Timestamp(c.created_at)),
-                   "last_active": when(Timestamp(c.last_active_at))})
+            json!({"id": c.id, "username": c.username.expose(), "email": shows_email.then(|| c.email.expose().clone()),
+                   "orders": c.order_count, "created": when(c.created_at), "last_active": when(c.last_active_at)})
         })
         .collect();
-    Ok(page(&state, &staff, "admin/customers.html", "Customers", "/admin/customers", json!({"customers": rows})))
+    let next = found.next.map(|cursor| json!({"q": query.q.trim(), "after": cursor.encode()}));
+    let data = json!({
+        "customers": rows,
+        "next": next,
+        "first_page": query.after.trim().is_empty(),
+        "shows_email": shows_email,
+        "q": query.q.trim(),
+    });
+    Ok(page(state, staff, "admin/customers.html", "Customers", "/admin/customers", data))
 }
 
 fn request_row(row: &luxevault_storage::PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {

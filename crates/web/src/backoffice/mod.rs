@@ -8,6 +8,7 @@
 pub mod audit_log;
 pub mod breaches;
 pub mod customers;
+pub mod dashboard;
 pub mod login;
 pub mod members;
 pub mod orders;
@@ -49,13 +50,13 @@ pub fn routes() -> Router<AppState> {
 /// Orders, customers, the privacy office and staff pages.
 fn page_routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/orders", get(orders::list))
+        .route("/admin/orders", get(orders::list).post(orders::search))
         .route("/admin/orders/{id}", get(orders::detail))
         .route("/admin/orders/{id}/capture", post(orders::capture))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
         .route("/admin/orders/{id}/fulfil", post(orders::fulfil))
         .route("/admin/orders/{id}/refund", post(orders::refund))
-        .route("/admin/customers", get(customers::list))
+        .route("/admin/customers", get(customers::list).post(customers::search))
         .route("/admin/customers/{id}", get(customers::profile))
         .route("/admin/customers/{id}/messages", get(customers::messages))
         .route("/admin/customers/{id}/export", post(customers::export))
@@ -204,7 +205,6 @@ pub fn message(
 }
 
 async fn dashboard(state: axum::extract::State<AppState>, staff: StaffContext) -> Response {
-    let state = state.0;
     if !staff.allows(Permission::ViewDashboard) {
         // Roles without the dashboard land on their first section.
         let first = SECTIONS.iter().find(|(_, _, p)| staff.allows(*p)).map(|(href, _, _)| *href);
@@ -213,5 +213,5 @@ async fn dashboard(state: axum::extract::State<AppState>, staff: StaffContext) -
             _ => session::forbidden(),
         };
     }
-    page(&state, &staff, "admin/dashboard.html", "Dashboard", "/admin", json!({}))
+    dashboard::show(state, staff).await.into_response()
 }

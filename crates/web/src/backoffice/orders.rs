@@ -4,13 +4,13 @@
 //! written to the audit log first. Moves go through `api_admin::move_order`, the same code as
 //! the admin-token API.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use luxevault_core::order::{Actor, OrderStatus};
 use luxevault_core::staff::Permission;
 use luxevault_core::{Currency, Lang, Money, Timestamp};
-use luxevault_storage::{Orders, Staff};
+use luxevault_storage::{BackOffice, Cursor, DEFAULT_PAGE_SIZE, OrderFilter, OrderSearch, Orders, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -19,8 +19,6 @@ use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, page, unavailable};
 use crate::api_admin::{OrderMove, OrderMoveError, move_order, valid_reason};
 use crate::state::AppState;
-
-const LIST_SIZE: i64 = 50;
 
 /// An amount as staff read it (the shop's default language).
 pub(crate) fn amount(state: &AppState, minor: i64, currency: &str) -> String {
@@ -53,21 +51,132 @@ fn payment_status(status: OrderStatus) -> &'static str {
     }
 }
 
-/// The newest orders, linking to their pages. Kept in its own function: the searchable,
-/// paginated list replaces it.
-pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageResult {
+#[derive(Deserialize, Default)]
+pub struct OrderQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    currency: String,
+    /// `YYYY-MM-DD`, inclusive.
+    #[serde(default)]
+    from: String,
+    /// `YYYY-MM-DD`, inclusive.
+    #[serde(default)]
+    to: String,
+    /// An order number, or the start of a customer's email.
+    #[serde(default)]
+    q: String,
+    /// The cursor of the next page.
+    #[serde(default)]
+    after: String,
+}
+
+/// Orders, newest first, filtered by state, currency, dates and an order number or the start of
+/// an email, a page at a time (keyset pagination: fast on the 100,000th order as on the first).
+/// Names show to roles that may see a contact or an address; searching by email only to roles
+/// that may see contacts. A search or a list showing names is written to the audit log.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: StaffContext,
+    Query(mut query): Query<OrderQuery>,
+) -> PageResult {
+    // A search term may be an email: it travels in a posted form, never in the address bar.
+    query.q.clear();
+    list_orders(&state, &staff, &query).await
+}
+
+/// The same list, searched: the form posts the search (with the CSRF token).
+pub async fn search(State(state): State<AppState>, StaffForm { staff, form }: StaffForm<OrderQuery>) -> PageResult {
+    list_orders(&state, &staff, &form).await
+}
+
+async fn list_orders(state: &AppState, staff: &StaffContext, query: &OrderQuery) -> PageResult {
     staff.require(Permission::ViewOrders)?;
-    let orders = Orders::recent(state.db(), LIST_SIZE).await.map_err(|_| unavailable())?;
-    let rows: Vec<Value> = orders
+    let shows_names = staff.allows(Permission::ViewCustomerContact) || staff.allows(Permission::ViewShippingAddress);
+    let shows_email = staff.allows(Permission::ViewCustomerContact);
+    let mut problems: Vec<&str> = Vec::new();
+    let status = match query.status.trim() {
+        "" => None,
+        text => OrderStatus::parse(text).or_else(|| {
+            problems.push("That state is not one of the list.");
+            None
+        }),
+    };
+    let currency = match query.currency.trim() {
+        "" => None,
+        text => Some(text.to_ascii_uppercase()).filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic())),
+    };
+    let day = |text: &str, problems: &mut Vec<&str>| match text.trim() {
+        "" => None,
+        text => Timestamp::from_date(text).or_else(|| {
+            problems.push("Dates are written 2026-11-22.");
+            None
+        }),
+    };
+    let placed_from = day(&query.from, &mut problems);
+    let placed_before = day(&query.to, &mut problems).map(|t| t.plus_days(1));
+    let search = match query.q.trim() {
+        "" => None,
+        text => match OrderSearch::parse(text) {
+            Some(OrderSearch::EmailPrefix(_)) if !shows_email => {
+                problems.push("Your role may search by order number only.");
+                None
+            }
+            Some(search) => Some(search),
+            None => {
+                problems.push("Search by an order number, or by the start of an email address.");
+                None
+            }
+        },
+    };
+    let after = Cursor::decode(query.after.trim());
+    if shows_names || search.is_some() {
+        let what = if search.is_some() { "orders.search" } else { "orders.list" };
+        staff.audit(state, what, "order", "*", None).await?;
+    }
+    let filter = OrderFilter { status, currency: currency.clone(), placed_from, placed_before, search };
+    let found = BackOffice::orders(state.db(), &filter, after, DEFAULT_PAGE_SIZE).await.map_err(|_| unavailable())?;
+    let rows: Vec<Value> = found
+        .items
         .iter()
         .map(|o| {
             json!({
-                "id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(o.created_at),
-                "total": amount(&state, o.total_minor, &o.currency), "country": o.country,
+                "id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(o.placed_at),
+                "total": amount(state, o.total_minor, &o.currency), "country": o.country,
+                "name": shows_names.then(|| o.name.expose().clone()),
+                "email": shows_email.then(|| o.email.expose().clone()),
             })
         })
         .collect();
-    Ok(page(&state, &staff, "admin/orders.html", "Orders", "/admin/orders", json!({"orders": rows})))
+    // The next page keeps the filters (posted again when there is a search term).
+    let next = found.next.map(|cursor| {
+        json!({
+            "status": query.status.trim(), "currency": query.currency.trim(), "from": query.from.trim(),
+            "to": query.to.trim(), "q": query.q.trim(), "after": cursor.encode(),
+            "href": format!("/admin/orders?{}", serde_urlencoded::to_string([
+                ("status", query.status.trim()), ("currency", query.currency.trim()), ("from", query.from.trim()),
+                ("to", query.to.trim()), ("after", &cursor.encode()),
+            ]).unwrap_or_default()),
+        })
+    });
+    let currencies: Vec<String> = match state.catalog().await {
+        Ok(catalog) => catalog.currencies.offered().iter().map(|o| o.currency.code().to_string()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let data = json!({
+        "orders": rows,
+        "next": next,
+        "first_page": query.after.trim().is_empty(),
+        "shows_names": shows_names,
+        "shows_email": shows_email,
+        "problems": problems,
+        "states": OrderStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "currencies": currencies,
+        "filter": {"status": query.status.trim(), "currency": currency.unwrap_or_default(), "from": query.from.trim(),
+                   "to": query.to.trim(), "q": query.q.trim()},
+    });
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok(super::render(state, status, Some(staff), "admin/orders.html", "Orders", "/admin/orders", data))
 }
 
 /// An order's page.
