@@ -46,7 +46,7 @@ async function paidGuestOrder(origin, email, sku) {
 }
 
 for (const backend of BACKENDS) {
-  test(`back office: the main staff flows (${backend})`, { timeout: 240_000 }, async (t) => {
+  test(`back office flows [${backend}]`, { timeout: 240_000 }, async (t) => {
     const server = await startServer(backend);
     t.after(() => server.stop());
     const browser = await launchBrowser();

@@ -17,7 +17,7 @@ const OWNER_PASSWORD = "velours et soie 1923";
 const FULFIL_PASSWORD = "cartons et rubans 77";
 
 for (const backend of BACKENDS) {
-  test(`back office: two factors, roles, CSRF and a tamper-evident audit log (${backend})`, { timeout: 240_000 }, async () => {
+  test(`back office gate [${backend}]`, { timeout: 240_000 }, async () => {
     const server = await startServer(backend);
     const browser = await launchBrowser();
     const evil = createServer((req, res) => {
