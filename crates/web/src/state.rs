@@ -45,7 +45,7 @@ pub struct CommerceSettings {
     pub mail_from: String,
     /// Reverse proxies whose `X-Forwarded-For` is believed (for per-client throttling).
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// The operator's token for staff operations over the API (until staff accounts exist).
+    /// The token for automating staff operations over the API (audited as `api-token`).
     pub admin_token: Option<String>,
     /// The Stripe webhook signing secret (`whsec_…`), when Stripe is used.
     pub stripe_webhook_secret: Option<String>,
