@@ -10,6 +10,7 @@ mod api;
 mod backoffice;
 mod backoffice_data;
 mod backoffice_pages;
+mod catalog_pages;
 mod checkout;
 mod cli;
 mod conformance;
