@@ -51,6 +51,16 @@ fn base_price(state: &AppState, catalog: &Catalog, product: &Product) -> Option<
     product.prices.iter().find(|m| m.currency() == base).map(|m| amount(state, m.minor(), base.code()))
 }
 
+/// A colour's name in the shop's default language, else its code.
+fn colour_name(state: &AppState, catalog: &Catalog, code: &str) -> String {
+    let lang = state.settings().default_lang();
+    catalog
+        .colour(code)
+        .and_then(|c| luxevault_core::catalog::snapshot::localized(&c.names, lang, lang))
+        .cloned()
+        .unwrap_or_else(|| code.to_string())
+}
+
 /// The products, filtered by text (name, slug or SKU) and availability.
 pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(query): Query<ListQuery>) -> PageResult {
     staff.require(Permission::ViewCatalog)?;
@@ -168,7 +178,8 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
         .iter()
         .map(|v| {
             json!({
-                "sku": v.sku, "colour": v.colour, "size": v.size, "stock": v.stock,
+                "sku": v.sku, "colour": v.colour.as_deref().map(|code| colour_name(&state, &catalog, code)),
+                "size": v.size, "stock": v.stock,
                 "availability": v.availability.as_str(), "state": v.stock_state().as_str(),
             })
         })
