@@ -13,6 +13,7 @@ use crate::catalog::BUMP_VERSION;
 use crate::{Db, DbError, on_db};
 
 const PRODUCT_ID: &str = "SELECT id FROM products WHERE slug = $1";
+const PRODUCT_POSITION: &str = "SELECT position FROM products WHERE slug = $1";
 const UPSERT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (product_id, lang) DO UPDATE SET name = excluded.name, \
      subtitle = excluded.subtitle, description = excluded.description, details = excluded.details";
@@ -35,6 +36,7 @@ const INSERT_IMAGE: &str = "INSERT INTO product_images (product_id, position, sr
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog_admin.product_id", PRODUCT_ID),
+    ("catalog_admin.product_position", PRODUCT_POSITION),
     ("catalog_admin.upsert_text", UPSERT_TEXT),
     ("catalog_admin.touch_product", TOUCH_PRODUCT),
     ("catalog_admin.set_listing", SET_LISTING),
@@ -107,7 +109,9 @@ fn clean_lines(items: &[String]) -> Vec<&str> {
     items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect()
 }
 
-fn check_text(text: &ProductText) -> Result<(), CatalogEditError> {
+/// Whether a product text would be accepted by [`CatalogAdmin::set_product_text`] (checked
+/// there too), so a caller can refuse it before recording anything.
+pub fn check_text(text: &ProductText) -> Result<(), CatalogEditError> {
     let too_long =
         |what: &str, max: usize| Err(CatalogEditError::Invalid(format!("the {what} is longer than {max} characters")));
     if text.name.trim().is_empty() {
@@ -291,6 +295,11 @@ impl CatalogAdmin {
             tx.commit().await?;
             Ok(stored)
         })
+    }
+
+    /// A product's place in lists (the snapshot keeps only the order), if the product exists.
+    pub async fn position(db: &Db, slug: &str) -> Result<Option<i32>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_scalar(PRODUCT_POSITION).bind(slug).fetch_optional(pool).await)?)
     }
 
     /// A stored image by id.

@@ -35,7 +35,7 @@ pub use backoffice::{
 };
 pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
-pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, media_src};
+pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, check_text, media_src};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use jobs::{Job, Jobs, NewJob};

@@ -7,6 +7,7 @@
 
 pub mod audit_log;
 pub mod breaches;
+pub mod catalog;
 pub mod customers;
 pub mod dashboard;
 pub mod login;
@@ -18,6 +19,7 @@ pub mod session;
 pub mod staff_page;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -71,6 +73,25 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/staff/{id}/role", post(staff_page::change_role))
         .route("/admin/staff/{id}/active", post(staff_page::set_active))
         .route("/admin/staff/{id}/second-factor", post(staff_page::reset_second_factor))
+        .merge(catalog_routes())
+}
+
+/// The catalog: products, their texts, listing, prices, variants and images.
+fn catalog_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/catalog", get(catalog::list))
+        .route("/admin/catalog/{slug}", get(catalog::detail))
+        .route("/admin/catalog/{slug}/text", post(catalog::save_text))
+        .route("/admin/catalog/{slug}/listing", post(catalog::save_listing))
+        .route("/admin/catalog/{slug}/price", post(catalog::set_price))
+        .route("/admin/catalog/{slug}/price/remove", post(catalog::remove_price))
+        .route("/admin/catalog/{slug}/variant", post(catalog::save_variant))
+        .route(
+            "/admin/catalog/{slug}/images",
+            post(catalog::upload_image).layer(DefaultBodyLimit::max(catalog::UPLOAD_BODY_BYTES)),
+        )
+        .route("/admin/catalog/{slug}/images/remove", post(catalog::remove_image))
+        .route("/admin/catalog/{slug}/images/move", post(catalog::move_image))
 }
 
 /// The sections of the back office, each shown to the roles that may open it.
