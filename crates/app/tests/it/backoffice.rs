@@ -53,6 +53,8 @@ async fn sign_in_needs_both_factors_and_a_host_cookie(backend: Backend) {
 
     let (status, page) = owner.get("/admin").await;
     assert_eq!(status, 200);
+    let stored = luxevault_storage::Staff::by_id(&app.db, owner.id).await.ok().flatten();
+    assert!(stored.and_then(|m| m.last_login_at).is_some(), "the first sign-in (enrolment) counts as a sign-in");
     assert!(page.contains("claire") && page.contains("Owner"), "{page}");
     // The enrolment and the sign-in are in the audit log, under the member's id only.
     let actions = actions_of(&app, &format!("staff:{}", owner.id)).await;

@@ -303,6 +303,7 @@ pub async fn enrol(State(state): State<AppState>, request: axum::extract::Reques
         .await
         .is_err()
         || Staff::delete_session(db, &token_hash(&token)).await.is_err()
+        || Staff::logged_in(db, member.id, now).await.is_err()
     {
         return unavailable();
     }
