@@ -181,6 +181,28 @@ fn check_username(username: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A signed-in customer proves it is still them (password change, corrections, copy, erasure):
+/// the password is checked under the same throttle as signing in, and a right one starts the
+/// count again. Returns the account.
+pub(crate) async fn reauthenticate(
+    state: &AppState,
+    customer: uuid::Uuid,
+    password: Pii<String>,
+    wrong: &'static str,
+) -> Result<luxevault_storage::CustomerRow, ApiError> {
+    let now = state.clock().now();
+    let row = Accounts::by_id(state.db(), customer).await?.ok_or_else(bad_credentials)?;
+    let key = auth::throttle_key(state.order_link_key(), "login:account", &row.email.expose().to_lowercase());
+    if !auth::attempt(state.db(), &key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await? {
+        return Err(too_many());
+    }
+    if !auth::verify_password(password.into_inner(), Some(row.password_hash.clone())).await? {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", wrong));
+    }
+    Accounts::clear_throttle(state.db(), &key).await?;
+    Ok(row)
+}
+
 fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
@@ -269,19 +291,8 @@ pub async fn change_password(
     ApiJson(request): ApiJson<ChangePasswordRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let now = state.clock().now();
-    let row = Accounts::by_id(state.db(), customer.id).await?.ok_or_else(bad_credentials)?;
-    let key = auth::throttle_key(state.order_link_key(), "login:account", &row.email.expose().to_lowercase());
-    if !auth::attempt(state.db(), &key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await? {
-        return Err(too_many());
-    }
-    if !auth::verify_password(request.current_password.into_inner(), Some(row.password_hash.clone())).await? {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "The current password is not right.",
-        ));
-    }
-    Accounts::clear_throttle(state.db(), &key).await?;
+    let row =
+        reauthenticate(&state, customer.id, request.current_password, "The current password is not right.").await?;
     check_password(request.new_password.expose(), &[row.username.expose(), row.email.expose()])
         .map_err(password_error)?;
     let hash = auth::hash_password(request.new_password.into_inner()).await?;
@@ -401,16 +412,7 @@ pub async fn change_details(
     SignedIn(customer): SignedIn,
     ApiJson(change): ApiJson<DetailsChange>,
 ) -> Result<Json<AccountView>, ApiError> {
-    let now = state.clock().now();
-    let row = Accounts::by_id(state.db(), customer.id).await?.ok_or_else(bad_credentials)?;
-    let key = auth::throttle_key(state.order_link_key(), "login:account", &row.email.expose().to_lowercase());
-    if !auth::attempt(state.db(), &key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await? {
-        return Err(too_many());
-    }
-    if !auth::verify_password(change.password.into_inner(), Some(row.password_hash.clone())).await? {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The password is not right."));
-    }
-    Accounts::clear_throttle(state.db(), &key).await?;
+    let row = reauthenticate(&state, customer.id, change.password, "The password is not right.").await?;
     let username =
         change.username.map(|u| u.expose().trim().to_string()).unwrap_or_else(|| row.username.expose().clone());
     check_username(&username)?;

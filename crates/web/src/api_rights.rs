@@ -17,8 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api_orders::order_view;
-use crate::auth;
-use crate::customer::{Customer, SignedIn};
+use crate::customer::SignedIn;
 use crate::error::{ApiError, ApiJson};
 use crate::shop;
 use crate::state::AppState;
@@ -29,25 +28,6 @@ pub struct Reauthentication {
     /// The account's password, again: rights over personal data need a fresh proof of identity.
     #[schema(value_type = String)]
     pub password: Pii<String>,
-}
-
-async fn reauthenticate(state: &AppState, customer: &Customer, password: Pii<String>) -> Result<(), ApiError> {
-    let now = state.clock().now();
-    let row = Accounts::by_id(state.db(), customer.id).await?.ok_or_else(|| ApiError::not_found("No such account."))?;
-    let key = auth::throttle_key(state.order_link_key(), "login:account", &row.email.expose().to_lowercase());
-    if !auth::attempt(state.db(), &key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await? {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "Too many attempts. Please wait a few minutes.",
-        ));
-    }
-    if !auth::verify_password(password.into_inner(), Some(row.password_hash)).await? {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The password is not right."));
-    }
-    // A right password starts the count again, as a sign-in does.
-    Accounts::clear_throttle(state.db(), &key).await?;
-    Ok(())
 }
 
 /// Everything held on the customer, with what the policy says about each part: the access copy
@@ -117,7 +97,7 @@ pub async fn export(
     SignedIn(customer): SignedIn,
     ApiJson(request): ApiJson<Reauthentication>,
 ) -> Result<Response, ApiError> {
-    reauthenticate(&state, &customer, request.password).await?;
+    crate::api_account::reauthenticate(&state, customer.id, request.password, "The password is not right.").await?;
     let document = export_document(&state, customer.id).await?;
     let lang = Accounts::by_id(state.db(), customer.id)
         .await?
@@ -208,7 +188,7 @@ pub async fn erase(
     SignedIn(customer): SignedIn,
     ApiJson(request): ApiJson<Reauthentication>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    reauthenticate(&state, &customer, request.password).await?;
+    crate::api_account::reauthenticate(&state, customer.id, request.password, "The password is not right.").await?;
     let outcome = erase_account(&state, customer.id, Actor::Customer).await?;
     Ok((StatusCode::OK, Json(outcome)))
 }
