@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use luxevault_core::Lang;
-use luxevault_web::{Controller, ShopSettings, StorageKeys};
+use luxevault_shop::{Controller, ShopSettings, StorageKeys};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -196,16 +196,22 @@ async fn retention_run(config: &Config, dry_run: bool, as_of: Option<&str>) -> a
         None
     };
     let mut lines = Vec::new();
-    let result =
-        luxevault_web::apply_retention_observed(&db, &policy, as_of, now, dry_run, &mut |position, total, report| {
+    let result = luxevault_shop::privacy::retention::apply_observed(
+        &db,
+        &policy,
+        as_of,
+        now,
+        dry_run,
+        &mut |position, total, report| {
             let line = rule_line(position, total, report, dry_run);
             if let Some(bar) = &bar {
                 bar.set_message(report.rule.clone());
                 bar.inc(1);
             }
             lines.push(line);
-        })
-        .await;
+        },
+    )
+    .await;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -219,7 +225,12 @@ async fn retention_run(config: &Config, dry_run: bool, as_of: Option<&str>) -> a
 }
 
 /// One line of the report: `[i/n] rule: counts — kept N days (note)`.
-fn rule_line(position: usize, total: usize, report: &luxevault_web::RuleReport, dry_run: bool) -> String {
+fn rule_line(
+    position: usize,
+    total: usize,
+    report: &luxevault_shop::privacy::retention::RuleReport,
+    dry_run: bool,
+) -> String {
     let counts: Vec<String> = report
         .counts
         .iter()

@@ -10,8 +10,9 @@ use luxevault_core::Clock;
 use luxevault_core::policy::Policy;
 use luxevault_integrations::mail::Mailer;
 use luxevault_integrations::payments::{DemoGateway, PaymentGateway, StripeClient};
+use luxevault_shop::{CommerceSettings, Shop, ShopParts, Worker};
 use luxevault_storage::{CatalogStore, Db, DbOptions, InstanceSecrets, PolicyVersions, Publish, migrate};
-use luxevault_web::{AppState, CommerceSettings, MediaSource, NoMedia, Parts, Worker};
+use luxevault_web::{AppState, MediaSource, NoMedia};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 
@@ -77,7 +78,7 @@ pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow:
     };
     let languages: Vec<&str> = config.shop.languages.iter().map(String::as_str).collect();
     let policy = Policy::parse(&source, &languages).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-    luxevault_web::check_retention_rules(&policy).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    luxevault_shop::privacy::retention::check_rules(&policy).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     let mut enabled = vec![("cloud_host", "hosting")];
     if !config.stripe_secret_key.is_empty() {
         enabled.push(("stripe", "stripe_secret_key"));
@@ -97,7 +98,7 @@ pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow:
         ("shop.cart_storage_key", &config.shop.cart_storage_key),
         ("shop.currency_storage_key", &config.shop.currency_storage_key),
         ("shop.session_storage_key", &config.shop.session_storage_key),
-        ("the analytics session id", &luxevault_web::ANALYTICS_SID_KEY.to_string()),
+        ("the analytics session id", &luxevault_shop::analytics::SID_KEY.to_string()),
     ] {
         if !policy.browser_storage.iter().any(|item| &item.key == key) {
             anyhow::bail!("{setting} is {key:?}, which {origin} does not list under browser_storage (P14)");
@@ -160,10 +161,10 @@ impl Application {
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;
         let policy = load_policy(config, &db, clock.as_ref()).await?;
-        let state =
-            AppState::new(Parts { db, clock, settings, media, payments, commerce, order_link_key: link_key, policy })
-                .map_err(anyhow::Error::msg)?;
-        let worker = Worker::new(state.clone(), mailer).map_err(anyhow::Error::msg)?;
+        let shop = Shop::new(ShopParts { db, clock, settings, payments, commerce, order_link_key: link_key, policy })
+            .map_err(anyhow::Error::msg)?;
+        let worker = Worker::new(shop.clone(), mailer).map_err(anyhow::Error::msg)?;
+        let state = AppState::new(shop, media).map_err(anyhow::Error::msg)?;
         Ok(Self { listener, state, worker: Some(worker) })
     }
 

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, anyhow, bail};
 use luxevault_core::staff::Role;
 use luxevault_core::{Clock, Pii, SystemClock};
-use luxevault_web::{StaffActor, staff_members};
+use luxevault_shop::staff::members::{self as staff_members, Actor as StaffActor};
 
 use crate::config::Config;
 use crate::server::open_database;
@@ -86,7 +86,7 @@ pub async fn audit_verify(config: &Config, expect_head: Option<&str>) -> anyhow:
         None => None,
     };
     let db = open_database(config).await?;
-    let result = luxevault_web::verify_audit_log(&db).await;
+    let result = luxevault_shop::staff::audit_trail::verify(&db).await;
     let at = SystemClock.now();
     db.close().await;
     let report = result?;

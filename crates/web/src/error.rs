@@ -7,6 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use luxevault_shop::ShopError;
 use luxevault_storage::DbError;
 use serde::Serialize;
 
@@ -62,6 +63,24 @@ impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         tracing::error!(error = %error, "storage error");
         if error.is_busy() { Self::unavailable() } else { Self::internal() }
+    }
+}
+
+/// The one place the shop's errors become statuses.
+impl From<ShopError> for ApiError {
+    fn from(error: ShopError) -> Self {
+        let message = error.message().into_owned();
+        match error {
+            ShopError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", message),
+            ShopError::Rejected { code, .. } => ApiError::new(StatusCode::BAD_REQUEST, code, message),
+            ShopError::Invalid { code, .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            ShopError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, message),
+            ShopError::Unauthenticated { code, .. } => ApiError::new(StatusCode::UNAUTHORIZED, code, message),
+            ShopError::Throttled(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message),
+            ShopError::Unavailable => ApiError::unavailable(),
+            ShopError::Internal => ApiError::internal(),
+            ShopError::Db(db) => ApiError::from(db),
+        }
     }
 }
 
@@ -146,6 +165,19 @@ mod tests {
 pub enum PageError {
     NotFound,
     Internal,
+}
+
+impl From<ShopError> for PageError {
+    fn from(error: ShopError) -> Self {
+        match error {
+            ShopError::NotFound(_) => Self::NotFound,
+            ShopError::Db(db) => db.into(),
+            other => {
+                tracing::error!(error = %other, "a use case failed while rendering a page");
+                Self::Internal
+            }
+        }
+    }
 }
 
 impl From<DbError> for PageError {

@@ -1,23 +1,12 @@
 //! How catalog facts are shown: prices in every offered currency, variant labels, cards. Shared
 //! by the pages and the JSON API so both say the same thing.
 
-use luxevault_core::catalog::snapshot::{Catalog, Product, Variant, localized};
-use luxevault_core::pricing::OfferedCurrency;
-use luxevault_core::{Lang, Money};
+use luxevault_core::Lang;
+use luxevault_core::catalog::snapshot::{Catalog, Product};
 use serde_json::{Map, Value, json};
 
-use crate::settings::ShopSettings;
-
-/// The product's price in one offered currency (explicit or converted); `None` when it has none.
-pub fn price_in(catalog: &Catalog, product: &Product, offered: &OfferedCurrency) -> Option<Money> {
-    match catalog.currencies.price(&product.prices, offered) {
-        Ok(price) => price.map(|p| p.money),
-        Err(error) => {
-            tracing::warn!(product = %product.slug, currency = %offered.currency, error = %error, "price overflow");
-            None
-        }
-    }
-}
+use luxevault_shop::ShopSettings;
+pub use luxevault_shop::catalog::{colour_name, price_in, product_name, variant_label};
 
 /// `{display, all_json}`: the default-currency text and a JSON map of every offered currency.
 pub fn price_view(catalog: &Catalog, product: &Product, lang: &Lang) -> Value {
@@ -30,30 +19,6 @@ pub fn price_view(catalog: &Catalog, product: &Product, lang: &Lang) -> Value {
     let base = catalog.currencies.base().code().to_string();
     let display = all.get(&base).and_then(Value::as_str).unwrap_or_default().to_string();
     json!({"display": display, "all_json": Value::Object(all).to_string()})
-}
-
-pub fn product_name(product: &Product, lang: &Lang, settings: &ShopSettings) -> (String, String) {
-    localized(&product.texts, lang, settings.default_lang())
-        .map(|t| (t.name.clone(), t.subtitle.clone()))
-        .unwrap_or_else(|| (product.slug.clone(), String::new()))
-}
-
-pub fn colour_name(catalog: &Catalog, code: &str, lang: &Lang, settings: &ShopSettings) -> String {
-    catalog
-        .colour(code)
-        .and_then(|c| localized(&c.names, lang, settings.default_lang()).cloned())
-        .unwrap_or_else(|| code.to_string())
-}
-
-/// "Noir — 38", "Noir", "38", or the SKU when the variant has neither.
-pub fn variant_label(catalog: &Catalog, variant: &Variant, lang: &Lang, settings: &ShopSettings) -> String {
-    let colour = variant.colour.as_deref().map(|c| colour_name(catalog, c, lang, settings));
-    match (colour, variant.size.as_deref()) {
-        (Some(c), Some(s)) => format!("{c} — {s}"),
-        (Some(c), None) => c,
-        (None, Some(s)) => s.to_string(),
-        (None, None) => variant.sku.clone(),
-    }
 }
 
 pub fn media_url(src: &str) -> String {
@@ -83,4 +48,25 @@ pub fn card(catalog: &Catalog, product: &Product, lang: &Lang, settings: &ShopSe
         "price": price_view(catalog, product, lang),
         "sold_out": product.sold_out(),
     })
+}
+
+/// A rights request as staff and the person see it: its clocks, and the contact for staff only.
+pub fn request_view(
+    row: &luxevault_storage::PrivacyRequestRow,
+    now: luxevault_core::Timestamp,
+    with_contact: bool,
+) -> Value {
+    let days_left = (row.due_at.as_micros() - now.as_micros()).div_euclid(luxevault_core::Timestamp::MICROS_PER_DAY);
+    let open = matches!(row.status.as_str(), "open" | "extended");
+    let mut value = json!({
+        "id": row.id, "kind": row.kind, "channel": row.channel, "status": row.status,
+        "received_at": row.received_at.to_rfc3339(), "due_at": row.due_at.to_rfc3339(), "target_at": row.target_at.to_rfc3339(),
+        "days_left": if open { Some(days_left) } else { None },
+        "overdue": open && now > row.due_at,
+        "extension_reason": row.extension_reason, "completed_at": row.completed_at.map(|t| t.to_rfc3339()), "outcome": row.outcome,
+    });
+    if with_contact && let Some(map) = value.as_object_mut() {
+        map.insert("contact".into(), Value::String(row.contact.expose().clone()));
+    }
+    value
 }

@@ -9,6 +9,11 @@ use axum::response::Response;
 
 use crate::state::AppState;
 
+/// Request bodies larger than this are refused with 413: the API takes small JSON documents.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Stripe's events are larger than our own requests.
+pub const WEBHOOK_MAX_BODY_BYTES: usize = 512 * 1024;
+
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";

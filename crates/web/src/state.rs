@@ -1,16 +1,12 @@
-//! What every handler can reach.
+//! What every handler can reach: the shop (every use case's context) and what only the web edge
+//! needs, the page templates and the media.
 
 use std::borrow::Cow;
+use std::ops::Deref;
 use std::sync::Arc;
 
-use luxevault_core::Clock;
-use luxevault_core::catalog::snapshot::Catalog;
-use luxevault_integrations::payments::PaymentGateway;
-use luxevault_storage::{Db, DbError};
+use luxevault_shop::Shop;
 
-use crate::catalog_cache::CatalogCache;
-use crate::i18n::Translations;
-use crate::settings::ShopSettings;
 use crate::views::Views;
 
 /// Where product and collection images come from (the demo shop's compiled-in images today,
@@ -31,128 +27,40 @@ impl MediaSource for NoMedia {
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
-/// How the shop trades: its public address (for links in emails and payment pages), order
-/// numbering, and payment settings.
-#[derive(Debug, Clone)]
-pub struct CommerceSettings {
-    /// `https://shop.example` — no trailing slash.
-    pub public_base_url: String,
-    /// Order numbers read `<prefix>-<year>-<counter>`.
-    pub order_prefix: String,
-    /// Orders not paid within this many hours are cancelled and their stock released.
-    pub unpaid_order_hours: i64,
-    /// The sender of the shop's email, e.g. `Maison Élégance <boutique@maison.example>`.
-    pub mail_from: String,
-    /// Reverse proxies whose `X-Forwarded-For` is believed (for per-client throttling).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// The token for automating staff operations over the API (audited as `api-token`).
-    pub admin_token: Option<String>,
-    /// The Stripe webhook signing secret (`whsec_…`), when Stripe is used.
-    pub stripe_webhook_secret: Option<String>,
-}
-
-/// The privacy policy in force, with its canonical JSON (what `/privacy.json` serves).
-pub struct PublishedPolicy {
-    pub policy: luxevault_core::policy::Policy,
-    pub json: serde_json::Value,
-}
-
 struct Inner {
-    db: Db,
-    policy: PublishedPolicy,
-    payments: PaymentGateway,
-    commerce: CommerceSettings,
-    /// Signs the order links sent to guests (generated once per installation, kept in the database).
-    order_link_key: Vec<u8>,
-    clock: Arc<dyn Clock>,
-    settings: ShopSettings,
-    catalog: CatalogCache,
+    shop: Shop,
     views: Views,
-    translations: Translations,
     media: Arc<dyn MediaSource>,
 }
 
-/// What the binary wires together into the state.
-pub struct Parts {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub settings: ShopSettings,
-    pub media: Arc<dyn MediaSource>,
-    pub payments: PaymentGateway,
-    pub commerce: CommerceSettings,
-    /// Signs the order links sent to guests.
-    pub order_link_key: Vec<u8>,
-    pub policy: luxevault_core::policy::Policy,
-}
-
 impl AppState {
-    /// Builds the state, loading templates and UI strings; fails with a sentence when the theme
-    /// is broken or a configured language has no strings.
-    pub fn new(parts: Parts) -> Result<Self, String> {
-        let Parts { db, clock, settings, media, payments, commerce, order_link_key, policy } = parts;
-        if settings.langs.is_empty() {
-            return Err("at least one language must be configured".into());
-        }
-        let translations = Translations::load(&settings.langs)?;
-        translations.check_required()?;
+    /// Builds the state, loading the page templates; fails with a sentence when the theme is
+    /// broken.
+    pub fn new(shop: Shop, media: Arc<dyn MediaSource>) -> Result<Self, String> {
         let views = Views::load()?;
-        let json = serde_json::to_value(&policy).map_err(|e| format!("policy: {e}"))?;
-        Ok(Self(Arc::new(Inner {
-            db,
-            policy: PublishedPolicy { policy, json },
-            payments,
-            commerce,
-            order_link_key,
-            clock,
-            settings,
-            catalog: CatalogCache::new(),
-            views,
-            translations,
-            media,
-        })))
+        Ok(Self(Arc::new(Inner { shop, views, media })))
     }
 
-    pub fn db(&self) -> &Db {
-        &self.0.db
-    }
-
-    pub fn clock(&self) -> &dyn Clock {
-        self.0.clock.as_ref()
-    }
-
-    pub fn policy(&self) -> &PublishedPolicy {
-        &self.0.policy
-    }
-
-    pub fn payments(&self) -> &PaymentGateway {
-        &self.0.payments
-    }
-
-    pub fn commerce(&self) -> &CommerceSettings {
-        &self.0.commerce
-    }
-
-    pub(crate) fn order_link_key(&self) -> &[u8] {
-        &self.0.order_link_key
-    }
-
-    pub fn settings(&self) -> &ShopSettings {
-        &self.0.settings
+    /// The shop, for handing to a use case.
+    pub fn shop(&self) -> &Shop {
+        &self.0.shop
     }
 
     pub(crate) fn views(&self) -> &Views {
         &self.0.views
     }
 
-    pub(crate) fn translations(&self) -> &Translations {
-        &self.0.translations
-    }
-
     pub(crate) fn media(&self) -> &dyn MediaSource {
         self.0.media.as_ref()
     }
+}
 
-    pub async fn catalog(&self) -> Result<Arc<Catalog>, DbError> {
-        self.0.catalog.get(&self.0.db).await
+/// A handler reads the shop's context through the state (`state.db()`, `state.clock()`) and
+/// passes `&state` where a use case takes `&Shop`.
+impl Deref for AppState {
+    type Target = Shop;
+
+    fn deref(&self) -> &Shop {
+        &self.0.shop
     }
 }

@@ -70,8 +70,9 @@ async fn analytics_lose_their_linkage_after_thirty_days(backend: Backend) {
         let policy = policy.clone();
         let now = app.clock.now();
         async move {
-            let reports =
-                luxevault_web::apply_retention(&db, &policy, now, now, dry_run).await.unwrap_or_else(|e| panic!("{e}"));
+            let reports = luxevault_shop::privacy::retention::apply(&db, &policy, now, now, dry_run)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             reports
                 .iter()
                 .find(|r| r.rule == "analytics")

@@ -76,7 +76,8 @@ async fn a_wrong_code_is_refused_and_guessing_is_throttled(backend: Backend) {
     let member = app.staff("bruno", Role::Manager).await;
     app.clock.advance_seconds(60);
     let cookie = password_step(&app, "bruno").await;
-    let right = luxevault_web::totp_code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let right =
+        luxevault_shop::staff::second_factor::code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
     let wrong = if right == "123456" { "654321" } else { "123456" };
     for attempt in 1..=5 {
         let response = send_code(&app, &cookie, wrong).await;
@@ -97,7 +98,8 @@ async fn a_code_works_once_and_recovery_codes_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let member = app.staff("ines", Role::Accountant).await;
     app.clock.advance_seconds(60);
-    let code = luxevault_web::totp_code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let code =
+        luxevault_shop::staff::second_factor::code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
     let cookie = password_step(&app, "ines").await;
     let response = send_code(&app, &cookie, &code).await;
     assert_eq!(response.status(), 303, "first use of the code");
@@ -195,7 +197,8 @@ async fn sessions_time_out_and_can_be_ended(backend: Backend) {
     let first = app.staff("noe", Role::Associate).await;
     app.clock.advance_seconds(60);
     let cookie = password_step(&app, "noe").await;
-    let code = luxevault_web::totp_code_at(&first.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let code =
+        luxevault_shop::staff::second_factor::code_at(&first.totp_secret, app.clock.now_ts()).unwrap_or_default();
     let second = session_cookie(&send_code(&app, &cookie, &code).await).unwrap_or_default();
     let (_, page) = first.get("/admin/sessions").await;
     let rows: Vec<&str> = page.split("<tr data-session=\"").skip(1).collect();
@@ -218,22 +221,22 @@ async fn sessions_time_out_and_can_be_ended(backend: Backend) {
 async fn a_role_change_or_disabling_ends_sessions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let member = app.staff("paul", Role::Manager).await;
-    let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
-    luxevault_web::staff_members::change_role(&app.db, &app.clock, by, member.id, Role::Fulfilment)
+    let by = luxevault_shop::staff::members::Actor { actor: "cli", client: "local" };
+    luxevault_shop::staff::members::change_role(&app.db, &app.clock, by, member.id, Role::Fulfilment)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(member.get("/admin").await.0, 303, "new rights need a new sign-in");
-    let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
-    luxevault_web::staff_members::set_active(&app.db, &app.clock, by, member.id, false)
+    let by = luxevault_shop::staff::members::Actor { actor: "cli", client: "local" };
+    luxevault_shop::staff::members::set_active(&app.db, &app.clock, by, member.id, false)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let response = app.post_form("/admin/login", None, &[("username", "paul"), ("password", STAFF_PASSWORD)]).await;
     assert_eq!(response.status(), 401, "a disabled member cannot sign in");
     // The last owner can be neither demoted nor disabled.
     let owner = app.create_staff("olga", Role::Owner).await;
-    let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
-    let refused = luxevault_web::staff_members::change_role(&app.db, &app.clock, by, owner, Role::Manager).await;
-    assert!(matches!(refused, Err(luxevault_web::MemberError::LastOwner)), "{refused:?}");
+    let by = luxevault_shop::staff::members::Actor { actor: "cli", client: "local" };
+    let refused = luxevault_shop::staff::members::change_role(&app.db, &app.clock, by, owner, Role::Manager).await;
+    assert!(matches!(refused, Err(luxevault_shop::staff::members::MemberError::LastOwner)), "{refused:?}");
     app.stop().await;
 }
 
@@ -388,7 +391,8 @@ async fn a_member_changes_their_password_and_other_sessions_end(backend: Backend
     let member = &member;
     app.clock.advance_seconds(60);
     let cookie = password_step(&app, "hugo").await;
-    let code = luxevault_web::totp_code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
+    let code =
+        luxevault_shop::staff::second_factor::code_at(&member.totp_secret, app.clock.now_ts()).unwrap_or_default();
     let other_device = session_cookie(&send_code(&app, &cookie, &code).await).unwrap_or_default();
     let new = "un tout nouveau secret";
     let change = |current: &'static str, new: &'static str, confirm: &'static str| async move {

@@ -446,7 +446,7 @@ async fn views_and_changes_leave_audit_entries_without_personal_data(backend: Ba
     assert!(has("api-token", "order.cancel", &other));
     assert_no_personal_data_in_audit(&entries);
     // And the chain is intact.
-    let verified = luxevault_web::verify_audit_log(&app.db).await.unwrap_or_else(|e| panic!("{e}"));
+    let verified = luxevault_shop::staff::audit_trail::verify(&app.db).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(verified.broken.is_none());
     app.stop().await;
 }

@@ -71,9 +71,13 @@ async fn withdrawn_consents_are_kept_one_year(backend: Backend) {
         let now = app.clock.now();
         let db = app.db.clone();
         let policy = policy.clone();
-        async move { luxevault_web::apply_retention(&db, &policy, now, now, dry).await.unwrap_or_else(|e| panic!("{e}")) }
+        async move {
+            luxevault_shop::privacy::retention::apply(&db, &policy, now, now, dry)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
     };
-    let deleted = |reports: Vec<luxevault_web::RuleReport>| {
+    let deleted = |reports: Vec<luxevault_shop::privacy::retention::RuleReport>| {
         reports
             .into_iter()
             .find(|r| r.rule == "marketing_consent")

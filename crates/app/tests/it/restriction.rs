@@ -184,8 +184,9 @@ async fn a_restriction_stops_all_but_storage_and_is_lifted_after_notice(backend:
         .unwrap_or_else(|e| panic!("{e}"));
     let now = app.clock.now();
     for _ in 0..2 {
-        let reports =
-            luxevault_web::apply_retention(&app.db, &policy, now, now, false).await.unwrap_or_else(|e| panic!("{e}"));
+        let reports = luxevault_shop::privacy::retention::apply(&app.db, &policy, now, now, false)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let accounts = reports.iter().find(|r| r.rule == "accounts").map(|r| r.counts.clone()).unwrap_or_default();
         assert_eq!(accounts, vec![("deleted", 0), ("warned", 0)], "a restricted account is kept as it is");
     }

@@ -12,12 +12,14 @@ fn policy() -> Policy {
     Policy::parse(include_str!("../../policy/default.toml"), &["en", "fr"]).unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn run(app: &TestApp, dry_run: bool) -> Vec<luxevault_web::RuleReport> {
+async fn run(app: &TestApp, dry_run: bool) -> Vec<luxevault_shop::privacy::retention::RuleReport> {
     let now = app.clock.now();
-    luxevault_web::apply_retention(&app.db, &policy(), now, now, dry_run).await.unwrap_or_else(|e| panic!("{e}"))
+    luxevault_shop::privacy::retention::apply(&app.db, &policy(), now, now, dry_run)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn count(reports: &[luxevault_web::RuleReport], rule: &str, action: &str) -> i64 {
+fn count(reports: &[luxevault_shop::privacy::retention::RuleReport], rule: &str, action: &str) -> i64 {
     reports
         .iter()
         .filter(|r| r.rule == rule)

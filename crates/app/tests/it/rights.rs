@@ -195,7 +195,9 @@ async fn erasure_keeps_only_what_the_law_requires(backend: Backend) {
     let policy = luxevault_core::policy::Policy::parse(include_str!("../../policy/default.toml"), &["en", "fr"])
         .unwrap_or_else(|e| panic!("{e}"));
     let now = luxevault_core::Clock::now(&app.clock);
-    luxevault_web::apply_retention(&app.db, &policy, now, now, false).await.unwrap_or_else(|e| panic!("{e}"));
+    luxevault_shop::privacy::retention::apply(&app.db, &policy, now, now, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(row(&on_its_way).await.email.expose(), "");
     let dump = crate::support::dump_text(&app.db).await;
     for trace in [EMAIL, "Titulaire Canari", "9 quai Voltaire", "titulaire"] {

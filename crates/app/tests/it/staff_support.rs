@@ -42,8 +42,8 @@ pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
 impl TestApp {
     /// Creates a member with `role` the way `luxevault staff create` does.
     pub async fn create_staff(&self, username: &str, role: Role) -> Uuid {
-        let by = luxevault_web::StaffActor { actor: "cli", client: "local" };
-        luxevault_web::staff_members::create(
+        let by = luxevault_shop::staff::members::Actor { actor: "cli", client: "local" };
+        luxevault_shop::staff::members::create(
             &self.db,
             &self.clock,
             by,
@@ -89,7 +89,7 @@ impl TestApp {
             .and_then(|s| s.split('<').next())
             .map(|s| s.replace(' ', ""))
             .unwrap_or_else(|| panic!("no secret on the enrolment page"));
-        let code = luxevault_web::totp_code_at(&secret, self.clock.now_ts()).unwrap_or_default();
+        let code = luxevault_shop::staff::second_factor::code_at(&secret, self.clock.now_ts()).unwrap_or_default();
         let csrf = csrf_of(&page);
         let response = self.post_form("/admin/enrol", Some(&cookie), &[("csrf", &csrf), ("code", &code)]).await;
         assert_eq!(response.status(), 200, "enrolment confirmed");

@@ -130,7 +130,7 @@ pub struct TestApp {
     pub data_dir: std::path::PathBuf,
     /// The PostgreSQL URL (empty on SQLite, whose file is in `data_dir`), for CLI tests.
     pub database_url: String,
-    worker: Option<luxevault_web::Worker>,
+    worker: Option<luxevault_shop::Worker>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,

@@ -147,7 +147,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
             let text = product.texts.get(lang.as_str());
             json!({
                 "lang": lang.as_str(),
-                "label": crate::settings::lang_label(lang),
+                "label": luxevault_shop::settings::lang_label(lang),
                 "name": text.map(|t| t.name.clone()).unwrap_or_default(),
                 "subtitle": text.map(|t| t.subtitle.clone()).unwrap_or_default(),
                 "description": text.map(|t| t.description.join("\n\n")).unwrap_or_default(),

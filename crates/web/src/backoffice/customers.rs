@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 use super::orders::{amount, not_found, parse_id, when};
 use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, page, render, unavailable};
-use crate::api_admin::valid_reason;
-use crate::outbox::{EMAIL_JOB, EmailJob};
 use crate::state::AppState;
+use luxevault_shop::orders::moves::valid_reason;
+use luxevault_shop::outbox::{EMAIL_JOB, EmailJob};
 
 const LIST_SIZE: u32 = 50;
 
@@ -79,7 +79,7 @@ async fn list_customers(state: &AppState, staff: &StaffContext, query: &Customer
 }
 
 fn request_row(row: &luxevault_storage::PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {
-    let mut value = crate::api_requests::view(row, now, with_contact);
+    let mut value = crate::present::request_view(row, now, with_contact);
     if let Some(map) = value.as_object_mut() {
         map.entry("contact").or_insert(Value::Null);
         for key in ["received_at", "due_at", "target_at"] {
@@ -260,7 +260,7 @@ pub async fn export(
         return Err(not_found(&state, &staff, "customer"));
     }
     staff.audit(&state, "privacy.export", "customer", &id.to_string(), Some(&reason)).await?;
-    let document = crate::api_rights::export_document(&state, id).await.map_err(|_| unavailable())?;
+    let document = luxevault_shop::privacy::rights::export_document(&state, id).await.map_err(|_| unavailable())?;
     let mut response = Json(document).into_response();
     let headers = response.headers_mut();
     headers
@@ -294,9 +294,9 @@ pub async fn erase(
         ));
     }
     staff.audit(&state, "privacy.erase", "customer", &id.to_string(), Some(&reason)).await?;
-    let outcome = crate::api_rights::erase_account(&state, id, Actor::Staff(staff.member.id.to_string()))
+    let outcome = luxevault_shop::privacy::rights::erase_account(&state, id, Actor::Staff(staff.member.id.to_string()))
         .await
         .map_err(|_| unavailable())?;
-    let data = json!({"erased": outcome["erased"], "kept": outcome["kept"]});
+    let data = json!({"erased": outcome.erased, "kept": outcome.kept});
     Ok(render(&state, StatusCode::OK, Some(&staff), "admin/erased.html", "Customer erased", "/admin/customers", data))
 }

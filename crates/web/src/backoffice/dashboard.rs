@@ -10,8 +10,8 @@ use luxevault_core::staff::Permission;
 use luxevault_storage::{AuditLog, BackOffice, Breaches, Staff};
 use serde_json::{Value, json};
 
+use super::charts::{self, Chart, Texts};
 use super::{PageResult, StaffContext, page, unavailable};
-use crate::charts::{self, Chart, Texts};
 use crate::state::AppState;
 
 /// The charts' period.

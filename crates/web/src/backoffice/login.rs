@@ -12,11 +12,11 @@ use luxevault_storage::Staff;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::second_factor;
 use super::session::{self, StaffContext, StaffForm, client_of, csrf_matches, csrf_token};
 use super::{message, render};
-use crate::auth::{self, new_token, token_hash};
 use crate::state::AppState;
+use luxevault_shop::auth::{self, new_token, token_hash};
+use luxevault_shop::staff::second_factor;
 
 /// Sign-in guesses per username, and per client address, per throttle window.
 const LOGIN_ATTEMPTS_PER_USER: i32 = 5;
@@ -216,7 +216,7 @@ async fn finish_sign_in(
 
 async fn record(state: &AppState, staff_id: &str, client: &str, action: &str) -> Result<(), ()> {
     let actor = format!("staff:{staff_id}");
-    let event = crate::audit_trail::AuditEvent {
+    let event = luxevault_shop::staff::audit_trail::AuditEvent {
         actor: &actor,
         client,
         action,
@@ -224,7 +224,7 @@ async fn record(state: &AppState, staff_id: &str, client: &str, action: &str) ->
         subject_id: staff_id,
         reason: None,
     };
-    crate::audit_trail::record(state.db(), state.clock().now(), event).await.map(|_| ()).map_err(|_| ())
+    luxevault_shop::staff::audit_trail::record(state.db(), state.clock().now(), event).await.map(|_| ()).map_err(|_| ())
 }
 
 pub async fn enrol_page(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -8,13 +8,12 @@
 pub mod audit_log;
 pub mod breaches;
 pub mod catalog;
+pub mod charts;
 pub mod customers;
 pub mod dashboard;
 pub mod login;
-pub mod members;
 pub mod orders;
 pub mod privacy_pages;
-pub mod second_factor;
 pub mod session;
 pub mod staff_page;
 
@@ -27,8 +26,8 @@ use luxevault_core::staff::Permission;
 use serde_json::{Value, json};
 
 use crate::assets::versioned_url;
-use crate::audit_trail::{self, AuditEvent};
 use crate::state::AppState;
+use luxevault_shop::staff::audit_trail::{self, AuditEvent};
 pub use session::StaffContext;
 
 /// The back office's routes; the caller merges them into the app.

@@ -1,7 +1,7 @@
 //! Orders in the back office: a plain list of the newest, and an order's page — lines, amounts,
 //! history, payment — with the moves the member's role allows. Personal data on the page
 //! (contact, shipping address) shows only to roles that may see it, and opening the page is
-//! written to the audit log first. Moves go through `api_admin::move_order`, the same code as
+//! written to the audit log first. Moves go through `luxevault_shop::orders::moves::move_order`, the same code as
 //! the admin-token API.
 
 use axum::extract::{Path, Query, State};
@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, page, unavailable};
-use crate::api_admin::{OrderMove, OrderMoveError, move_order, valid_reason};
 use crate::state::AppState;
+use luxevault_shop::orders::moves::{OrderMove, OrderMoveError, move_order, valid_reason};
 
 /// An amount as staff read it (the shop's default language).
 pub(crate) fn amount(state: &AppState, minor: i64, currency: &str) -> String {

@@ -1,6 +1,6 @@
 //! The privacy office's pages: the queue of rights requests with their clocks (P17, P21), the
 //! consent ledger, and the retention rules with the purge log (P15, M7). Request actions go
-//! through the same functions as the admin-token API (`api_requests`).
+//! through the same use cases as the admin-token API (`luxevault_shop::privacy::requests`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -17,19 +17,18 @@ use uuid::Uuid;
 use super::orders::{parse_id, when};
 use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, page, unavailable};
-use crate::api_requests::{RequestError, extend_request, log_received, view};
+use crate::error::ApiError;
+use crate::present::request_view as view;
 use crate::state::AppState;
+use luxevault_shop::ShopError;
+use luxevault_shop::privacy::requests::{complete_request, extend_request, log_received};
 
 const LEDGER_PAGE: i64 = 50;
 
-fn request_failed(state: &AppState, staff: &StaffContext, error: &RequestError) -> Halt {
-    let status = match error {
-        RequestError::Invalid(..) => StatusCode::UNPROCESSABLE_ENTITY,
-        RequestError::Conflict(..) => StatusCode::CONFLICT,
-        RequestError::NotFound => StatusCode::NOT_FOUND,
-        RequestError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
-    };
-    Halt::from(message(state, status, Some(staff), "Not done", error.message()))
+/// A refused request action, shown with the status the API would answer.
+fn request_failed(state: &AppState, staff: &StaffContext, error: ShopError) -> Halt {
+    let error = ApiError::from(error);
+    Halt::from(message(state, error.status, Some(staff), "Not done", &error.message))
 }
 
 /// Every open request, the most urgent first, with its deadline, the five-business-day aim and
@@ -82,13 +81,13 @@ pub struct LogForm {
 pub async fn log(State(state): State<AppState>, StaffForm { staff, form }: StaffForm<LogForm>) -> PageResult {
     staff.require(Permission::HandlePrivacyRequests)?;
     if Channel::parse(&form.channel).is_none_or(|c| c == Channel::Web) {
-        let error = RequestError::Invalid("invalid_channel", "Staff log requests that came by email or WhatsApp.");
-        return Err(request_failed(&state, &staff, &error));
+        let error = ShopError::invalid("invalid_channel", "Staff log requests that came by email or WhatsApp.");
+        return Err(request_failed(&state, &staff, error));
     }
     let day = Some(form.received_on.trim()).filter(|d| !d.is_empty());
     let row = log_received(&state, &form.kind, &form.channel, &form.contact, day)
         .await
-        .map_err(|e| request_failed(&state, &staff, &e))?;
+        .map_err(|e| request_failed(&state, &staff, e))?;
     staff.audit(&state, "privacy_request.log", "privacy_request", &row.id.to_string(), None).await?;
     Ok(Redirect::to("/admin/privacy/requests").into_response())
 }
@@ -108,7 +107,7 @@ pub async fn extend(
     staff.require(Permission::HandlePrivacyRequests)?;
     let id = parse_id(&state, &staff, &id, "request")?;
     staff.audit(&state, "privacy_request.extend", "privacy_request", &id.to_string(), None).await?;
-    extend_request(&state, id, &form.reason).await.map_err(|e| request_failed(&state, &staff, &e))?;
+    extend_request(&state, id, &form.reason).await.map_err(|e| request_failed(&state, &staff, e))?;
     Ok(Redirect::to("/admin/privacy/requests").into_response())
 }
 
@@ -132,7 +131,7 @@ pub async fn complete(
     let refused = form.result == "refused";
     let action = if refused { "privacy_request.refuse" } else { "privacy_request.complete" };
     staff.audit(&state, action, "privacy_request", &id.to_string(), None).await?;
-    crate::api_requests::complete_request(
+    complete_request(
         &state,
         id,
         &form.outcome,
@@ -140,7 +139,7 @@ pub async fn complete(
         luxevault_core::order::Actor::Staff(staff.member.id.to_string()),
     )
     .await
-    .map_err(|e| Halt::from(message(&state, e.status, Some(&staff), "Not done", &e.message)))?;
+    .map_err(|e| request_failed(&state, &staff, e))?;
     Ok(Redirect::to("/admin/privacy/requests").into_response())
 }
 
@@ -234,7 +233,7 @@ pub async fn preview(State(state): State<AppState>, StaffForm { staff, form }: S
     };
     staff.audit(&state, "retention.preview", "retention", form.as_of.trim(), None).await?;
     let now = state.clock().now();
-    let reports = crate::retention::apply(state.db(), &state.policy().policy, as_of, now, true)
+    let reports = luxevault_shop::privacy::retention::apply(state.db(), &state.policy().policy, as_of, now, true)
         .await
         .map_err(|_| unavailable())?;
     let lines: Vec<Value> = reports

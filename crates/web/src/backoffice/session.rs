@@ -15,8 +15,8 @@ use luxevault_storage::{Staff, StaffRow};
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-use crate::auth::token_hash;
 use crate::state::AppState;
+use luxevault_shop::auth::token_hash;
 
 /// The cookie's name: `__Host-` makes the browser refuse it unless Secure, path `/`, no domain.
 pub const COOKIE: &str = "__Host-lv_staff";
@@ -68,7 +68,7 @@ pub fn alive(created_at: i64, last_seen_at: i64, now: Timestamp) -> bool {
 pub fn client_of(parts: &Parts, state: &AppState) -> String {
     let peer = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    crate::customer::client_address(peer, forwarded, &state.commerce().trusted_proxies)
+    crate::extract::client_address(peer, forwarded, &state.commerce().trusted_proxies)
         .map(|a| a.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
@@ -176,7 +176,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for StaffForm<T> {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let staff = StaffContext::from_request_parts(&mut parts, state).await?;
-        let bytes = axum::body::to_bytes(body, crate::router::MAX_BODY_BYTES)
+        let bytes = axum::body::to_bytes(body, crate::security::MAX_BODY_BYTES)
             .await
             .map_err(|_| bad_form("The form is too large."))?;
         let fields: Vec<(String, String)> =

@@ -11,11 +11,11 @@ use luxevault_storage::Staff;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::members::{self, Actor, MemberError};
 use super::orders::{parse_id, when};
 use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, page, unavailable};
 use crate::state::AppState;
+use luxevault_shop::staff::members::{self, Actor, MemberError};
 
 fn refused(state: &AppState, staff: &StaffContext, error: &MemberError) -> Halt {
     let status = match error {

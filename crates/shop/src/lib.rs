@@ -1,0 +1,38 @@
+//! The application layer: every use case of LuxeVault as a plain async function over the
+//! storage and integration traits and the injected clock, and the job runner that carries out
+//! queued work. It knows no HTTP (its Cargo.toml has no axum, http, tower or utoipa): the web
+//! edge parses requests, calls one use case and presents the result; the binary's CLI calls the
+//! same functions.
+//!
+//! Rooms, one per part of the business the policies describe:
+//! - `orders`: placing an order, the payment events, capture, cancel, refund, staff moves, the
+//!   customer's view of an order;
+//! - `privacy`: rights requests and their clocks, the access copy and its archive, erasure,
+//!   restriction and objection, Art. 19 notices, retention rules, the published policy;
+//! - `staff`: members, second factor, the audit trail;
+//! - `auth`, `marketing`, `analytics`, `catalog`, `outbox`, `jobs`;
+//! - wave 2: `invoices`, `appointments`, `inbox`, `fulfilment`, `fraud`.
+
+pub mod analytics;
+pub mod appointments;
+pub mod auth;
+pub mod catalog;
+pub mod context;
+pub mod error;
+pub mod fraud;
+pub mod fulfilment;
+pub mod i18n;
+pub mod inbox;
+pub mod invoices;
+pub mod jobs;
+pub mod marketing;
+pub mod orders;
+pub mod outbox;
+pub mod privacy;
+pub mod settings;
+pub mod staff;
+
+pub use context::{CommerceSettings, PublishedPolicy, Shop, ShopParts};
+pub use error::{ShopError, ShopResult};
+pub use jobs::runner::Worker;
+pub use settings::{Controller, ShopSettings, StorageKeys};

@@ -1,0 +1,37 @@
+//! Marketing email (P22): a campaign written by staff is queued to every customer whose consent
+//! ledger says yes at that moment and who has neither restricted their data (Art. 18) nor
+//! objected to marketing (Art. 21(2)), an account or their address alike; each email is checked
+//! again when it is sent (`jobs::emails`). Erased customers have no account left to write to.
+
+use luxevault_core::Email;
+use luxevault_storage::{Accounts, Marketing};
+use uuid::Uuid;
+
+use crate::Shop;
+use crate::error::ShopError;
+use crate::outbox::{EmailJob, queue_email};
+use crate::privacy::limits::{Person, email_key, may_process};
+
+/// Queues a campaign to everyone who may receive it now; returns how many.
+pub async fn send_campaign(shop: &Shop, subject: &str, body: &str) -> Result<(Uuid, i64), ShopError> {
+    let now = shop.clock().now();
+    let db = shop.db();
+    let id = Marketing::create(db, subject, body, now).await?;
+    let mut queued = 0i64;
+    for customer in Marketing::audience(db, now).await? {
+        // The database has checked the account's consent, restriction and objection; the
+        // register of addresses (a restriction asked for without signing in) is checked here.
+        let Some(row) = Accounts::by_id(db, customer).await? else { continue };
+        let email = Email::parse(row.email.expose()).ok();
+        let person = Person { customer: Some(customer), email_key: email.map(|e| email_key(shop, &e)) };
+        if !may_process(shop, &person, "marketing", now).await? {
+            continue;
+        }
+        if queue_email(db, &EmailJob::Marketing { campaign_id: id, customer_id: customer }, now).await? {
+            queued += 1;
+        }
+    }
+    Marketing::set_queued(db, id, queued).await?;
+    tracing::info!(campaign = %id, queued, "marketing campaign queued");
+    Ok((id, queued))
+}

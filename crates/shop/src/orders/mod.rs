@@ -1,0 +1,405 @@
+//! The shop's order flow, independent of HTTP: placing an order (re-priced, stock reserved,
+//! idempotent), opening the payment, applying what the payment provider reports, capturing at
+//! the review hold point. Called by the API handlers, the webhook receiver and the job runner.
+
+pub mod moves;
+pub mod view;
+
+use hmac::{Hmac, KeyInit, Mac};
+use luxevault_core::cart::{self, LineStatus, VariantOffer};
+use luxevault_core::catalog::Availability;
+use luxevault_core::checkout::OrderContact;
+use luxevault_core::order::{Actor, OrderStatus, ReviewDecision};
+use luxevault_core::{Lang, Timestamp};
+use luxevault_integrations::payments::{CheckoutLine, CheckoutRequest, PaymentError};
+use luxevault_storage::{
+    CreateOrder, DbError, NewJob, NewOrder, NewOrderContact, NewOrderLine, OrderRow, Orders, Transition,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::Shop;
+use crate::catalog::{price_in, product_name, variant_label};
+use crate::outbox::EmailJob;
+
+pub const CAPTURE_JOB: &str = "capture_payment";
+
+#[derive(Debug)]
+pub enum PlaceError {
+    UnsupportedCurrency,
+    EmptyCart,
+    /// Lines whose price or stock changed since the cart was shown: re-quote.
+    CartChanged(Vec<String>),
+    OutOfStock(Vec<String>),
+    KeyReused,
+    PaymentUnavailable,
+    Db(DbError),
+}
+
+impl From<DbError> for PlaceError {
+    fn from(error: DbError) -> Self {
+        Self::Db(error)
+    }
+}
+
+pub struct PlaceOrder<'a> {
+    pub lang: Lang,
+    pub currency: &'a str,
+    pub lines: Vec<(String, i64)>,
+    pub contact: OrderContact,
+    pub customer: Option<Uuid>,
+    pub idempotency_key: &'a str,
+}
+
+pub struct Placed {
+    pub order: OrderRow,
+    pub redirect_url: String,
+    /// A repeat of an earlier identical request.
+    pub replayed: bool,
+}
+
+/// The secret in a guest's order link: an HMAC of the order id under the installation's key, so
+/// nothing needs storing and the link cannot be guessed from the id.
+pub fn order_link_token(shop: &Shop, order: Uuid) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(shop.order_link_key()) {
+        Ok(mac) => mac,
+        Err(_) => return String::new(),
+    };
+    mac.update(b"order-link:");
+    mac.update(order.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub fn order_link_valid(shop: &Shop, order: Uuid, key: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let expected = order_link_token(shop, order);
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(key.as_bytes()))
+}
+
+/// The customer-facing address of an order, with its secret.
+pub fn order_url(shop: &Shop, order: &OrderRow) -> String {
+    let lang = Lang::parse(&order.lang).unwrap_or_else(|| shop.settings().default_lang().clone());
+    format!(
+        "{}{}/orders/{}?key={}",
+        shop.commerce().public_base_url,
+        shop.settings().prefix(&lang),
+        order.id,
+        order_link_token(shop, order.id)
+    )
+}
+
+fn request_hash(place: &PlaceOrder<'_>) -> String {
+    let c = &place.contact;
+    let mut hasher = Sha256::new();
+    for part in [
+        place.currency,
+        c.name.expose(),
+        c.email.expose(),
+        c.phone.expose(),
+        c.address_line1.expose(),
+        c.address_line2.expose(),
+        c.city.expose(),
+        c.postcode.expose(),
+        &c.country,
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    for (sku, quantity) in &place.lines {
+        hasher.update(sku.as_bytes());
+        hasher.update(quantity.to_le_bytes());
+    }
+    hasher.update(place.customer.map(|c| c.to_string()).unwrap_or_default().as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+fn year_of(now: Timestamp) -> i32 {
+    i32::try_from(now.civil().0).unwrap_or(i32::MAX)
+}
+
+/// Places an order: re-prices the cart against the catalog, reserves stock and records the order
+/// under the idempotency key, then opens the payment. A repeat of the same request returns the
+/// same order and payment page, whatever happened to prices and stock since.
+pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, PlaceError> {
+    let now = shop.clock().now();
+    let hash = request_hash(&place);
+    // A retry first: it must find its order even when its own reservation took the last piece.
+    if let Some((order, stored)) = Orders::by_idempotency_key(shop.db(), place.idempotency_key).await? {
+        if stored != hash {
+            return Err(PlaceError::KeyReused);
+        }
+        let redirect_url = resume(shop, &order).await?;
+        return Ok(Placed { order, redirect_url, replayed: true });
+    }
+    let catalog = shop.catalog().await?;
+    let currency = *catalog.currencies.find(place.currency).ok_or(PlaceError::UnsupportedCurrency)?;
+    let merged = cart::merge_lines(place.lines.iter().cloned());
+    if merged.is_empty() || merged.len() > cart::MAX_LINES {
+        return Err(PlaceError::EmptyCart);
+    }
+    let settings = shop.settings();
+    let mut lines = Vec::with_capacity(merged.len());
+    let mut changed = Vec::new();
+    let mut subtotal = luxevault_core::Money::zero(currency.currency);
+    for (sku, quantity) in &merged {
+        let found = catalog.variant(sku);
+        let offer = found.map(|(product, variant)| VariantOffer {
+            on_sale: product.on_sale() && variant.availability == Availability::Active,
+            stock: variant.stock,
+            unit_price: price_in(&catalog, product, &currency),
+        });
+        let quoted =
+            cart::quote_line(*quantity, offer.as_ref()).map_err(|_| PlaceError::CartChanged(vec![sku.clone()]))?;
+        match (quoted.status, found, quoted.unit_price, quoted.line_total) {
+            (LineStatus::Ok, Some((product, variant)), Some(unit), Some(total)) => {
+                subtotal = subtotal.checked_add(total).map_err(|_| PlaceError::CartChanged(vec![sku.clone()]))?;
+                lines.push(NewOrderLine {
+                    sku: sku.clone(),
+                    product_slug: product.slug.clone(),
+                    name: product_name(product, &place.lang, settings).0,
+                    variant_label: variant_label(&catalog, variant, &place.lang, settings),
+                    quantity: i32::try_from(*quantity).unwrap_or(i32::MAX),
+                    unit_minor: unit.minor(),
+                    total_minor: total.minor(),
+                });
+            }
+            _ => changed.push(sku.clone()),
+        }
+    }
+    if !changed.is_empty() {
+        return Err(PlaceError::CartChanged(changed));
+    }
+    let series = format!("{}-{}", shop.commerce().order_prefix, year_of(now));
+    let c = &place.contact;
+    let new_order = NewOrder {
+        customer_id: place.customer,
+        series: &series,
+        currency: currency.currency.code(),
+        subtotal_minor: subtotal.minor(),
+        // Delivery and duties are offered free by the house for now: total = subtotal.
+        total_minor: subtotal.minor(),
+        lang: place.lang.as_str(),
+        contact: NewOrderContact {
+            name: c.name.expose(),
+            email: c.email.expose(),
+            phone: c.phone.expose(),
+            address_line1: c.address_line1.expose(),
+            address_line2: c.address_line2.expose(),
+            city: c.city.expose(),
+            postcode: c.postcode.expose(),
+            country: &c.country,
+        },
+        lines,
+        payment_provider: shop.payments().name(),
+        idempotency_key: place.idempotency_key,
+        request_hash: &hash,
+        actor: Actor::Customer,
+    };
+    let (order, replayed) = match Orders::create(shop.db(), &new_order, now).await? {
+        CreateOrder::Created(order) => (*order, false),
+        CreateOrder::Replayed(order) => (*order, true),
+        CreateOrder::KeyReused => return Err(PlaceError::KeyReused),
+        CreateOrder::OutOfStock(skus) => return Err(PlaceError::OutOfStock(skus)),
+    };
+    tracing::info!(order = %order.id, number = %order.number, replayed, "order placed");
+    let redirect_url = resume(shop, &order).await?;
+    Ok(Placed { order, redirect_url, replayed })
+}
+
+/// Where to send the customer for an order: its payment page while it awaits payment (opened
+/// once, then the same page again), otherwise the order's own page.
+async fn resume(shop: &Shop, order: &OrderRow) -> Result<String, PlaceError> {
+    if order.status != OrderStatus::AwaitingPayment {
+        let lang = Lang::parse(&order.lang).unwrap_or_else(|| shop.settings().default_lang().clone());
+        let key = order_link_token(shop, order.id);
+        return Ok(format!("{}/orders/{}?key={key}", shop.settings().prefix(&lang), order.id));
+    }
+    if let Some(url) = Orders::payment_url(shop.db(), order.id).await? {
+        return Ok(url);
+    }
+    open_payment(shop, order).await
+}
+
+/// Opens the payment page of an order, from the order as stored. A failure leaves the order
+/// awaiting payment: the customer's retry opens it again, and the sweep cancels it if never paid.
+async fn open_payment(shop: &Shop, order: &OrderRow) -> Result<String, PlaceError> {
+    let now = shop.clock().now();
+    let key = order_link_token(shop, order.id);
+    let lang = Lang::parse(&order.lang).unwrap_or_else(|| shop.settings().default_lang().clone());
+    let base = &shop.commerce().public_base_url;
+    let prefix = shop.settings().prefix(&lang);
+    let currency = luxevault_core::Currency::from_code(&order.currency).map_err(|_| PlaceError::PaymentUnavailable)?;
+    let lines = Orders::lines(shop.db(), order.id)
+        .await?
+        .into_iter()
+        .map(|l| CheckoutLine {
+            name: format!("{} — {}", l.name, l.variant_label),
+            unit_amount_minor: l.unit_minor,
+            quantity: u32::try_from(l.quantity).unwrap_or(1),
+        })
+        .collect();
+    let request = CheckoutRequest {
+        order_id: order.id,
+        order_number: order.number.clone(),
+        currency,
+        lines,
+        success_url: format!("{base}{prefix}/orders/{}?key={key}", order.id),
+        cancel_url: format!("{base}{prefix}/cart"),
+        idempotency_key: format!("order-{}-checkout", order.id),
+    };
+    match shop.payments().create_checkout(&request).await {
+        Ok(session) => {
+            let url = if shop.payments().name() == "demo" {
+                format!("/checkout/demo/{}?key={key}", session.session_id)
+            } else {
+                session.redirect_url
+            };
+            Orders::set_payment(shop.db(), order.id, &session.session_id, session.payment_id.as_deref(), &url, now)
+                .await?;
+            Ok(url)
+        }
+        Err(error) => {
+            tracing::warn!(order = %order.id, error = %error, "could not open the payment; the order waits for a retry");
+            Err(PlaceError::PaymentUnavailable)
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CaptureJob {
+    order_id: Uuid,
+}
+
+fn email_job(email: &EmailJob, now: Timestamp) -> NewJob<'static> {
+    let (kind, payload, dedupe_key, max_attempts) = crate::outbox::job_parts(email);
+    NewJob { kind, payload, dedupe_key, run_at: now, max_attempts }
+}
+
+/// The payment of an order is authorised: record it, queue the confirmation and, past the
+/// review hold point, the capture — all in one transaction. Money authorised for an order that
+/// was cancelled meanwhile (a late payment) is released at once.
+pub async fn payment_authorised(
+    shop: &Shop,
+    order: &OrderRow,
+    payment_id: Option<&str>,
+    actor: Actor,
+) -> Result<(), DbError> {
+    let now = shop.clock().now();
+    let mut jobs = vec![email_job(&EmailJob::OrderConfirmation { order_id: order.id }, now)];
+    match crate::fraud::screen(order) {
+        ReviewDecision::Release => jobs.push(NewJob {
+            kind: CAPTURE_JOB,
+            payload: serde_json::to_string(&CaptureJob { order_id: order.id }).unwrap_or_default(),
+            dedupe_key: Some(format!("capture:{}", order.id)),
+            run_at: now,
+            max_attempts: 10,
+        }),
+        ReviewDecision::Hold => tracing::info!(order = %order.id, "order held for review"),
+    }
+    let moved =
+        Orders::transition_with(shop.db(), order.id, OrderStatus::Authorised, &actor, "payment authorised", &jobs, now)
+            .await?;
+    if moved == Transition::Ignored && current_status(shop, order.id).await? == Some(OrderStatus::Cancelled) {
+        let payment = payment_id.map(str::to_string).or_else(|| order.payment_id.clone());
+        if let Some(payment) = payment {
+            tracing::warn!(order = %order.id, "payment authorised for a cancelled order: releasing it");
+            if let Err(error) = shop.payments().cancel(&payment, &format!("order-{}-void", order.id)).await {
+                tracing::error!(order = %order.id, error = %error, "could not release a late authorisation; staff must void it");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn current_status(shop: &Shop, order_id: Uuid) -> Result<Option<OrderStatus>, DbError> {
+    Ok(Orders::by_id(shop.db(), order_id).await?.map(|o| o.status))
+}
+
+/// Money taken: the order is confirmed. Money taken for an order cancelled meanwhile is
+/// refunded at once.
+pub async fn payment_captured(shop: &Shop, order_id: Uuid, actor: Actor) -> Result<(), DbError> {
+    let now = shop.clock().now();
+    let jobs = [email_job(&EmailJob::PaymentReceived { order_id }, now)];
+    let moved =
+        Orders::transition_with(shop.db(), order_id, OrderStatus::Confirmed, &actor, "payment captured", &jobs, now)
+            .await?;
+    if moved == Transition::Ignored
+        && let Some(order) = Orders::by_id(shop.db(), order_id).await?
+        && order.status == OrderStatus::Cancelled
+        && let Some(payment) = order.payment_id
+    {
+        tracing::error!(order = %order_id, "payment captured for a cancelled order: refunding it");
+        if let Err(error) = shop.payments().refund(&payment, None, &format!("order-{order_id}-refund-late")).await {
+            tracing::error!(order = %order_id, error = %error, "could not refund a late capture; staff must refund it");
+        }
+    }
+    Ok(())
+}
+
+pub async fn order_cancelled(shop: &Shop, order_id: Uuid, actor: Actor, reason: &str) -> Result<(), DbError> {
+    let now = shop.clock().now();
+    let before = current_status(shop, order_id).await?;
+    // Nobody is told of an abandoned checkout; a cancelled paid-for order is explained.
+    let jobs: Vec<NewJob<'_>> = match before {
+        Some(OrderStatus::Authorised) => vec![email_job(&EmailJob::OrderCancelled { order_id }, now)],
+        _ => vec![],
+    };
+    Orders::transition_with(shop.db(), order_id, OrderStatus::Cancelled, &actor, reason, &jobs, now).await?;
+    Ok(())
+}
+
+pub async fn order_refunded(shop: &Shop, order_id: Uuid, actor: Actor) -> Result<(), DbError> {
+    order_refunded_because(shop, order_id, actor, "payment refunded").await
+}
+
+/// A refund decided by staff: their reason goes to the order's history.
+pub async fn order_refunded_because(shop: &Shop, order_id: Uuid, actor: Actor, reason: &str) -> Result<(), DbError> {
+    let now = shop.clock().now();
+    let jobs = [email_job(&EmailJob::OrderRefunded { order_id }, now)];
+    Orders::transition_with(shop.db(), order_id, OrderStatus::Refunded, &actor, reason, &jobs, now).await?;
+    Ok(())
+}
+
+/// Runs a capture job: takes the authorised money. A provider outage is retried by the queue.
+pub async fn run_capture(shop: &Shop, payload: &str) -> Result<(), String> {
+    let job: CaptureJob = serde_json::from_str(payload).map_err(|e| format!("bad capture job: {e}"))?;
+    let order = Orders::by_id(shop.db(), job.order_id).await.map_err(|e| e.to_string())?.ok_or("order gone")?;
+    if order.status != OrderStatus::Authorised {
+        return Ok(());
+    }
+    let payment_id = order.payment_id.clone().ok_or("the order has no payment id yet")?;
+    let key = format!("order-{}-capture", order.id);
+    match shop.payments().capture(&payment_id, order.total_minor, &key).await {
+        Ok(()) => payment_captured(shop, order.id, Actor::System).await.map_err(|e| e.to_string()),
+        Err(PaymentError::Unavailable(e)) => Err(format!("payment provider unavailable: {e}")),
+        Err(error) => {
+            tracing::warn!(order = %order.id, error = %error, "capture refused; the order stays authorised for staff");
+            Ok(())
+        }
+    }
+}
+
+/// Cancels orders left unpaid past the limit, giving their stock back.
+pub async fn cancel_unpaid(shop: &Shop) -> Result<usize, DbError> {
+    let now = shop.clock().now();
+    let cutoff = Timestamp(now.as_micros() - shop.commerce().unpaid_order_hours * 3_600 * Timestamp::MICROS_PER_SECOND);
+    let stale = Orders::stale_unpaid(shop.db(), cutoff, 100).await?;
+    for order in &stale {
+        order_cancelled(shop, order.id, Actor::System, "not paid in time").await?;
+    }
+    Ok(stale.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years() {
+        assert_eq!(year_of(Timestamp(0)), 1970);
+        assert_eq!(year_of(Timestamp(1_795_341_600 * Timestamp::MICROS_PER_SECOND)), 2026);
+        assert_eq!(year_of(Timestamp(1_767_225_599 * Timestamp::MICROS_PER_SECOND)), 2025, "last second of 2025");
+        assert_eq!(year_of(Timestamp(1_767_225_600 * Timestamp::MICROS_PER_SECOND)), 2026);
+    }
+}

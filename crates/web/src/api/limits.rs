@@ -1,0 +1,194 @@
+//! Restriction (Art. 18) and objection (Art. 21) over the JSON API. A restriction is granted
+//! when an account holder asks for it from the privacy centre (`POST /api/v1/account/requests`
+//! with kind `restriction`), when a guest proves their address for one, or when staff complete
+//! a logged restriction request; each time the recipients of the person's data are told
+//! (Art. 19). The person may end their own restriction at once; staff lift one only after telling
+//! the person, with the date (Art. 18(3)). Objections are recorded per purpose.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use luxevault_core::Timestamp;
+use luxevault_core::requests::{Channel, RequestKind, deadline, target};
+use luxevault_storage::{Limits, NewPrivacyRequest, PrivacyRequests};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::admin::Operator;
+use crate::error::{ApiError, ApiJson};
+use crate::extract::SignedIn;
+use crate::state::AppState;
+use luxevault_shop::outbox::{EmailJob, queue_email};
+use luxevault_shop::privacy::limits::{self, OBJECTABLE, OBJECTION, OBJECTION_STOPS_AT_ONCE, Person, RESTRICTION};
+
+fn limit_view(limit: &luxevault_storage::LimitRow) -> Value {
+    json!({
+        "id": limit.id, "kind": limit.kind, "purpose": if limit.purpose.is_empty() { None } else { Some(&limit.purpose) },
+        "since": Timestamp(limit.started_at).to_rfc3339(),
+        "lifts_at": limit.lifted_at.map(|t| Timestamp(t).to_rfc3339()),
+    })
+}
+
+async fn processing_view(state: &AppState, person: &Person) -> Result<Value, ApiError> {
+    let now = state.clock().now();
+    let in_force = Limits::in_force(state.db(), person.customer, person.email_key.as_deref(), now).await?;
+    let restriction = in_force.iter().find(|l| l.kind == RESTRICTION).map(limit_view);
+    let mut objections = serde_json::Map::new();
+    for purpose in OBJECTABLE {
+        objections.insert(
+            (*purpose).to_string(),
+            Value::Bool(in_force.iter().any(|l| l.kind == OBJECTION && l.purpose == *purpose)),
+        );
+    }
+    Ok(json!({"restricted": restriction.is_some(), "restriction": restriction, "objections": objections}))
+}
+
+/// Whether the account's data is restricted, and the purposes it objects to.
+#[utoipa::path(get, path = "/api/v1/account/processing", tag = "rights",
+    responses((status = 200, description = "{restricted, restriction, objections: {purpose: bool}}"), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn processing(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
+    let person = Person::of_account(&state, customer.id).await?;
+    Ok(Json(processing_view(&state, &person).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionChange {
+    /// website_analytics, fraud_prevention or marketing.
+    pub purpose: String,
+    /// true to object, false to withdraw the objection.
+    pub objected: bool,
+}
+
+/// Objects to a purpose resting on legitimate interests (or to marketing), or withdraws the
+/// objection. Website analytics and marketing stop at once; an objection to fraud prevention is
+/// recorded and opened as a request that staff weigh and answer within the deadline.
+#[utoipa::path(post, path = "/api/v1/account/objections", tag = "rights", request_body = ObjectionChange,
+    responses((status = 200, description = "The account's restriction and objections, and the request opened if any"),
+        (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn object(
+    State(state): State<AppState>,
+    SignedIn(customer): SignedIn,
+    ApiJson(change): ApiJson<ObjectionChange>,
+) -> Result<Json<Value>, ApiError> {
+    if !OBJECTABLE.contains(&change.purpose.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_objectable",
+            "One can object here to website_analytics, fraud_prevention or marketing.",
+        ));
+    }
+    let person = Person::account(customer.id);
+    let mut request = None;
+    if change.objected {
+        let mut opened = None;
+        if !OBJECTION_STOPS_AT_ONCE.contains(&change.purpose.as_str()) {
+            // Art. 21(1): processing stops unless the house shows compelling grounds: staff decide.
+            let account = luxevault_storage::Accounts::by_id(state.db(), customer.id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("No such account."))?;
+            let now = state.clock().now();
+            let rights = &state.policy().policy.rights;
+            let new = NewPrivacyRequest {
+                status: "open",
+                code: None,
+                kind: RequestKind::Objection.as_str(),
+                channel: Channel::Web.as_str(),
+                customer_id: Some(customer.id),
+                contact: account.email.expose(),
+                received_at: now,
+                due_at: deadline(now, rights.answer_within_days, false, 0),
+                target_at: target(now, rights.target_business_days),
+            };
+            opened = Some(PrivacyRequests::create(state.db(), &new, now).await?);
+        }
+        limits::object(&state, &person, &change.purpose, opened).await?;
+        request = opened;
+    } else {
+        limits::withdraw(&state, &person, OBJECTION, &change.purpose).await?;
+    }
+    let person = Person::of_account(&state, customer.id).await?;
+    let mut view = processing_view(&state, &person).await?;
+    if let (Some(id), Some(map)) = (request, view.as_object_mut()) {
+        map.insert("request_id".into(), json!(id));
+    }
+    Ok(Json(view))
+}
+
+/// Ends the account's own restriction at once: the person who asked for it asks to end it.
+#[utoipa::path(post, path = "/api/v1/account/restriction/lift", tag = "rights",
+    responses((status = 200, description = "The account's restriction and objections"), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn lift_mine(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
+    let person = Person::of_account(&state, customer.id).await?;
+    limits::withdraw(&state, &person, RESTRICTION, "").await?;
+    Ok(Json(processing_view(&state, &person).await?))
+}
+
+/// Every restriction in force, for staff.
+#[utoipa::path(get, path = "/api/v1/admin/restrictions", tag = "staff",
+    responses((status = 200, description = "{restrictions: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn restrictions(State(state): State<AppState>, _: Operator) -> Result<Json<Value>, ApiError> {
+    let rows = Limits::active_restrictions(state.db(), state.clock().now()).await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|l| {
+            let mut v = limit_view(l);
+            if let Some(map) = v.as_object_mut() {
+                map.insert("request_id".into(), json!(l.request_id));
+                map.insert("customer_id".into(), json!(l.customer_id));
+            }
+            v
+        })
+        .collect();
+    Ok(Json(json!({"restrictions": list})))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiftNotice {
+    /// Days between the notice to the person and the lifting (1–90; 14 when absent).
+    #[serde(default)]
+    pub notice_days: Option<i64>,
+}
+
+/// Lifts a restriction after telling the person (Art. 18(3)): an email goes now, with the date;
+/// the restriction stays in force until then.
+#[utoipa::path(post, path = "/api/v1/admin/restrictions/{id}/lift", tag = "staff", params(("id" = Uuid, Path)), request_body = LiftNotice,
+    responses((status = 200, description = "The restriction with the day it lifts"), (status = 401, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn lift(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<Uuid>,
+    ApiJson(notice): ApiJson<LiftNotice>,
+) -> Result<Json<Value>, ApiError> {
+    let days = notice.notice_days.unwrap_or(14);
+    if !(1..=90).contains(&days) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_notice",
+            "notice_days is between 1 and 90: the person is told before the restriction is lifted.",
+        ));
+    }
+    let limit = Limits::by_id(state.db(), id)
+        .await?
+        .filter(|l| l.kind == RESTRICTION)
+        .ok_or_else(|| ApiError::not_found("No such restriction."))?;
+    if limit.lifted_at.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_in_force",
+            "This restriction is already lifted or being lifted.",
+        ));
+    }
+    let now = state.clock().now();
+    let until = now.plus_days(days);
+    if !Limits::lift(state.db(), id, until, Some(now), now).await? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_in_force", "This restriction is no longer in force."));
+    }
+    queue_email(state.db(), &EmailJob::RestrictionLifting { limit_id: id }, now).await?;
+    let limit = Limits::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
+    Ok(Json(limit_view(&limit)))
+}
