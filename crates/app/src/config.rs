@@ -91,7 +91,7 @@ pub enum LogFormat {
 pub struct ShopConfig {
     pub name: String,
     pub tagline: String,
-    /// Languages offered, default first (each needs assets/i18n/<code>.json).
+    /// Languages offered, default first (each needs crates/shop/assets/i18n/<code>.json).
     pub languages: Vec<String>,
     /// localStorage key of the cart (the privacy policy publishes it).
     pub cart_storage_key: String,

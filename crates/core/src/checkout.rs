@@ -53,6 +53,9 @@ fn text_field(value: &str, field: &'static str, max: usize, required: bool, erro
         errors.push(FieldError { field, code: "too_long" });
     } else if value.chars().any(char::is_control) {
         errors.push(FieldError { field, code: "invalid" });
+    } else if crate::sensitive::has_card_number(&value) {
+        // P4, M11: a card number typed into an address is refused, never stored.
+        errors.push(FieldError { field, code: "card_number" });
     }
     value
 }
@@ -162,6 +165,14 @@ mod tests {
     fn no_other_field_is_accepted() {
         let json = r#"{"name":"a","email":"a@b.co","phone":"123456","address_line1":"x","city":"y","postcode":"1","country":"FR","birthday":"1990-01-01"}"#;
         assert!(serde_json::from_str::<ContactInput>(json).is_err(), "P2: fields beyond the policy's list are refused");
+    }
+
+    #[test]
+    fn a_card_number_in_an_address_is_refused() {
+        let mut typed = input();
+        typed.address_line2 = Pii::new("card 4111 1111 1111 1111".into());
+        let errors = typed.validate().err().unwrap_or_default();
+        assert_eq!(errors, vec![FieldError { field: "address_line2", code: "card_number" }]);
     }
 
     #[test]

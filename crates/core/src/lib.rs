@@ -20,6 +20,7 @@ pub mod pii;
 pub mod policy;
 pub mod pricing;
 pub mod requests;
+pub mod sensitive;
 pub mod staff;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};

@@ -1,6 +1,6 @@
 //! The application layer: every use case of LuxeVault as a plain async function over the
 //! storage and integration traits and the injected clock, and the job runner that carries out
-//! queued work. It knows no HTTP (its Cargo.toml has no axum, http, tower or utoipa): the web
+//! queued work. It knows no HTTP (its Cargo.toml names no web framework, a test checks): the web
 //! edge parses requests, calls one use case and presents the result; the binary's CLI calls the
 //! same functions.
 //!

@@ -14,6 +14,17 @@ use crate::privacy::limits::{Person, email_key, may_process};
 
 /// Queues a campaign to everyone who may receive it now; returns how many.
 pub async fn send_campaign(shop: &Shop, subject: &str, body: &str) -> Result<(Uuid, i64), ShopError> {
+    let subject = subject.trim();
+    if subject.is_empty() || subject.chars().count() > 150 || subject.chars().any(char::is_control) {
+        return Err(ShopError::invalid("invalid_subject", "The subject is one line of 1 to 150 characters."));
+    }
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > 10_000 {
+        return Err(ShopError::invalid("invalid_body", "The text is 1 to 10,000 characters."));
+    }
+    // Staff's text is stored and mailed: the sensitive-data guard passes over it first (P4).
+    let (subject, body) = (luxevault_core::sensitive::redact(subject), luxevault_core::sensitive::redact(body));
+    let (subject, body) = (subject.as_str(), body.as_str());
     let now = shop.clock().now();
     let db = shop.db();
     let id = Marketing::create(db, subject, body, now).await?;

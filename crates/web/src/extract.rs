@@ -123,32 +123,6 @@ pub(crate) fn client_address(peer: Option<IpAddr>, forwarded: Option<&str>, trus
     chain.into_iter().rev().find(|a| !trusted.contains(a)).or(Some(peer))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::client_address;
-    use std::net::IpAddr;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
-    }
-
-    #[test]
-    fn forwarded_addresses_count_only_behind_our_proxies() {
-        let proxy = [ip("10.0.0.2")];
-        assert_eq!(
-            client_address(Some(ip("203.0.113.9")), Some("1.2.3.4"), &proxy),
-            Some(ip("203.0.113.9")),
-            "forged header ignored"
-        );
-        assert_eq!(
-            client_address(Some(ip("10.0.0.2")), Some("1.2.3.4, 198.51.100.7"), &proxy),
-            Some(ip("198.51.100.7"))
-        );
-        assert_eq!(client_address(Some(ip("10.0.0.2")), Some("garbage"), &proxy), Some(ip("10.0.0.2")));
-        assert_eq!(client_address(None, None, &proxy), None);
-    }
-}
-
 /// The signed-in customer behind a page view, if any. A stale token is no error here: the view
 /// is then simply anonymous (the page itself tells the browser to forget the token).
 pub struct Viewer(pub Option<Customer>);
@@ -193,5 +167,31 @@ where
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "not_authorised", "A valid admin token is required."));
         }
         Ok(Operator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_our_proxies() {
+        let proxy = [ip("10.0.0.2")];
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), Some("1.2.3.4"), &proxy),
+            Some(ip("203.0.113.9")),
+            "forged header ignored"
+        );
+        assert_eq!(
+            client_address(Some(ip("10.0.0.2")), Some("1.2.3.4, 198.51.100.7"), &proxy),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(client_address(Some(ip("10.0.0.2")), Some("garbage"), &proxy), Some(ip("10.0.0.2")));
+        assert_eq!(client_address(None, None, &proxy), None);
     }
 }

@@ -27,6 +27,8 @@ mod restriction;
 mod retention;
 mod rights;
 mod robustness;
+mod snapshots;
 mod staff_support;
 mod storage;
 mod storefront;
+mod use_cases;

@@ -130,6 +130,8 @@ pub struct TestApp {
     pub data_dir: std::path::PathBuf,
     /// The PostgreSQL URL (empty on SQLite, whose file is in `data_dir`), for CLI tests.
     pub database_url: String,
+    /// The application layer itself, for tests of a use case one level below HTTP.
+    pub shop: luxevault_shop::Shop,
     worker: Option<luxevault_shop::Worker>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -157,6 +159,7 @@ impl TestApp {
         let database_url = config.database_url.clone();
         let addr = app.local_addr().unwrap_or_else(|e| panic!("local addr: {e}"));
         let db = app.state().db().clone();
+        let shop = app.state().shop().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let _ = app
@@ -176,6 +179,7 @@ impl TestApp {
             db,
             data_dir,
             database_url,
+            shop,
             worker,
             shutdown: Some(tx),
             server: Some(server),

@@ -13,7 +13,8 @@ use crate::orders;
 /// A staff reason as recorded: trimmed, 1 to 200 characters.
 pub fn valid_reason(text: &str) -> Option<String> {
     let reason = text.trim();
-    (!reason.is_empty() && reason.chars().count() <= 200).then(|| reason.to_string())
+    // Free text from staff passes the sensitive-data guard before it is stored or audited (P4).
+    (!reason.is_empty() && reason.chars().count() <= 200).then(|| luxevault_core::sensitive::redact(reason))
 }
 
 /// A move staff can make on an order.

@@ -93,7 +93,9 @@ fn no_such_request() -> ShopError {
 
 /// Extends a request by two months, once, and queues the notice telling the person why.
 pub async fn extend_request(shop: &Shop, id: Uuid, reason: &str) -> Result<PrivacyRequestRow, ShopError> {
-    let reason = reason.trim();
+    // Free text that is stored and mailed passes the sensitive-data guard first (P4, M11).
+    let reason = luxevault_core::sensitive::redact(reason.trim());
+    let reason = reason.as_str();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ShopError::invalid("reason_required", "Give the reason, in a sentence the person will read."));
     }
@@ -140,7 +142,8 @@ pub async fn complete_request(
     refused: bool,
     actor: Actor,
 ) -> Result<Closed, ShopError> {
-    let outcome = outcome.trim();
+    let outcome = luxevault_core::sensitive::redact(outcome.trim());
+    let outcome = outcome.as_str();
     if outcome.is_empty() || outcome.chars().count() > 1000 {
         return Err(ShopError::invalid("outcome_required", "Say what was done, or why not."));
     }

@@ -2044,7 +2044,7 @@
         var specific = t("invalid-" + name);
         if (specific) return specific;
       }
-      return t(code === "too_long" ? "too-long" : code) || t("invalid");
+      return t(code === "too_long" ? "too-long" : code === "card_number" ? "card-number" : code) || t("invalid");
     }
 
     function setFieldError(name, code) {

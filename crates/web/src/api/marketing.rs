@@ -33,22 +33,6 @@ pub async fn create(
     _: Operator,
     ApiJson(campaign): ApiJson<NewCampaign>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let subject = campaign.subject.trim();
-    let body = campaign.body.trim();
-    if subject.is_empty() || subject.chars().count() > 150 || subject.chars().any(char::is_control) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_subject",
-            "The subject is one line of 1 to 150 characters.",
-        ));
-    }
-    if body.is_empty() || body.chars().count() > 10_000 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "The text is 1 to 10,000 characters.",
-        ));
-    }
-    let (id, queued) = send_campaign(&state, subject, body).await?;
+    let (id, queued) = send_campaign(&state, &campaign.subject, &campaign.body).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "queued": queued}))))
 }

@@ -1,0 +1,128 @@
+//! The sensitive-data guard (P4, M11): free text from outside — what a customer types in an
+//! address, what staff write as a reason, what a message says — is checked for payment card
+//! numbers before it is stored, logged, mailed or audited. A card number is never kept: it is
+//! replaced by a mark that keeps only its last four digits (what PCI DSS allows to be shown).
+//!
+//! A card number is a run of 13 to 19 digits, single spaces or dashes between them allowed, that
+//! passes the Luhn check; a longer run of digits is some other number. Hand-written because the crates for it validate one number, not find numbers
+//! inside text with separators.
+
+/// What replaces a card number found in text.
+pub fn mark(last_four: &str) -> String {
+    format!("[card number removed, ending {last_four}]")
+}
+
+fn luhn(digits: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, d) in digits.iter().rev().enumerate() {
+        let mut v = u32::from(*d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// The byte ranges of the card numbers in `text`, with their digits.
+fn card_numbers(text: &str) -> Vec<(usize, usize, Vec<u8>)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        // A run of digits with single spaces or dashes between them.
+        let start = i;
+        let mut digits = Vec::new();
+        let mut end = i;
+        let mut j = i;
+        while j < bytes.len() {
+            let b = bytes[j];
+            if b.is_ascii_digit() {
+                digits.push(b - b'0');
+                j += 1;
+                end = j;
+            } else if (b == b' ' || b == b'-') && j + 1 < bytes.len() && bytes[j + 1].is_ascii_digit() && end == j {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        // The whole run is the candidate: a card number stands alone, not inside a longer number.
+        if (13..=19).contains(&digits.len()) && luhn(&digits) {
+            found.push((start, end, digits));
+        }
+        i = end.max(i + 1);
+    }
+    found
+}
+
+/// Whether `text` holds a payment card number.
+pub fn has_card_number(text: &str) -> bool {
+    !card_numbers(text).is_empty()
+}
+
+/// `text` with every card number replaced by its mark.
+pub fn redact(text: &str) -> String {
+    let found = card_numbers(text);
+    if found.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (from, to, digits) in found {
+        out.push_str(&text[at..from]);
+        let last: String = digits[digits.len() - 4..].iter().map(|d| char::from(b'0' + d)).collect();
+        out.push_str(&mark(&last));
+        at = to;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers_are_found_with_or_without_separators() {
+        for text in [
+            "4111111111111111",
+            "my card is 4111 1111 1111 1111, thanks",
+            "5500-0000-0000-0004",
+            "amex 3782 822463 10005",
+        ] {
+            assert!(has_card_number(text), "{text}");
+        }
+        assert_eq!(redact("card 4111 1111 1111 1111 ok"), "card [card number removed, ending 1111] ok");
+    }
+
+    #[test]
+    fn ordinary_numbers_are_left_alone() {
+        for text in [
+            "Order LV-2026-000123",
+            "+33 1 42 68 53 00",
+            "75008 Paris",
+            "4111111111111112",
+            "1234567890123",
+            "Rue du Faubourg Saint-Honoré 24",
+        ] {
+            assert!(!has_card_number(text), "{text}");
+            assert_eq!(redact(text), text);
+        }
+    }
+
+    #[test]
+    fn text_around_a_number_survives_and_no_input_panics() {
+        assert_eq!(redact("é4111111111111111é"), "é[card number removed, ending 1111]é");
+        for text in ["", "-", " 4", "4-", "9999999999999999999999999999", "4 1 1 1"] {
+            let _ = redact(text);
+        }
+    }
+}
