@@ -76,6 +76,9 @@ impl ContactInput {
         let phone_ok = phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && (6..=20).contains(&digits);
         if !phone_ok {
             errors.push(FieldError { field: "phone", code: "invalid" });
+        } else if digits > 15 && crate::sensitive::has_card_number(&phone) {
+            // No phone number has more than 15 digits (E.164); a card number typed here is refused.
+            errors.push(FieldError { field: "phone", code: "card_number" });
         }
         let address_line1 = text_field(self.address_line1.expose(), "address_line1", 200, true, &mut errors);
         let address_line2 = text_field(self.address_line2.expose(), "address_line2", 200, false, &mut errors);
@@ -171,8 +174,15 @@ mod tests {
     fn a_card_number_in_an_address_is_refused() {
         let mut typed = input();
         typed.address_line2 = Pii::new("card 4111 1111 1111 1111".into());
+        typed.phone = Pii::new("5500 0000 0000 0004".into());
         let errors = typed.validate().err().unwrap_or_default();
-        assert_eq!(errors, vec![FieldError { field: "address_line2", code: "card_number" }]);
+        assert_eq!(
+            errors,
+            vec![
+                FieldError { field: "phone", code: "card_number" },
+                FieldError { field: "address_line2", code: "card_number" }
+            ]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod analytics;
 pub mod appointments;
 pub mod auth;
 pub mod catalog;
+pub mod consent;
 pub mod context;
 pub mod error;
 pub mod fraud;

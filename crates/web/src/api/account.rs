@@ -148,7 +148,7 @@ pub async fn register(
     if request.marketing_opt_in {
         // The page the customer ticked the box on, in their language.
         let page = format!("{}/account", state.settings().prefix(&lang));
-        crate::api::consent::record(&state, id, "marketing", true, &page, "checkbox").await?;
+        luxevault_shop::consent::record(&state, id, "marketing", true, &page, "checkbox").await?;
     }
     let (token, expires_at) = open_session(&state, id).await?;
     tracing::info!(customer = %id, "account created");

@@ -1,17 +1,15 @@
 //! Consents over the JSON API (P10, P22, item 6 of the privacy core): a signed-in customer sees
 //! every record of their consent ledger — its proof — and gives or withdraws a consent in the
-//! same one step. Only purposes whose legal basis is consent can be consented to.
+//! same one step. The ledger's rules are `luxevault_shop::consent`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use luxevault_core::Timestamp;
-use luxevault_core::policy::LegalBasis;
-use luxevault_storage::{Consents, NewConsent};
+use luxevault_shop::consent;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ApiJson};
 use crate::extract::SignedIn;
@@ -27,36 +25,12 @@ pub struct ConsentChange {
     pub source: String,
 }
 
-/// Whether `purpose` is one the policy bases on consent.
-pub fn is_consent_purpose(state: &AppState, purpose: &str) -> bool {
-    state.policy().policy.purposes.iter().any(|p| p.id == purpose && p.legal_basis == LegalBasis::Consent)
-}
-
-/// Records a consent given or withdrawn, under the policy version in force.
-pub async fn record(
-    state: &AppState,
-    customer: Uuid,
-    purpose: &str,
-    granted: bool,
-    source: &str,
-    method: &str,
-) -> Result<(), ApiError> {
-    let consent =
-        NewConsent { customer, purpose, granted, policy_version: &state.policy().policy.version, source, method };
-    Consents::record(state.db(), &consent, state.clock().now()).await?;
-    Ok(())
-}
-
 /// The customer's consents: the state of each consent purpose and every record behind it.
 #[utoipa::path(get, path = "/api/v1/account/consents", tag = "account",
     responses((status = 200, description = "{current: {purpose: bool}, records: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
-    let records = Consents::of_customer(state.db(), customer.id).await?;
-    let mut current = serde_json::Map::new();
-    for purpose in state.policy().policy.purposes.iter().filter(|p| p.legal_basis == LegalBasis::Consent) {
-        current
-            .insert(purpose.id.clone(), Value::Bool(Consents::is_granted(state.db(), customer.id, &purpose.id).await?));
-    }
+    let (states, records) = consent::ledger(&state, customer.id).await?;
+    let current: serde_json::Map<String, Value> = states.into_iter().map(|(p, g)| (p, Value::Bool(g))).collect();
     let records: Vec<Value> = records
         .into_iter()
         .map(|r| {
@@ -77,22 +51,6 @@ pub async fn change(
     SignedIn(customer): SignedIn,
     ApiJson(change): ApiJson<ConsentChange>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !is_consent_purpose(&state, &change.purpose) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_a_consent_purpose",
-            "This purpose does not rest on consent; see the privacy policy for its legal basis.",
-        ));
-    }
-    let source = change.source.trim();
-    let source_ok = source.starts_with('/') && source.len() <= 200 && !source.contains(['?', '#', ' ']);
-    if !source_ok {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_source",
-            "source must be a path of the shop, e.g. /account.",
-        ));
-    }
-    record(&state, customer.id, &change.purpose, change.granted, source, "api").await?;
+    consent::record(&state, customer.id, &change.purpose, change.granted, &change.source, "api").await?;
     Ok((StatusCode::CREATED, Json(json!({"purpose": change.purpose, "granted": change.granted}))))
 }
