@@ -13,6 +13,7 @@
 //! - `auth`, `marketing`, `analytics`, `catalog`, `outbox`, `jobs`;
 //! - wave 2: `invoices`, `appointments`, `inbox`, `fulfilment`, `fraud`.
 
+pub mod accounts;
 pub mod analytics;
 pub mod appointments;
 pub mod auth;

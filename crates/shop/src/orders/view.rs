@@ -1,55 +1,113 @@
 //! An order as the customer sees it: the pages, the API, the emails and the access copy all
-//! show this one view, in the customer's language.
+//! show this one view, in the customer's language. It holds the order's contact details for its
+//! owner, so it has no `Debug`: it is serialised for them and for nobody else.
 
-use luxevault_core::{Currency, Lang, Money};
+use luxevault_core::{Currency, Lang, Money, Timestamp};
 use luxevault_storage::{OrderRow, Orders};
-use serde_json::{Value, json};
+use serde::Serialize;
+use uuid::Uuid;
 
 use crate::Shop;
 use crate::error::ShopError;
+
+#[derive(Serialize)]
+pub struct OrderView {
+    pub id: Uuid,
+    pub number: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub placed_at: String,
+    pub currency: String,
+    pub lines: Vec<LineView>,
+    pub subtotal: String,
+    pub total: String,
+    pub contact: ContactView,
+    pub history: Vec<EventView>,
+}
+
+#[derive(Serialize)]
+pub struct LineView {
+    pub name: String,
+    pub variant_label: String,
+    pub quantity: i32,
+    pub sku: String,
+    pub unit_price: String,
+    pub line_total: String,
+}
+
+#[derive(Serialize)]
+pub struct ContactView {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub city: String,
+    pub postcode: String,
+    pub country: String,
+    /// Localised names would need CLDR data; the ISO code is unambiguous on a label.
+    pub country_name: String,
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub at: String,
+    pub status: String,
+    pub status_label: String,
+}
 
 fn money(minor: i64, currency: &str, lang: &Lang) -> String {
     Currency::from_code(currency).map(|c| Money::new(minor, c).format(lang)).unwrap_or_default()
 }
 
-/// An order as the customer sees it (pages and API share it), in `lang` or the order's language.
-pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> Result<Value, ShopError> {
+/// The view of `order` in `lang`, or in the order's own language.
+pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> Result<OrderView, ShopError> {
     let lang =
         lang.cloned().or_else(|| Lang::parse(&order.lang)).unwrap_or_else(|| shop.settings().default_lang().clone());
     let t = shop.translations();
-    let lines: Vec<Value> = Orders::lines(shop.db(), order.id)
+    let status_label = |status: &str| t.text(&lang, &format!("order.status.{status}"), &[]);
+    let lines = Orders::lines(shop.db(), order.id)
         .await?
         .into_iter()
-        .map(|l| {
-            json!({
-                "name": l.name, "variant_label": l.variant_label, "quantity": l.quantity, "sku": l.sku,
-                "unit_price": money(l.unit_minor, &order.currency, &lang),
-                "line_total": money(l.total_minor, &order.currency, &lang),
-            })
+        .map(|l| LineView {
+            unit_price: money(l.unit_minor, &order.currency, &lang),
+            line_total: money(l.total_minor, &order.currency, &lang),
+            name: l.name,
+            variant_label: l.variant_label,
+            quantity: l.quantity,
+            sku: l.sku,
         })
         .collect();
-    let history: Vec<Value> = Orders::events(shop.db(), order.id)
+    let history = Orders::events(shop.db(), order.id)
         .await?
         .into_iter()
-        .map(|e| json!({"at": luxevault_core::Timestamp(e.at).to_rfc3339(), "status": e.to_status, "status_label": t.text(&lang, &format!("order.status.{}", e.to_status), &[])}))
+        .map(|e| EventView {
+            at: Timestamp(e.at).to_rfc3339(),
+            status_label: status_label(&e.to_status),
+            status: e.to_status,
+        })
         .collect();
-    Ok(json!({
-        "id": order.id,
-        "number": order.number,
-        "status": order.status.as_str(),
-        "status_label": t.text(&lang, &format!("order.status.{}", order.status.as_str()), &[]),
-        "placed_at": order.created_at.to_rfc3339(),
-        "currency": order.currency,
-        "lines": lines,
-        "subtotal": money(order.subtotal_minor, &order.currency, &lang),
-        "total": money(order.total_minor, &order.currency, &lang),
-        "contact": {
-            "name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose(),
-            "address_line1": order.address_line1.expose(), "address_line2": order.address_line2.expose(),
-            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": order.country,
-            // Localised names would need CLDR data; the ISO code is unambiguous on a label.
-            "country_name": order.country,
+    Ok(OrderView {
+        id: order.id,
+        number: order.number.clone(),
+        status: order.status.as_str(),
+        status_label: status_label(order.status.as_str()),
+        placed_at: order.created_at.to_rfc3339(),
+        currency: order.currency.clone(),
+        lines,
+        subtotal: money(order.subtotal_minor, &order.currency, &lang),
+        total: money(order.total_minor, &order.currency, &lang),
+        contact: ContactView {
+            name: order.name.expose().clone(),
+            email: order.email.expose().clone(),
+            phone: order.phone.expose().clone(),
+            address_line1: order.address_line1.expose().clone(),
+            address_line2: order.address_line2.expose().clone(),
+            city: order.city.expose().clone(),
+            postcode: order.postcode.expose().clone(),
+            country: order.country.clone(),
+            country_name: order.country.clone(),
         },
-        "history": history,
-    }))
+        history,
+    })
 }

@@ -147,3 +147,97 @@ pub async fn grant_restriction(
     tracing::info!(request = %request, "processing restricted at the person's request");
     Ok(told)
 }
+
+/// Where a person's processing stands: the restriction in force, if any, and each purpose one
+/// may object to with whether they do.
+#[derive(Debug)]
+pub struct Processing {
+    pub restriction: Option<luxevault_storage::LimitRow>,
+    pub objections: Vec<(&'static str, bool)>,
+}
+
+/// The person's restriction and objections in force now.
+pub async fn processing(shop: &Shop, person: &Person) -> Result<Processing, ShopError> {
+    let now = shop.clock().now();
+    let in_force = Limits::in_force(shop.db(), person.customer, person.email_key.as_deref(), now).await?;
+    let restriction = in_force.iter().find(|l| l.kind == RESTRICTION).cloned();
+    let objections = OBJECTABLE
+        .iter()
+        .map(|purpose| (*purpose, in_force.iter().any(|l| l.kind == OBJECTION && l.purpose == *purpose)))
+        .collect();
+    Ok(Processing { restriction, objections })
+}
+
+/// An account holder objects to a purpose (or withdraws the objection). Website analytics and
+/// marketing stop at once; an objection to fraud prevention is recorded and opened as a request
+/// that staff weigh (Art. 21(1)). Returns the request opened, if any.
+pub async fn object_for_account(
+    shop: &Shop,
+    customer: Uuid,
+    purpose: &str,
+    objected: bool,
+) -> Result<Option<Uuid>, ShopError> {
+    use luxevault_core::requests::{Channel, RequestKind, deadline, target};
+    if !OBJECTABLE.contains(&purpose) {
+        return Err(ShopError::invalid(
+            "not_objectable",
+            "One can object here to website_analytics, fraud_prevention or marketing.",
+        ));
+    }
+    let person = Person::account(customer);
+    if !objected {
+        withdraw(shop, &person, OBJECTION, purpose).await?;
+        return Ok(None);
+    }
+    let mut opened = None;
+    if !OBJECTION_STOPS_AT_ONCE.contains(&purpose) {
+        // Art. 21(1): processing stops unless the house shows compelling grounds: staff decide.
+        let account =
+            Accounts::by_id(shop.db(), customer).await?.ok_or_else(|| ShopError::not_found("No such account."))?;
+        let now = shop.clock().now();
+        let rights = &shop.policy().policy.rights;
+        let new = luxevault_storage::NewPrivacyRequest {
+            status: "open",
+            code: None,
+            kind: RequestKind::Objection.as_str(),
+            channel: Channel::Web.as_str(),
+            customer_id: Some(customer),
+            contact: account.email.expose(),
+            received_at: now,
+            due_at: deadline(now, rights.answer_within_days, false, 0),
+            target_at: target(now, rights.target_business_days),
+        };
+        opened = Some(PrivacyRequests::create(shop.db(), &new, now).await?);
+    }
+    object(shop, &person, purpose, opened).await?;
+    Ok(opened)
+}
+
+/// Staff lift a restriction only after telling the person (Art. 18(3)): the email goes now, with
+/// the date, and the restriction stays in force until then (`notice_days`, 1–90, 14 by default).
+pub async fn lift_after_notice(
+    shop: &Shop,
+    id: Uuid,
+    notice_days: Option<i64>,
+) -> Result<luxevault_storage::LimitRow, ShopError> {
+    let days = notice_days.unwrap_or(14);
+    if !(1..=90).contains(&days) {
+        return Err(ShopError::invalid(
+            "invalid_notice",
+            "notice_days is between 1 and 90: the person is told before the restriction is lifted.",
+        ));
+    }
+    let limit = Limits::by_id(shop.db(), id)
+        .await?
+        .filter(|l| l.kind == RESTRICTION)
+        .ok_or_else(|| ShopError::not_found("No such restriction."))?;
+    if limit.lifted_at.is_some() {
+        return Err(ShopError::conflict("not_in_force", "This restriction is already lifted or being lifted."));
+    }
+    let now = shop.clock().now();
+    if !Limits::lift(shop.db(), id, now.plus_days(days), Some(now), now).await? {
+        return Err(ShopError::conflict("not_in_force", "This restriction is no longer in force."));
+    }
+    crate::outbox::queue_email(shop.db(), &crate::outbox::EmailJob::RestrictionLifting { limit_id: id }, now).await?;
+    Limits::by_id(shop.db(), id).await?.ok_or(ShopError::Internal)
+}

@@ -7,21 +7,17 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use luxevault_core::Timestamp;
-use luxevault_core::requests::{Channel, RequestKind, deadline, target};
-use luxevault_storage::{Limits, NewPrivacyRequest, PrivacyRequests};
+use luxevault_shop::privacy::limits::{self, Person, RESTRICTION};
+use luxevault_storage::Limits;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::admin::Operator;
 use crate::error::{ApiError, ApiJson};
-use crate::extract::SignedIn;
+use crate::extract::{Operator, SignedIn};
 use crate::state::AppState;
-use luxevault_shop::outbox::{EmailJob, queue_email};
-use luxevault_shop::privacy::limits::{self, OBJECTABLE, OBJECTION, OBJECTION_STOPS_AT_ONCE, Person, RESTRICTION};
 
 fn limit_view(limit: &luxevault_storage::LimitRow) -> Value {
     json!({
@@ -32,16 +28,13 @@ fn limit_view(limit: &luxevault_storage::LimitRow) -> Value {
 }
 
 async fn processing_view(state: &AppState, person: &Person) -> Result<Value, ApiError> {
-    let now = state.clock().now();
-    let in_force = Limits::in_force(state.db(), person.customer, person.email_key.as_deref(), now).await?;
-    let restriction = in_force.iter().find(|l| l.kind == RESTRICTION).map(limit_view);
-    let mut objections = serde_json::Map::new();
-    for purpose in OBJECTABLE {
-        objections.insert(
-            (*purpose).to_string(),
-            Value::Bool(in_force.iter().any(|l| l.kind == OBJECTION && l.purpose == *purpose)),
-        );
-    }
+    let processing = limits::processing(state, person).await?;
+    let restriction = processing.restriction.as_ref().map(limit_view);
+    let objections: serde_json::Map<String, Value> = processing
+        .objections
+        .into_iter()
+        .map(|(purpose, objected)| (purpose.to_string(), Value::Bool(objected)))
+        .collect();
     Ok(json!({"restricted": restriction.is_some(), "restriction": restriction, "objections": objections}))
 }
 
@@ -73,42 +66,7 @@ pub async fn object(
     SignedIn(customer): SignedIn,
     ApiJson(change): ApiJson<ObjectionChange>,
 ) -> Result<Json<Value>, ApiError> {
-    if !OBJECTABLE.contains(&change.purpose.as_str()) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not_objectable",
-            "One can object here to website_analytics, fraud_prevention or marketing.",
-        ));
-    }
-    let person = Person::account(customer.id);
-    let mut request = None;
-    if change.objected {
-        let mut opened = None;
-        if !OBJECTION_STOPS_AT_ONCE.contains(&change.purpose.as_str()) {
-            // Art. 21(1): processing stops unless the house shows compelling grounds: staff decide.
-            let account = luxevault_storage::Accounts::by_id(state.db(), customer.id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("No such account."))?;
-            let now = state.clock().now();
-            let rights = &state.policy().policy.rights;
-            let new = NewPrivacyRequest {
-                status: "open",
-                code: None,
-                kind: RequestKind::Objection.as_str(),
-                channel: Channel::Web.as_str(),
-                customer_id: Some(customer.id),
-                contact: account.email.expose(),
-                received_at: now,
-                due_at: deadline(now, rights.answer_within_days, false, 0),
-                target_at: target(now, rights.target_business_days),
-            };
-            opened = Some(PrivacyRequests::create(state.db(), &new, now).await?);
-        }
-        limits::object(&state, &person, &change.purpose, opened).await?;
-        request = opened;
-    } else {
-        limits::withdraw(&state, &person, OBJECTION, &change.purpose).await?;
-    }
+    let request = limits::object_for_account(&state, customer.id, &change.purpose, change.objected).await?;
     let person = Person::of_account(&state, customer.id).await?;
     let mut view = processing_view(&state, &person).await?;
     if let (Some(id), Some(map)) = (request, view.as_object_mut()) {
@@ -164,31 +122,6 @@ pub async fn lift(
     Path(id): Path<Uuid>,
     ApiJson(notice): ApiJson<LiftNotice>,
 ) -> Result<Json<Value>, ApiError> {
-    let days = notice.notice_days.unwrap_or(14);
-    if !(1..=90).contains(&days) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_notice",
-            "notice_days is between 1 and 90: the person is told before the restriction is lifted.",
-        ));
-    }
-    let limit = Limits::by_id(state.db(), id)
-        .await?
-        .filter(|l| l.kind == RESTRICTION)
-        .ok_or_else(|| ApiError::not_found("No such restriction."))?;
-    if limit.lifted_at.is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_in_force",
-            "This restriction is already lifted or being lifted.",
-        ));
-    }
-    let now = state.clock().now();
-    let until = now.plus_days(days);
-    if !Limits::lift(state.db(), id, until, Some(now), now).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "not_in_force", "This restriction is no longer in force."));
-    }
-    queue_email(state.db(), &EmailJob::RestrictionLifting { limit_id: id }, now).await?;
-    let limit = Limits::by_id(state.db(), id).await?.ok_or_else(ApiError::internal)?;
+    let limit = limits::lift_after_notice(&state, id, notice.notice_days).await?;
     Ok(Json(limit_view(&limit)))
 }

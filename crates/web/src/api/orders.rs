@@ -15,7 +15,7 @@ use crate::api::catalog::QuoteLineRequest;
 use crate::error::{ApiError, ApiJson};
 use crate::extract::{MaybeSignedIn, SignedIn};
 use crate::state::AppState;
-use luxevault_shop::orders::view::order_view;
+use luxevault_shop::orders::view::{OrderView, order_view};
 use luxevault_shop::orders::{self as shop, PlaceError, PlaceOrder};
 
 #[derive(Deserialize, ToSchema)]
@@ -187,7 +187,7 @@ pub async fn get_order(
     MaybeSignedIn(customer): MaybeSignedIn,
     Path(id): Path<Uuid>,
     Query(query): Query<OrderKey>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderView>, ApiError> {
     // The same answer for "no such order" and "not yours": ids reveal nothing.
     let not_found = || ApiError::not_found("No order matches this link.");
     let order = Orders::by_id(state.db(), id).await?.ok_or_else(not_found)?;

@@ -133,7 +133,7 @@ async fn demo_page(state: &AppState, session: &str, key: Option<&str>) -> Result
     let view = order_view(state, &order, None).await.map_err(|_| PageError::Internal)?;
     let extra = json!({"demo": {
         "order_number": order.number,
-        "total": view["total"],
+        "total": view.total,
         "pay_action": format!("/checkout/demo/{session}"),
         "key": key.unwrap_or_default(),
     }, "payment": payment_context(state)});
