@@ -4,3 +4,4 @@
 pub mod audit_trail;
 pub mod members;
 pub mod second_factor;
+pub mod sign_in;
