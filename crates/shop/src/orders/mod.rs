@@ -3,6 +3,7 @@
 //! the review hold point. Called by the API handlers, the webhook receiver and the job runner.
 
 pub mod moves;
+pub mod payment_events;
 pub mod view;
 
 use hmac::{Hmac, KeyInit, Mac};

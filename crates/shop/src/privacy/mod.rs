@@ -2,6 +2,7 @@
 //! out here, once, for the storefront, the API, the back office, the jobs and the CLI alike.
 
 pub mod archive;
+pub mod breaches;
 pub mod limits;
 pub mod notices;
 pub mod policy;
