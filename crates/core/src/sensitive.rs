@@ -4,12 +4,31 @@
 //! replaced by a mark that keeps only its last four digits (what PCI DSS allows to be shown).
 //!
 //! A card number is a run of 13 to 19 digits, single spaces or dashes between them allowed, that
-//! passes the Luhn check; a longer run of digits is some other number. Hand-written because the crates for it validate one number, not find numbers
+//! starts with a card network's issuer range (Visa, Mastercard, American Express, Discover,
+//! Diners, JCB, UnionPay, Maestro) and passes the Luhn check. A longer run of digits, or one glued
+//! to letters (an IBAN after its country code, a tracking number), is some other number. Hand-written because the crates for it validate one number, not find numbers
 //! inside text with separators.
 
 /// What replaces a card number found in text.
 pub fn mark(last_four: &str) -> String {
     format!("[card number removed, ending {last_four}]")
+}
+
+/// Whether the digits start with an issuer range of a card network.
+fn known_issuer(digits: &[u8]) -> bool {
+    let prefix = |n: usize| digits.iter().take(n).fold(0u32, |acc, d| acc * 10 + u32::from(*d));
+    match digits.first() {
+        Some(4) => true,
+        Some(2) => (2221..=2720).contains(&prefix(4)),
+        Some(3) => {
+            matches!(prefix(2), 34 | 36 | 37 | 38 | 39)
+                || (300..=305).contains(&prefix(3))
+                || (3528..=3589).contains(&prefix(4))
+        }
+        Some(5) => (50..=59).contains(&prefix(2)),
+        Some(6) => true, // Discover 6011/644–649/65, UnionPay 62, Maestro 56–69
+        _ => false,
+    }
 }
 
 fn luhn(digits: &[u8]) -> bool {
@@ -54,8 +73,11 @@ fn card_numbers(text: &str) -> Vec<(usize, usize, Vec<u8>)> {
                 break;
             }
         }
-        // The whole run is the candidate: a card number stands alone, not inside a longer number.
-        if (13..=19).contains(&digits.len()) && luhn(&digits) {
+        // The whole run is the candidate: a card number stands alone, not inside a longer number
+        // nor glued to letters.
+        let glued = (start > 0 && bytes[start - 1].is_ascii_alphabetic())
+            || bytes.get(end).is_some_and(|b| b.is_ascii_alphabetic());
+        if !glued && (13..=19).contains(&digits.len()) && known_issuer(&digits) && luhn(&digits) {
             found.push((start, end, digits));
         }
         i = end.max(i + 1);
@@ -70,10 +92,17 @@ pub fn has_card_number(text: &str) -> bool {
 
 /// `text` with every card number replaced by its mark.
 pub fn redact(text: &str) -> String {
+    redact_counted(text).0
+}
+
+/// `text` with every card number replaced by its mark, and how many were removed (for the log
+/// and the person's answer; the numbers themselves are never returned).
+pub fn redact_counted(text: &str) -> (String, usize) {
     let found = card_numbers(text);
     if found.is_empty() {
-        return text.to_string();
+        return (text.to_string(), 0);
     }
+    let count = found.len();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (from, to, digits) in found {
@@ -83,7 +112,7 @@ pub fn redact(text: &str) -> String {
         at = to;
     }
     out.push_str(&text[at..]);
-    out
+    (out, count)
 }
 
 #[cfg(test)]
@@ -100,6 +129,27 @@ mod tests {
         ] {
             assert!(has_card_number(text), "{text}");
         }
+        // Stripe's test cards, one per network.
+        for card in [
+            "4242424242424242",
+            "4000056655665556",
+            "5555555555554444",
+            "2223003122003222",
+            "5200828282828210",
+            "378282246310005",
+            "371449635398431",
+            "6011111111111117",
+            "6011000990139424",
+            "3056930009020004",
+            "36227206271667",
+            "3566002020360505",
+            "6200000000000005",
+        ] {
+            assert!(has_card_number(&format!("paid with {card}.")), "{card}");
+        }
+        let (text, removed) = redact_counted("4242 4242 4242 4242 and 5555-5555-5555-4444");
+        assert_eq!(removed, 2);
+        assert_eq!(text, "[card number removed, ending 4242] and [card number removed, ending 4444]");
         assert_eq!(redact("card 4111 1111 1111 1111 ok"), "card [card number removed, ending 1111] ok");
     }
 
@@ -112,6 +162,18 @@ mod tests {
             "4111111111111112",
             "1234567890123",
             "Rue du Faubourg Saint-Honoré 24",
+            // Phone numbers, postcodes, tracking numbers and IBANs.
+            "+1 415 555 2671",
+            "SW1A 1AA",
+            "1Z999AA10123456784",
+            "9400 1000 0000 0000 0000 00",
+            "JD014600006281234567",
+            "FR76 3000 6000 0112 3456 7890 189",
+            "DE89 3704 0044 0532 0130 00",
+            "GB29 NWBK 6016 1331 9268 19",
+            "NO9386011117947",
+            // Luhn-valid but no card network's range.
+            "9999999999999995",
         ] {
             assert!(!has_card_number(text), "{text}");
             assert_eq!(redact(text), text);

@@ -65,7 +65,8 @@ fn invalid_email() -> ShopError {
 }
 
 fn check_username(username: &str) -> Result<(), ShopError> {
-    if is_valid_username(username) {
+    // A username is shown to staff and kept for years: a card number typed there is refused.
+    if is_valid_username(username) && !luxevault_core::sensitive::has_card_number(username) {
         Ok(())
     } else {
         Err(ShopError::invalid(

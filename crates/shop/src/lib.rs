@@ -23,6 +23,7 @@ pub mod context;
 pub mod error;
 pub mod fraud;
 pub mod fulfilment;
+pub mod guard;
 pub mod i18n;
 pub mod inbox;
 pub mod invoices;

@@ -27,6 +27,7 @@ mod restriction;
 mod retention;
 mod rights;
 mod robustness;
+mod sensitive;
 mod snapshots;
 mod staff_support;
 mod storage;

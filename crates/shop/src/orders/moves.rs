@@ -14,7 +14,7 @@ use crate::orders;
 pub fn valid_reason(text: &str) -> Option<String> {
     let reason = text.trim();
     // Free text from staff passes the sensitive-data guard before it is stored or audited (P4).
-    (!reason.is_empty() && reason.chars().count() <= 200).then(|| luxevault_core::sensitive::redact(reason))
+    (!reason.is_empty() && reason.chars().count() <= 200).then(|| crate::guard::free_text(reason, "reason"))
 }
 
 /// A move staff can make on an order.

@@ -5,7 +5,6 @@
 
 use luxevault_core::Timestamp;
 use luxevault_core::breach::Risk;
-use luxevault_core::sensitive::redact;
 use luxevault_storage::{Breaches, NewBreach};
 use uuid::Uuid;
 
@@ -26,7 +25,7 @@ pub fn parse_datetime(text: &str) -> Option<Timestamp> {
 
 /// Free text as kept: at most `max` characters, card numbers redacted.
 fn kept(text: &str, max: usize) -> String {
-    redact(&text.trim().chars().take(max).collect::<String>())
+    crate::guard::free_text(&text.trim().chars().take(max).collect::<String>(), "breach")
 }
 
 /// A breach as staff report it, the fields as typed.

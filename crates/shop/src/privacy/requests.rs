@@ -67,7 +67,8 @@ pub async fn log_received(
     let channel = Channel::parse(channel)
         .ok_or_else(|| ShopError::invalid("invalid_channel", "channel must be email, whatsapp or web"))?;
     let contact = contact.trim();
-    if contact.is_empty() || contact.chars().count() > 254 || contact.chars().any(char::is_control) {
+    let card = luxevault_core::sensitive::has_card_number(contact);
+    if contact.is_empty() || contact.chars().count() > 254 || contact.chars().any(char::is_control) || card {
         return Err(ShopError::invalid(
             "invalid_contact",
             "contact must be the email address or number the request came from",
@@ -94,7 +95,7 @@ fn no_such_request() -> ShopError {
 /// Extends a request by two months, once, and queues the notice telling the person why.
 pub async fn extend_request(shop: &Shop, id: Uuid, reason: &str) -> Result<PrivacyRequestRow, ShopError> {
     // Free text that is stored and mailed passes the sensitive-data guard first (P4, M11).
-    let reason = luxevault_core::sensitive::redact(reason.trim());
+    let reason = crate::guard::free_text(reason.trim(), "extension_reason");
     let reason = reason.as_str();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ShopError::invalid("reason_required", "Give the reason, in a sentence the person will read."));
@@ -142,7 +143,7 @@ pub async fn complete_request(
     refused: bool,
     actor: Actor,
 ) -> Result<Closed, ShopError> {
-    let outcome = luxevault_core::sensitive::redact(outcome.trim());
+    let outcome = crate::guard::free_text(outcome.trim(), "outcome");
     let outcome = outcome.as_str();
     if outcome.is_empty() || outcome.chars().count() > 1000 {
         return Err(ShopError::invalid("outcome_required", "Say what was done, or why not."));

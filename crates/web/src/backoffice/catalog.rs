@@ -271,12 +271,14 @@ pub async fn save_text(
             "The shop does not offer this language.",
         ));
     };
-    let description = form.description.replace("\r\n", "\n");
+    // Published text passes the sensitive-data guard like every other free text (P4).
+    let guard = luxevault_shop::guard::free_text;
+    let description = guard(&form.description.replace("\r\n", "\n"), "description");
     let text = ProductText {
-        name: form.name,
-        subtitle: form.subtitle,
+        name: guard(&form.name, "name"),
+        subtitle: guard(&form.subtitle, "subtitle"),
         description: description.split("\n\n").map(str::to_string).collect(),
-        details: form.details.lines().map(str::to_string).collect(),
+        details: guard(&form.details, "details").lines().map(str::to_string).collect(),
     };
     luxevault_storage::check_text(&text).map_err(|e| edit_error(&state, &staff, e))?;
     staff.audit(&state, "catalog.text", "product", &slug, Some(lang.as_str())).await?;
