@@ -55,6 +55,20 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// The privacy policy file.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check a policy file against the data inventory and this configuration, as `serve` does.
+    Check {
+        /// The policy file (TOML).
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,7 +122,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let bind = match &cli.command {
         Command::Serve { bind, .. } => *bind,
-        Command::Migrate | Command::Retention { .. } | Command::Staff { .. } | Command::Audit { .. } => None,
+        Command::Migrate
+        | Command::Retention { .. }
+        | Command::Staff { .. }
+        | Command::Audit { .. }
+        | Command::Policy { .. } => None,
     };
     let overrides = Overrides { bind, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -146,12 +164,35 @@ fn main() -> ExitCode {
                 say(&luxevault::staff_cli::audit_verify(&config, expect_head.as_deref()).await?);
                 Ok(())
             }
+            Command::Policy { action: PolicyCommand::Check { file } } => policy_check(&config, &file),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("{error:#}")),
     }
+}
+
+/// `policy check FILE`: the same checks as `serve`, a summary when the file holds, and what it
+/// publishes that this shop does not process.
+fn policy_check(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let origin = file.display().to_string();
+    let source =
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("could not read the policy file {origin}: {e}"))?;
+    let policy = luxevault::server::check_policy(config, &source, &origin)?;
+    say(&format!(
+        "{origin}: version {} holds: {} categories, {} purposes, {} recipients, {} retention rules, checked against the data inventory.",
+        policy.version,
+        policy.categories.len(),
+        policy.purposes.len(),
+        policy.recipients.len(),
+        policy.retention.len()
+    ));
+    let unused = luxevault_core::inventory::published_but_unused(&policy);
+    if !unused.is_empty() {
+        say(&format!("Published but not processed by this shop's own records: {}.", unused.join(", ")));
+    }
+    Ok(())
 }
 
 async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {

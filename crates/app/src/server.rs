@@ -66,19 +66,17 @@ const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
 
 /// Reads and checks the privacy policy, archives it if it is a new version, and refuses to start
 /// when an enabled integration sends data to a recipient the policy does not list (P12).
-pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Result<Policy> {
-    let (source, origin) = if config.policy_file.trim().is_empty() {
-        (DEFAULT_POLICY.to_string(), "the built-in policy".to_string())
-    } else {
-        let path = config.policy_file.trim();
-        (
-            std::fs::read_to_string(path).with_context(|| format!("could not read the policy file {path}"))?,
-            path.to_string(),
-        )
-    };
+/// Checks a policy against the running shop: it parses, its retention rules are ones the engine
+/// can apply, it declares every category and purpose the data inventory uses (P8, M4), it
+/// publishes every recipient the configuration sends data to with what it receives (P12, M5),
+/// and the browser keys the shop writes (P14). `serve` refuses to start and `policy check`
+/// fails, with the sentence, when any does not hold.
+pub fn check_policy(config: &Config, source: &str, origin: &str) -> anyhow::Result<Policy> {
     let languages: Vec<&str> = config.shop.languages.iter().map(String::as_str).collect();
-    let policy = Policy::parse(&source, &languages).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let policy = Policy::parse(source, &languages).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     luxevault_shop::privacy::retention::check_rules(&policy).map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    luxevault_core::inventory::check_against(&policy)
+        .map_err(|e| anyhow::anyhow!("{origin} does not cover what the shop stores:\n{e}"))?;
     let mut enabled = vec![("cloud_host", "hosting")];
     if !config.stripe_secret_key.is_empty() {
         enabled.push(("stripe", "stripe_secret_key"));
@@ -86,13 +84,16 @@ pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow:
     if !config.smtp_url.is_empty() {
         enabled.push(("email_service", "smtp_url"));
     }
-    for (recipient, setting) in enabled {
+    for (recipient, setting) in &enabled {
         if policy.recipient(recipient).is_none() {
             anyhow::bail!(
                 "{setting} sends personal data to the recipient {recipient:?}, which {origin} does not list: publish it first (P12)"
             );
         }
     }
+    let recipients: Vec<&str> = enabled.iter().map(|(r, _)| *r).collect();
+    luxevault_core::inventory::check_recipients(&policy, &recipients)
+        .map_err(|e| anyhow::anyhow!("{origin} understates what its recipients receive:\n{e}"))?;
     // The browser keys the shop writes are the ones the policy publishes (P14).
     for (setting, key) in [
         ("shop.cart_storage_key", &config.shop.cart_storage_key),
@@ -104,6 +105,20 @@ pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow:
             anyhow::bail!("{setting} is {key:?}, which {origin} does not list under browser_storage (P14)");
         }
     }
+    Ok(policy)
+}
+
+pub async fn load_policy(config: &Config, db: &Db, clock: &dyn Clock) -> anyhow::Result<Policy> {
+    let (source, origin) = if config.policy_file.trim().is_empty() {
+        (DEFAULT_POLICY.to_string(), "the built-in policy".to_string())
+    } else {
+        let path = config.policy_file.trim();
+        (
+            std::fs::read_to_string(path).with_context(|| format!("could not read the policy file {path}"))?,
+            path.to_string(),
+        )
+    };
+    let policy = check_policy(config, &source, &origin)?;
     let content = serde_json::to_string(&policy)?;
     let hash = hex::encode(Sha256::digest(content.as_bytes()));
     match PolicyVersions::publish(db, &policy.version, &policy.effective, &hash, &content, clock.now()).await? {

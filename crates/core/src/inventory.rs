@@ -435,6 +435,73 @@ pub fn check_against(policy: &Policy) -> Result<(), String> {
     if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
 }
 
+/// What the shop's own code sends to each recipient, by category (M5: only what the recipient's
+/// purpose needs). The host keeps every category the inventory stores.
+pub const SENT_TO_RECIPIENTS: &[(&str, &[&str])] = &[
+    // The checkout: order number, lines and amounts; Stripe reports the payment status back.
+    ("stripe", &["order_details", "payment_status"]),
+    // Transactional email: the person's name and address, the order and its delivery address.
+    ("email_service", &["identification", "contact", "delivery", "order_details"]),
+];
+
+/// Checks that every recipient the running shop sends data to (`enabled`: "cloud_host" always,
+/// "stripe" and "email_service" when configured) is published by the policy with every category
+/// it receives (P12, M5). Lists every disagreement, one per line.
+pub fn check_recipients(policy: &Policy, enabled: &[&str]) -> Result<(), String> {
+    let stored: HashSet<&str> = INVENTORY
+        .iter()
+        .filter_map(|d| match d.kind {
+            DataKind::Personal { category, .. } => Some(category),
+            _ => None,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for id in enabled {
+        let Some(recipient) = policy.recipient(id) else {
+            problems
+                .push(format!("the shop sends personal data to {id:?}, which the policy does not list as a recipient"));
+            continue;
+        };
+        let sent: Vec<&str> = if *id == "cloud_host" {
+            let mut all: Vec<&str> = stored.iter().copied().collect();
+            all.sort_unstable();
+            all
+        } else {
+            SENT_TO_RECIPIENTS.iter().find(|(r, _)| r == id).map(|(_, c)| c.to_vec()).unwrap_or_default()
+        };
+        for category in sent {
+            if !recipient.categories.iter().any(|c| c == category) {
+                problems.push(format!("{id:?} receives {category:?}, which the policy does not say it receives"));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// What the policy publishes that this shop's code does not process (categories and purposes no
+/// stored column uses): not an error — a policy may cover processing outside the shop — but
+/// worth the operator's eye.
+pub fn published_but_unused(policy: &Policy) -> Vec<String> {
+    let mut categories = HashSet::new();
+    let mut purposes = HashSet::new();
+    for declaration in INVENTORY {
+        if let DataKind::Personal { category, purposes: used, .. } = declaration.kind {
+            categories.insert(category);
+            purposes.extend(used.iter().copied());
+        }
+    }
+    let mut notes: Vec<String> = policy
+        .categories
+        .iter()
+        .filter(|c| !categories.contains(c.id.as_str()))
+        .map(|c| format!("category {:?}", c.id))
+        .collect();
+    notes.extend(
+        policy.purposes.iter().filter(|p| !purposes.contains(p.id.as_str())).map(|p| format!("purpose {:?}", p.id)),
+    );
+    notes
+}
+
 /// Declarations that name the same column twice (the inventory must say one thing per column).
 pub fn duplicates() -> Vec<String> {
     let mut seen = HashSet::new();
@@ -453,6 +520,22 @@ mod tests {
 
     fn default_policy() -> Policy {
         Policy::parse(DEFAULT, &["en", "fr"]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_default_policy_publishes_every_recipient_with_what_it_receives() {
+        let policy = default_policy();
+        assert_eq!(check_recipients(&policy, &["cloud_host", "stripe", "email_service"]), Ok(()));
+        let mut narrower = policy.clone();
+        if let Some(r) = narrower.recipients.iter_mut().find(|r| r.id == "email_service") {
+            r.categories.retain(|c| c != "delivery");
+        }
+        let refused = check_recipients(&narrower, &["email_service"]).err().unwrap_or_default();
+        assert!(refused.contains("\"email_service\" receives \"delivery\""), "{refused}");
+        narrower.recipients.retain(|r| r.id != "stripe");
+        let refused = check_recipients(&narrower, &["stripe"]).err().unwrap_or_default();
+        assert!(refused.contains("does not list"), "{refused}");
+        assert_eq!(check_recipients(&narrower, &["cloud_host"]), Ok(()), "what is not enabled is not checked");
     }
 
     #[test]

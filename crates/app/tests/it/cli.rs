@@ -163,3 +163,66 @@ fn retention_run_prints_a_line_per_rule_and_draws_no_bar_when_not_a_terminal() {
         assert!(!stderr.contains("retention [") && !stderr.contains('\u{1b}'), "{stderr}");
     }
 }
+
+/// The policy is the law of the running shop (P8, P12, M5): `policy check` and `serve` refuse a
+/// policy that does not cover what the shop stores or understates what a recipient receives.
+#[test]
+fn a_policy_that_does_not_cover_the_shop_is_refused() {
+    let default = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/policy/default.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        path
+    };
+    let run = |args: &[&std::ffi::OsStr], smtp: bool| {
+        let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut command = luxevault();
+        command.args(args).arg("--data-dir").arg(data.path()).env_remove("LUXEVAULT_DATABASE_URL");
+        if smtp {
+            command.env("LUXEVAULT_SMTP_URL", "smtp://127.0.0.1:1");
+        }
+        command.output().unwrap_or_else(|e| panic!("run: {e}"))
+    };
+    let good = write("good.toml", &default);
+    let output = run(&["policy".as_ref(), "check".as_ref(), good.as_os_str()], true);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("holds") && stdout.contains("fitting_and_sizing"), "{stdout}");
+
+    // Analytics stored without the category the policy gives them.
+    let uncovered = default.replacen("categories = [\"website_usage\"]", "categories = [\"device_and_log\"]", 1);
+    let uncovered = write("uncovered.toml", &uncovered);
+    let output = run(&["policy".as_ref(), "check".as_ref(), uncovered.as_os_str()], false);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("page_views.path") && stderr.contains("website_usage"), "{stderr}");
+
+    // The email service told it receives less than it does, with email enabled.
+    let line = "categories = [\"identification\", \"contact\", \"delivery\", \"order_details\"]\ndpa = true\n\n# ----";
+    let narrower = default.replacen(
+        line,
+        "categories = [\"identification\", \"contact\", \"order_details\"]\ndpa = true\n\n# ----",
+        1,
+    );
+    assert_ne!(narrower, default, "the email service's categories are where the test expects them");
+    let narrower = write("narrower.toml", &narrower);
+    let output = run(&["policy".as_ref(), "check".as_ref(), narrower.as_os_str()], true);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("\"email_service\" receives \"delivery\""), "{stderr}");
+    // `serve` refuses to start with it, with the same sentence and a failure.
+    let config = write("luxevault.toml", &format!("policy_file = {:?}\n", narrower.display().to_string()));
+    let output = run(
+        &["--config".as_ref(), config.as_os_str(), "serve".as_ref(), "--bind".as_ref(), "127.0.0.1:0".as_ref()],
+        true,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "serve started with a policy that understates its recipients");
+    assert!(stderr.contains("\"email_service\" receives \"delivery\"") && !stderr.contains("panicked"), "{stderr}");
+    // A missing file is a sentence too.
+    let output = run(&["policy".as_ref(), "check".as_ref(), dir.path().join("none.toml").as_os_str()], false);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("could not read the policy file"));
+}
