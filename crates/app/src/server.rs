@@ -26,14 +26,50 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = if config.uses_postgres() {
         Db::open_postgres(config.database_url.trim(), &options).await.context("could not connect to PostgreSQL")?
     } else {
-        std::fs::create_dir_all(&config.data_dir)
+        create_private_dir(&config.data_dir)
             .with_context(|| format!("could not create the data folder {}", config.data_dir.display()))?;
-        Db::open_sqlite(&config.sqlite_path(), &options)
+        let db = Db::open_sqlite(&config.sqlite_path(), &options)
             .await
-            .with_context(|| format!("could not open the SQLite database {}", config.sqlite_path().display()))?
+            .with_context(|| format!("could not open the SQLite database {}", config.sqlite_path().display()))?;
+        owner_only(&config.sqlite_path())
+            .with_context(|| format!("could not make {} readable by its owner only", config.sqlite_path().display()))?;
+        db
     };
     migrate(&db).await.context("could not migrate the database")?;
     Ok(db)
+}
+
+/// The data folder holds personal data (the database, the outbox, uploaded images): made readable
+/// by its owner only when LuxeVault creates it; a folder the operator made keeps its mode.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// The SQLite database and its journal files are readable and writable by their owner only
+/// (SQLite gives its WAL and shared-memory files the database file's mode).
+fn owner_only(database: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let path = std::path::PathBuf::from(format!("{}{suffix}", database.display()));
+            if path.exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = database;
+    Ok(())
 }
 
 /// Writes the demo catalog if the shop has no products yet. Returns whether it did.

@@ -4,8 +4,9 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use luxevault_shop::ShopError;
 use luxevault_storage::DbError;
@@ -124,6 +125,47 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         _ => ("invalid_body", "The request body could not be read.".into()),
     };
     ApiError::new(status, code, message)
+}
+
+/// An answer in the form of RFC 9457 (`application/problem+json`), for what no handler answers:
+/// an unknown route under `/api/`, a path value of the wrong shape. It carries the API's usual
+/// `error` object too, so a client reading either form understands it.
+pub fn problem(status: StatusCode, code: &'static str, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+        "error": {"code": code, "message": detail},
+    });
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+    response
+}
+
+/// `Path<T>` whose rejection is a problem document (400) that names no value: a malformed id
+/// gets the same clear answer as any other bad input, never axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(_) => Err(problem(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                "A value in the path is not valid here (ids are UUIDs such as 0193a0b2-…).",
+            )),
+        }
+    }
 }
 
 /// Names the field that is wrong, never the value that was sent: serde's own message quotes the

@@ -97,7 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/static/{*path}", get(assets::static_file))
         .route("/media/{*path}", get(crate::media::serve))
-        .fallback(storefront::not_found)
+        .fallback(fallback)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(security)
@@ -119,4 +119,13 @@ fn panic_response() -> Response {
         axum::Json(serde_json::json!({"error": {"code": "internal", "message": "Something went wrong on our side."}})),
     )
         .into_response()
+}
+
+/// What no route answers: a problem document under `/api/` (RFC 9457), the calm not-found page
+/// everywhere else.
+async fn fallback(state: axum::extract::State<AppState>, uri: axum::http::Uri) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        return crate::error::problem(StatusCode::NOT_FOUND, "not_found", "No API route matches this path.");
+    }
+    storefront::not_found(state, uri).await
 }

@@ -21,8 +21,16 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 const PERMISSIONS_POLICY: &str =
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=(), interest-cohort=()";
 
+/// JSON answers that may carry personal data or a session token are never kept by a browser or
+/// a proxy: every `/api/` answer except the public catalog and the API's own description.
+fn private_api(path: &str) -> bool {
+    const PUBLIC: &[&str] = &["/api/openapi.json", "/api/v1/products", "/api/v1/collections", "/api/v1/currencies"];
+    path.starts_with("/api/") && !PUBLIC.iter().any(|p| path == *p || path.starts_with(&format!("{p}/")))
+}
+
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let https = state.commerce().public_base_url.starts_with("https://");
+    let private = private_api(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if https {
@@ -39,5 +47,21 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     set(HeaderName::from_static("permissions-policy"), PERMISSIONS_POLICY);
     set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    if private {
+        set(header::CACHE_CONTROL, "no-store");
+    }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn answers_with_personal_data_are_not_stored() {
+        for path in ["/api/v1/orders/0193", "/api/v1/account/login", "/api/v1/account/register", "/api/v1/cart/quote"] {
+            assert!(super::private_api(path), "{path}");
+        }
+        for path in ["/api/v1/products", "/api/v1/products/escarpin", "/api/openapi.json", "/", "/privacy.json"] {
+            assert!(!super::private_api(path), "{path}");
+        }
+    }
 }

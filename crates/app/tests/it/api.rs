@@ -118,7 +118,61 @@ async fn openapi_documents_every_route(backend: Backend) {
     app.stop().await;
 }
 
+async fn answers_with_personal_data_or_tokens_are_not_cached(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = serde_json::json!({"username": "cachetest", "email": "cache@example.test", "password": "a long enough passphrase"});
+    let response =
+        app.client.post(app.url("/api/v1/account/register")).json(&body).send().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(
+        response.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "a session token"
+    );
+    let unknown = app.get(&format!("/api/v1/orders/{}", uuid::Uuid::new_v4())).await;
+    assert_eq!(unknown.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    let catalog = app.get("/api/v1/products").await;
+    assert_ne!(
+        catalog.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "the catalog is public"
+    );
+    app.stop().await;
+}
+
+async fn unknown_routes_and_bad_path_values_answer_problem_documents(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (path, status) in
+        [("/api/v1/no-such-thing", 404), ("/api/v2/products", 404), ("/api/v1/orders/not-a-uuid", 400)]
+    {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert_eq!(kind, "application/problem+json", "{path}");
+        let body: Value = response.json().await.unwrap_or_default();
+        assert_eq!(body["status"], status, "{path}: {body}");
+        assert!(body["title"].is_string() && body["detail"].is_string(), "{path}: {body}");
+        assert!(!body.to_string().contains("not-a-uuid"), "the value sent is not repeated: {body}");
+    }
+    let admin = app
+        .client
+        .post(app.url("/api/v1/admin/orders/12345/refund"))
+        .bearer_auth("wrong")
+        .json(&serde_json::json!({"reason": "x"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(admin.status().is_client_error());
+    let page = app.get("/no-such-page").await;
+    assert_eq!(page.status().as_u16(), 404);
+    let kind = page.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(kind.starts_with("text/html"), "pages keep their calm page: {kind}");
+    app.stop().await;
+}
+
 backend_tests!(
+    unknown_routes_and_bad_path_values_answer_problem_documents,
+    answers_with_personal_data_or_tokens_are_not_cached,
     products_are_listed_in_the_requested_currency_and_language,
     explicit_prices_win_and_missing_ones_are_converted,
     bad_parameters_get_clear_errors,

@@ -15,6 +15,18 @@ fn migrate_creates_the_sqlite_database() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
     assert!(dir.path().join("luxevault.db").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: std::path::PathBuf| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+        assert_eq!(mode(dir.path().join("luxevault.db")), 0o600, "the database holds personal data");
+        let fresh = dir.path().join("new-data");
+        let output =
+            luxevault().args(["migrate", "--data-dir"]).arg(&fresh).env_remove("LUXEVAULT_DATABASE_URL").output();
+        assert!(output.is_ok_and(|o| o.status.success()));
+        assert_eq!(mode(fresh.clone()), 0o700, "a data folder LuxeVault creates is its owner's only");
+        assert_eq!(mode(fresh.join("luxevault.db")), 0o600);
+    }
 }
 
 /// Arguments, environment, and what the error must say.

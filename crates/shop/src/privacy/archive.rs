@@ -23,11 +23,22 @@ fn cell(value: &Value) -> String {
     }
 }
 
+/// A cell as a spreadsheet may safely open it: text that a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return first) is kept as text behind an apostrophe,
+/// as OWASP advises against CSV injection (a customer's name or address is written by them).
+fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn csv_of(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, ShopError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(header).map_err(|_| ShopError::Internal)?;
     for row in rows {
-        writer.write_record(row).map_err(|_| ShopError::Internal)?;
+        writer.write_record(row.iter().map(|c| neutralised(c).into_owned())).map_err(|_| ShopError::Internal)?;
     }
     writer.into_inner().map_err(|_| ShopError::Internal)
 }
@@ -391,5 +402,20 @@ mod tests {
         assert!(text.contains("\"A, \"\"B\"\"\""), "{text}");
         assert_eq!(tables[1].2[0][4], "2");
         assert_eq!(tables[2].2[0], vec!["LV-1", "2026-11-22T10:00:00Z", "placed"]);
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_kept_as_text() {
+        let rows = vec![vec![
+            "=HYPERLINK(\"http://evil.example\")".to_string(),
+            "+33 6 12 34 56 78".to_string(),
+            "-2+3".to_string(),
+            "@SUM(A1)".to_string(),
+            "Jeanne".to_string(),
+        ]];
+        let bytes = csv_of(&["a", "b", "c", "d", "e"], &rows).unwrap_or_default();
+        let text = String::from_utf8(bytes).unwrap_or_default();
+        let line = text.lines().nth(1).unwrap_or_default();
+        assert_eq!(line, "\"'=HYPERLINK(\"\"http://evil.example\"\")\",'+33 6 12 34 56 78,'-2+3,'@SUM(A1),Jeanne");
     }
 }

@@ -4,7 +4,7 @@
 //! reason in the order's history.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use luxevault_core::order::Actor;
 use luxevault_integrations::payments::PaymentError;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::extract::ClientAddr;
 pub use crate::extract::Operator;
 use crate::state::AppState;
@@ -90,7 +90,7 @@ pub async fn capture(
     State(state): State<AppState>,
     _: Operator,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(action): ApiJson<StaffAction>,
 ) -> Result<Json<Value>, ApiError> {
     let why = reason(&action)?;
@@ -104,7 +104,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     _: Operator,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(action): ApiJson<StaffAction>,
 ) -> Result<Json<Value>, ApiError> {
     let why = reason(&action)?;
@@ -118,7 +118,7 @@ pub async fn refund(
     State(state): State<AppState>,
     _: Operator,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(action): ApiJson<StaffAction>,
 ) -> Result<Json<Value>, ApiError> {
     let why = reason(&action)?;
@@ -132,7 +132,7 @@ pub async fn fulfil(
     State(state): State<AppState>,
     _: Operator,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(action): ApiJson<StaffAction>,
 ) -> Result<Json<Value>, ApiError> {
     let why = reason(&action)?;

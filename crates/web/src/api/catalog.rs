@@ -2,7 +2,7 @@
 //! pricing of a cart against the catalog as it is now.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use luxevault_core::cart::{self, LineStatus, VariantOffer};
 use luxevault_core::catalog::snapshot::{Catalog, Product, localized};
 use luxevault_core::pricing::OfferedCurrency;
@@ -10,7 +10,7 @@ use luxevault_core::{Lang, Money};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::present::{media_url, price_in, product_href, product_name, variant_label};
 use crate::state::AppState;
 
@@ -215,7 +215,7 @@ pub async fn list_products(
     responses((status = 200, body = ProductDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_product(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     Query(query): Query<CatalogQuery>,
 ) -> Result<Json<ProductDetail>, ApiError> {
     let lang = resolve_lang(&state, query.lang.as_deref())?;

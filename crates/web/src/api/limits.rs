@@ -6,7 +6,7 @@
 //! the person, with the date (Art. 18(3)). Objections are recorded per purpose.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use luxevault_core::Timestamp;
 use luxevault_shop::privacy::limits::{self, Person, RESTRICTION};
 use luxevault_storage::Limits;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::extract::{Operator, SignedIn};
 use crate::state::AppState;
 
@@ -119,7 +119,7 @@ pub struct LiftNotice {
 pub async fn lift(
     State(state): State<AppState>,
     _: Operator,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(notice): ApiJson<LiftNotice>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = limits::lift_after_notice(&state, id, notice.notice_days).await?;

@@ -1,7 +1,7 @@
 //! Orders over the JSON API: checkout (`POST /api/v1/orders`) and the customer's order history.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use luxevault_core::Lang;
 use luxevault_core::checkout::ContactInput;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::catalog::QuoteLineRequest;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::extract::{MaybeSignedIn, SignedIn};
 use crate::state::AppState;
 use luxevault_shop::orders::view::{OrderView, order_view};
@@ -185,7 +185,7 @@ pub struct OrderKey {
 pub async fn get_order(
     State(state): State<AppState>,
     MaybeSignedIn(customer): MaybeSignedIn,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     Query(query): Query<OrderKey>,
 ) -> Result<Json<OrderView>, ApiError> {
     // The same answer for "no such order" and "not yours": ids reveal nothing.

@@ -2,11 +2,11 @@
 //! controller from configuration) and the archive of every version published.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use luxevault_storage::PolicyVersions;
 use serde_json::{Value, json};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath};
 use crate::state::AppState;
 use luxevault_shop::privacy::policy::published_document;
 
@@ -33,7 +33,10 @@ pub async fn versions(State(state): State<AppState>) -> Result<Json<Value>, ApiE
 }
 
 /// One archived version, as it was published.
-pub async fn version(State(state): State<AppState>, Path(version): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn version(
+    State(state): State<AppState>,
+    ApiPath(version): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
     let content = PolicyVersions::content(state.db(), &version)
         .await?
         .ok_or_else(|| ApiError::not_found("No policy version has this name."))?;

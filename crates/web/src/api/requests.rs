@@ -4,7 +4,7 @@
 //! clocks are `luxevault_shop::privacy::requests`; here each answer is presented.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use luxevault_core::Timestamp;
 use luxevault_core::order::Actor;
@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::admin::{Operator, audit_api_call};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::extract::{ClientAddr, SignedIn};
 use crate::present::request_view as view;
 use crate::state::AppState;
@@ -98,7 +98,7 @@ pub async fn extend(
     State(state): State<AppState>,
     _: Operator,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(extension): ApiJson<Extension>,
 ) -> Result<Json<Value>, ApiError> {
     audit_api_call(&state, client, "privacy_request.extend", "privacy_request", &id.to_string(), None).await?;
@@ -123,7 +123,7 @@ pub async fn complete(
     State(state): State<AppState>,
     _: Operator,
     ClientAddr(client): ClientAddr,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(completion): ApiJson<Completion>,
 ) -> Result<Json<Value>, ApiError> {
     let action = if completion.refused { "privacy_request.refuse" } else { "privacy_request.complete" };
@@ -214,7 +214,7 @@ pub struct CodeProof {
     responses((status = 200, description = "What happens next"), (status = 400, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
 pub async fn verify_guest(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(proof): ApiJson<CodeProof>,
 ) -> Result<Json<Value>, ApiError> {
     let answer = match requests::verify_address(&state, id, &proof.code, proof.lang.as_deref()).await? {
@@ -244,7 +244,7 @@ pub struct ArchiveToken {
     responses((status = 200, description = "The archive (application/zip: data.json, CSV files, index.html), as an attachment"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn archive(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     axum::extract::Query(query): axum::extract::Query<ArchiveToken>,
 ) -> Result<axum::response::Response, ApiError> {
     let document = requests::archive_behind_link(&state, id, query.token.as_deref()).await?;
