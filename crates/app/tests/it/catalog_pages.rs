@@ -203,8 +203,11 @@ async fn edits_reach_the_storefront_and_the_audit_log(backend: Backend) {
     assert_eq!(app.catalog().await.products.last().map(|p| p.slug.clone()), Some(slug.clone()), "listed last");
     let response = manager.submit(&page, &post("listing"), &[("availability", "gone"), ("position", "1")]).await;
     assert_eq!(response.status().as_u16(), 422);
-    let response = manager.submit(&page, &post("listing"), &[("availability", "active"), ("position", "first")]).await;
-    assert_eq!(response.status().as_u16(), 422);
+    for position in ["first", "-1", "2147483647"] {
+        let response =
+            manager.submit(&page, &post("listing"), &[("availability", "active"), ("position", position)]).await;
+        assert_eq!(response.status().as_u16(), 422, "position {position}");
+    }
 
     // Prices, typed in major units per currency.
     let c = |code: &str| Currency::from_code(code).unwrap_or_else(|e| panic!("{e}"));
@@ -224,6 +227,8 @@ async fn edits_reach_the_storefront_and_the_audit_log(backend: Backend) {
         ("EUR", "12.345", "at most 2 decimals"),
         ("EUR", "douze", "not a number"),
         ("EUR", "", "Type an amount"),
+        ("EUR", "0", "more than zero"),
+        ("EUR", "0,00", "more than zero"),
         ("SEK", "10", "does not offer this currency"),
     ] {
         let response = manager.submit(&page, &post("price"), &[("currency", code), ("amount", typed)]).await;
@@ -242,7 +247,9 @@ async fn edits_reach_the_storefront_and_the_audit_log(backend: Backend) {
         manager.submit(&page, &post("variant"), &[("sku", &sku), ("stock", "7"), ("availability", "active")]).await;
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(app.catalog().await.variant(&sku).map(|(_, v)| v.stock), Some(7));
-    for (stock, availability) in [("-1", "active"), ("many", "active"), ("3", "maybe")] {
+    for (stock, availability) in
+        [("-1", "active"), ("many", "active"), ("3", "maybe"), ("9223372036854775807", "active"), ("1000001", "active")]
+    {
         let form = [("sku", sku.as_str()), ("stock", stock), ("availability", availability)];
         assert_eq!(
             manager.submit(&page, &post("variant"), &form).await.status().as_u16(),

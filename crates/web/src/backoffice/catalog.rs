@@ -288,6 +288,11 @@ pub async fn save_text(
     back(&slug, "texts")
 }
 
+/// Bounds on what staff type, so that totals and lists stay sane (a stock of 2^63−1 would make
+/// the back office's sums overflow).
+const MAX_STOCK: i64 = 1_000_000;
+const MAX_POSITION: i32 = 10_000;
+
 #[derive(Deserialize)]
 pub struct ListingForm {
     availability: String,
@@ -305,12 +310,12 @@ pub async fn save_listing(
     let Some(availability) = Availability::parse(&form.availability) else {
         return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Choose active or retired."));
     };
-    let Ok(position) = form.position.trim().parse::<i32>() else {
+    let Some(position) = form.position.trim().parse::<i32>().ok().filter(|p| (0..=MAX_POSITION).contains(p)) else {
         return Err(refused(
             &state,
             &staff,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The position is a whole number (lower comes first).",
+            "The position is a whole number from 0 to 10000 (lower comes first).",
         ));
     };
     let featured = form.featured.is_some();
@@ -372,6 +377,7 @@ pub async fn set_price(
     let catalog = editable(&state, &staff, &slug).await?;
     let currency = offered_currency(&state, &staff, &catalog, &form.currency)?;
     let price = parse_amount(&form.amount, currency)
+        .and_then(|price| if price.minor() > 0 { Ok(price) } else { Err("A price is more than zero.".to_string()) })
         .map_err(|text| refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, &text))?;
     staff.audit(&state, "catalog.price_set", "product", &slug, Some(currency.code())).await?;
     CatalogAdmin::set_price(state.db(), &slug, price, state.clock().now())
@@ -414,6 +420,14 @@ pub async fn save_variant(
         return Err(edit_error(&state, &staff, CatalogEditError::UnknownVariant));
     }
     let stock = match form.stock.trim().parse::<i64>() {
+        Ok(n) if n > MAX_STOCK => {
+            return Err(refused(
+                &state,
+                &staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The stock is at most 1,000,000 pieces of one variant.",
+            ));
+        }
         Ok(n) if n >= 0 => n,
         Ok(_) => return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Stock cannot be negative.")),
         Err(_) => {
