@@ -18,6 +18,7 @@ fn email(html: bool) -> OutgoingEmail {
         text: "Bonjour,\n\nvotre commande ME-0042 est confirmée.\nÀ bientôt.".into(),
         html: html.then(|| "<p>Bonjour,</p><p>votre commande <b>ME-0042</b> est confirmée.</p>".into()),
         message_id_domain: "maison.example".into(),
+        list_unsubscribe: None,
     }
 }
 

@@ -46,3 +46,45 @@ pub async fn send_campaign(shop: &Shop, subject: &str, body: &str) -> Result<(Uu
     tracing::info!(campaign = %id, queued, "marketing campaign queued");
     Ok((id, queued))
 }
+
+/// The one-click unsubscribe address of a customer's marketing email (RFC 8058). It must name
+/// the recipient, so it carries the account's random id with a keyed signature that only this
+/// installation can make: no address, name or other personal data, and it cannot be forged for
+/// another account.
+pub fn unsubscribe_url(shop: &Shop, customer: Uuid) -> String {
+    format!("{}/unsubscribe/{}", shop.commerce().public_base_url, unsubscribe_token(shop, customer))
+}
+
+fn signature(shop: &Shop, customer: Uuid) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(shop.order_link_key()) else { return String::new() };
+    mac.update(b"unsubscribe:");
+    mac.update(customer.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+fn unsubscribe_token(shop: &Shop, customer: Uuid) -> String {
+    format!("{}{}", customer.simple(), signature(shop, customer))
+}
+
+/// Withdraws the marketing consent behind an unsubscribe link, in one step and without signing
+/// in (P10, P22). Idempotent: a second use, or the use of an erased account's link, changes
+/// nothing and answers the same. The withdrawal is recorded in the consent ledger as its proof.
+pub async fn unsubscribe(shop: &Shop, token: &str) -> Result<(), ShopError> {
+    use subtle::ConstantTimeEq;
+    let invalid = || ShopError::not_found("This unsubscribe link is not valid.");
+    let (id, given) = (token.get(..32).ok_or_else(invalid)?, token.get(32..).ok_or_else(invalid)?);
+    let customer = Uuid::try_parse(id).map_err(|_| invalid())?;
+    let expected = signature(shop, customer);
+    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        return Err(invalid());
+    }
+    if Accounts::by_id(shop.db(), customer).await?.is_none() {
+        return Ok(());
+    }
+    if luxevault_storage::Consents::is_granted(shop.db(), customer, "marketing").await? {
+        crate::consent::record(shop, customer, "marketing", false, "/unsubscribe", "one_click").await?;
+        tracing::info!(customer = %customer, "marketing consent withdrawn by one-click unsubscribe");
+    }
+    Ok(())
+}

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .merge(backoffice::routes())
         .merge(api)
         .route("/checkout/demo/{session}", get(checkout::demo_pay_page).post(checkout::demo_pay))
+        .route("/unsubscribe/{token}", get(storefront::unsubscribe::ask).post(storefront::unsubscribe::confirm))
         .route("/webhooks/stripe", post(webhooks::stripe::stripe).layer(DefaultBodyLimit::max(WEBHOOK_MAX_BODY_BYTES)))
         .route("/privacy.json", get(privacy::current))
         .route("/privacy/versions", get(privacy::versions))

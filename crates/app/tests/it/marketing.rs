@@ -84,4 +84,69 @@ async fn marketing_goes_only_to_those_who_consent_when_it_is_sent(backend: Backe
     app.stop().await;
 }
 
-backend_tests!(marketing_goes_only_to_those_who_consent_when_it_is_sent);
+async fn one_click_unsubscribe_withdraws_consent_without_signing_in(backend: Backend) {
+    let app = spawn(backend).await;
+    register(&app, "abonnee", true).await;
+    let (status, _) = campaign(&app, "Les soieries").await;
+    assert_eq!(status, 201);
+    app.run_jobs().await;
+    let mail = app.outbox().into_iter().find(|m| m.contains("Subject: Les soieries")).unwrap_or_default();
+    // RFC 8058: the header pair mail clients act on, with an address that names no one.
+    let header = mail.lines().find(|l| l.starts_with("List-Unsubscribe: ")).unwrap_or_default();
+    assert!(mail.lines().any(|l| l == "List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{mail}");
+    let url = header.trim_start_matches("List-Unsubscribe: <").trim_end_matches('>').to_string();
+    let path = url.split_once("/unsubscribe/").map(|(_, t)| format!("/unsubscribe/{t}")).unwrap_or_default();
+    assert_eq!(path.len(), "/unsubscribe/".len() + 64, "{header}");
+    assert!(!url.contains("abonnee") && !url.contains('@'), "no personal data in the address: {url}");
+
+    // Following the link only asks; link scanners change nothing.
+    let page = app.get(&path).await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap_or_default().contains("method=\"post\""));
+    assert_eq!(marketing_consent(&app).await, Some(true), "a GET never unsubscribes");
+    // The mail client's one click: no sign-in, idempotent, recorded in the ledger.
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    assert_eq!(marketing_consent(&app).await, Some(false));
+    let records = withdrawals(&app).await;
+    assert_eq!(records, 1, "one withdrawal recorded, however often the link is used");
+    // The next campaign does not reach them.
+    let (_, queued) = campaign(&app, "Les cachemires").await;
+    assert_eq!(queued["queued"].as_i64(), Some(0));
+    // A forged or damaged link is refused and changes nothing.
+    let mut forged = path.clone();
+    forged.replace_range(forged.len() - 1.., if path.ends_with('0') { "1" } else { "0" });
+    let response = app.client.post(app.url(&forged)).send().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status().as_u16(), 404);
+    app.stop().await;
+}
+
+async fn customer_id(app: &TestApp) -> uuid::Uuid {
+    let email = luxevault_core::Email::parse("abonnee@example.test").unwrap_or_else(|e| panic!("{e:?}"));
+    luxevault_storage::Accounts::by_email(&app.db, &email).await.ok().flatten().map(|a| a.id).unwrap_or_default()
+}
+
+async fn marketing_consent(app: &TestApp) -> Option<bool> {
+    let id = customer_id(app).await;
+    luxevault_storage::Consents::is_granted(&app.db, id, "marketing").await.ok()
+}
+
+async fn withdrawals(app: &TestApp) -> usize {
+    let id = customer_id(app).await;
+    let records = luxevault_storage::Consents::of_customer(&app.db, id).await.unwrap_or_default();
+    records.iter().filter(|r| !r.granted && r.method == "one_click" && r.source == "/unsubscribe").count()
+}
+
+backend_tests!(
+    one_click_unsubscribe_withdraws_consent_without_signing_in,
+    marketing_goes_only_to_those_who_consent_when_it_is_sent
+);

@@ -30,6 +30,9 @@ pub struct OutgoingEmail {
     pub html: Option<String>,
     /// Right-hand side of the Message-ID, normally the shop's sending domain.
     pub message_id_domain: String,
+    /// Marketing email: the one-click unsubscribe address (RFC 8058), sent as `List-Unsubscribe`
+    /// with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Whether the caller's queue should try again.
@@ -191,6 +194,17 @@ fn build_message(email: &OutgoingEmail, now: Timestamp) -> Result<Message, MailE
         .date(date)
         .message_id(Some(format!("<{}@{domain}>", Uuid::new_v4().simple())))
         .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".into()));
+    if let Some(url) = &email.list_unsubscribe {
+        if !url.starts_with("https://") && !url.starts_with("http://") || url.contains(['<', '>', ' ', '\r', '\n']) {
+            return Err(MailError::Permanent("the unsubscribe address is not a plain URL".into()));
+        }
+        builder = builder
+            .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
     if let Some(reply_to) = &email.reply_to {
         let reply_to: Mailbox =
             reply_to.parse().map_err(|_| MailError::Permanent("the Reply-To address is not valid".into()))?;
@@ -247,6 +261,7 @@ mod tests {
             text: "Bonjour,\nvotre commande est confirmée.".into(),
             html: Some("<p>Bonjour,<br>votre commande est confirmée.</p>".into()),
             message_id_domain: "maison.example".into(),
+            list_unsubscribe: None,
         }
     }
 

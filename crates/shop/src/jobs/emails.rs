@@ -100,6 +100,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
     let db = shop.db();
     let house = json!({"name": settings.name});
     let payment = json!({"provider": shop.payments().name(), "test_mode": shop.payments().is_test()});
+    let mut list_unsubscribe = None;
     let (name, lang, to, context) = match job {
         EmailJob::Welcome { customer_id }
         | EmailJob::InactivityWarning { customer_id }
@@ -200,10 +201,12 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
             };
             let lang = Lang::parse(&customer.lang).unwrap_or_else(|| settings.default_lang().clone());
             let prefix = settings.prefix(&lang);
+            let unsubscribe = crate::marketing::unsubscribe_url(shop, *customer_id);
+            list_unsubscribe = Some(unsubscribe.clone());
             let context = json!({
                 "shop": house, "customer": {"username": customer.username.expose()},
                 "campaign": {"subject": campaign.subject, "body": campaign.body},
-                "links": {"account": format!("{base}{prefix}/account")},
+                "links": {"account": format!("{base}{prefix}/account"), "unsubscribe": unsubscribe},
             });
             ("marketing", lang, customer.email.into_inner(), context)
         }
@@ -268,6 +271,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         subject,
         text,
         message_id_domain: host,
+        list_unsubscribe,
     }))
 }
 

@@ -2,6 +2,7 @@
 //! They set no cookies: the cart and the chosen currency live in the browser's localStorage.
 
 pub mod checkout;
+pub mod unsubscribe;
 
 use axum::Extension;
 use axum::extract::{Path, State};
