@@ -46,6 +46,7 @@ async fn requests_by_email_are_logged_with_their_clock(backend: Backend) {
         notice.contains("three boutiques") && notice.contains("2027-02-20"),
         "the person is told why and until when"
     );
+    assert!(notice.contains("Reply-To: privacy@liengroup.com"), "answers to privacy mail reach the privacy contact");
     let (status, _) = staff(
         &app,
         reqwest::Method::POST,

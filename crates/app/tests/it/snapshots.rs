@@ -71,6 +71,7 @@ async fn the_order_confirmation_reads_as_the_customer_reads_it(backend: Backend)
     let subject_line = format!("Subject: Your order {}", placed.order.number);
     let mail = app.outbox().into_iter().find(|m| m.contains(&subject_line)).unwrap_or_default();
     assert!(!mail.is_empty(), "the confirmation was sent");
+    assert!(!mail.contains("Reply-To:"), "answers about an order go to the boutique, not the privacy inbox");
     let text =
         plain_part(&mail).replace(&placed.order.number, "[number]").replace(&placed.order.id.to_string(), "[order id]");
     let subject =

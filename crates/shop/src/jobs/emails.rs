@@ -51,6 +51,18 @@ impl EmailTemplates {
     }
 }
 
+/// Mail about the person's rights and data, as opposed to their orders and account.
+fn is_privacy_mail(job: &EmailJob) -> bool {
+    matches!(
+        job,
+        EmailJob::RequestCode { .. }
+            | EmailJob::RequestExtended { .. }
+            | EmailJob::RecipientNotice { .. }
+            | EmailJob::RestrictionLifting { .. }
+            | EmailJob::InactivityWarning { .. }
+    )
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -266,7 +278,9 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
     Ok(Some(OutgoingEmail {
         to,
         from: shop.commerce().mail_from.clone(),
-        reply_to: Some(settings.controller.email.clone()),
+        // Answers to privacy mail go to the privacy contact (P1, P21); answers about an order
+        // or an account go to the boutique, the sender.
+        reply_to: is_privacy_mail(job).then(|| settings.controller.email.clone()),
         html: Some(html_letter(&settings.name, &subject, &text)),
         subject,
         text,
