@@ -76,8 +76,8 @@ impl ContactInput {
         let phone_ok = phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) && (6..=20).contains(&digits);
         if !phone_ok {
             errors.push(FieldError { field: "phone", code: "invalid" });
-        } else if digits > 15 && crate::sensitive::has_card_number(&phone) {
-            // No phone number has more than 15 digits (E.164); a card number typed here is refused.
+        } else if crate::sensitive::has_card_number(&phone) {
+            // A card number typed here is refused; a number after a `+` is a phone number.
             errors.push(FieldError { field: "phone", code: "card_number" });
         }
         let address_line1 = text_field(self.address_line1.expose(), "address_line1", 200, true, &mut errors);
@@ -174,7 +174,7 @@ mod tests {
     fn a_card_number_in_an_address_is_refused() {
         let mut typed = input();
         typed.address_line2 = Pii::new("card 4111 1111 1111 1111".into());
-        typed.phone = Pii::new("5500 0000 0000 0004".into());
+        typed.phone = Pii::new("3782 822463 10005".into());
         let errors = typed.validate().err().unwrap_or_default();
         assert_eq!(
             errors,
@@ -183,6 +183,13 @@ mod tests {
                 FieldError { field: "address_line2", code: "card_number" }
             ]
         );
+    }
+
+    #[test]
+    fn international_phone_numbers_are_not_taken_for_cards() {
+        let mut typed = input();
+        typed.phone = Pii::new("+49 1512 3456787".into());
+        assert!(typed.validate().is_ok(), "a German mobile number passes the Luhn check but is a phone");
     }
 
     #[test]

@@ -46,7 +46,16 @@ fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
+fn is_card(digits: &[u8]) -> bool {
+    (13..=19).contains(&digits.len()) && known_issuer(digits) && luhn(digits)
+}
+
 /// The byte ranges of the card numbers in `text`, with their digits.
+///
+/// A run of digit groups (single spaces or dashes between them) is a card when the whole run is
+/// one; otherwise any consecutive groups in it may be (a card typed with its expiry date or a
+/// reference beside it). A run glued to letters (an IBAN, a tracking number) or after a `+` (a
+/// phone number) is some other identifier, left whole.
 fn card_numbers(text: &str) -> Vec<(usize, usize, Vec<u8>)> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
@@ -56,31 +65,59 @@ fn card_numbers(text: &str) -> Vec<(usize, usize, Vec<u8>)> {
             i += 1;
             continue;
         }
-        // A run of digits with single spaces or dashes between them.
+        // The run's groups: (start, end, digits).
         let start = i;
-        let mut digits = Vec::new();
-        let mut end = i;
+        let mut groups: Vec<(usize, usize, Vec<u8>)> = Vec::new();
         let mut j = i;
-        while j < bytes.len() {
-            let b = bytes[j];
-            if b.is_ascii_digit() {
-                digits.push(b - b'0');
+        loop {
+            let group_start = j;
+            let mut digits = Vec::new();
+            while j < bytes.len() && bytes[j].is_ascii_digit() {
+                digits.push(bytes[j] - b'0');
                 j += 1;
-                end = j;
-            } else if (b == b' ' || b == b'-') && j + 1 < bytes.len() && bytes[j + 1].is_ascii_digit() && end == j {
-                j += 1;
-            } else {
+            }
+            groups.push((group_start, j, digits));
+            let separated = j + 1 < bytes.len() && matches!(bytes[j], b' ' | b'-') && bytes[j + 1].is_ascii_digit();
+            if !separated {
                 break;
             }
+            j += 1;
         }
-        // The whole run is the candidate: a card number stands alone, not inside a longer number
-        // nor glued to letters.
-        let glued = (start > 0 && bytes[start - 1].is_ascii_alphabetic())
-            || bytes.get(end).is_some_and(|b| b.is_ascii_alphabetic());
-        if !glued && (13..=19).contains(&digits.len()) && known_issuer(&digits) && luhn(&digits) {
-            found.push((start, end, digits));
-        }
+        let end = j;
         i = end.max(i + 1);
+        let before = start.checked_sub(1).map(|p| bytes[p]);
+        let glued = before.is_some_and(|b| b.is_ascii_alphabetic() || b == b'+')
+            || bytes.get(end).is_some_and(|b| b.is_ascii_alphabetic());
+        if glued {
+            continue;
+        }
+        let all: Vec<u8> = groups.iter().flat_map(|g| g.2.iter().copied()).collect();
+        if is_card(&all) {
+            found.push((start, end, all));
+            continue;
+        }
+        // Consecutive groups, the earliest first and then the longest.
+        let mut from = 0;
+        while from < groups.len() {
+            let mut hit = None;
+            let mut digits = Vec::new();
+            for (to, group) in groups.iter().enumerate().skip(from) {
+                digits.extend_from_slice(&group.2);
+                if digits.len() > 19 {
+                    break;
+                }
+                if is_card(&digits) {
+                    hit = Some((to, digits.clone()));
+                }
+            }
+            match hit {
+                Some((to, digits)) => {
+                    found.push((groups[from].0, groups[to].1, digits));
+                    from = to + 1;
+                }
+                None => from += 1,
+            }
+        }
     }
     found
 }
@@ -150,6 +187,10 @@ mod tests {
         let (text, removed) = redact_counted("4242 4242 4242 4242 and 5555-5555-5555-4444");
         assert_eq!(removed, 2);
         assert_eq!(text, "[card number removed, ending 4242] and [card number removed, ending 4444]");
+        // With its expiry date, its security code or a reference beside it.
+        assert_eq!(redact("4242 4242 4242 4242 12/26"), "[card number removed, ending 4242] 12/26");
+        assert_eq!(redact("4242 4242 4242 4242 123"), "[card number removed, ending 4242] 123");
+        assert_eq!(redact("ref 2026 4111 1111 1111 1111"), "ref 2026 [card number removed, ending 1111]");
         assert_eq!(redact("card 4111 1111 1111 1111 ok"), "card [card number removed, ending 1111] ok");
     }
 
@@ -164,6 +205,8 @@ mod tests {
             "Rue du Faubourg Saint-Honoré 24",
             // Phone numbers, postcodes, tracking numbers and IBANs.
             "+1 415 555 2671",
+            "+49 1512 3456787",
+            "tel. +4915123456787",
             "SW1A 1AA",
             "1Z999AA10123456784",
             "9400 1000 0000 0000 0000 00",

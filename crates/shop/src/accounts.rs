@@ -99,6 +99,10 @@ pub async fn register(shop: &Shop, registration: Registration<'_>) -> Result<Ses
     check_username(&username)?;
     let email = Email::parse(registration.email).map_err(|_| invalid_email())?;
     check_password(registration.password.expose(), &[&username, email.expose()]).map_err(password_error)?;
+    if registration.marketing_opt_in && !crate::consent::is_consent_purpose(shop, "marketing") {
+        // Refused before anything is created, so a retry does not meet its own account.
+        return Err(ShopError::invalid("not_a_consent_purpose", "This shop's policy offers no marketing to agree to."));
+    }
     let lang = lang_or_default(shop, registration.lang);
     let hash = auth::hash_password(registration.password.into_inner()).await?;
     let now = shop.clock().now();

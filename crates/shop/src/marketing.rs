@@ -48,38 +48,61 @@ pub async fn send_campaign(shop: &Shop, subject: &str, body: &str) -> Result<(Uu
 }
 
 /// The one-click unsubscribe address of a customer's marketing email (RFC 8058). It must name
-/// the recipient, so it carries the account's random id with a keyed signature that only this
-/// installation can make: no address, name or other personal data, and it cannot be forged for
-/// another account.
-pub fn unsubscribe_url(shop: &Shop, customer: Uuid) -> String {
-    format!("{}/unsubscribe/{}", shop.commerce().public_base_url, unsubscribe_token(shop, customer))
+/// the recipient, yet an address travels through mail providers, link scanners and proxies' logs:
+/// so the account's id is sealed under the installation's key with a fresh nonce each time (an
+/// HMAC-SHA-256 keystream and tag, encrypt-then-MAC). Each link looks unrelated to the others,
+/// says nothing of the person, and cannot be forged for another account.
+pub fn unsubscribe_url(shop: &Shop, customer: Uuid) -> Result<String, ShopError> {
+    Ok(format!("{}/unsubscribe/{}", shop.commerce().public_base_url, seal(shop, customer)?))
 }
 
-fn signature(shop: &Shop, customer: Uuid) -> String {
+const NONCE: usize = 8;
+const TAG: usize = 12;
+/// Hex characters of a sealed id: nonce, the 16 bytes of the id, tag.
+pub const TOKEN_CHARS: usize = 2 * (NONCE + 16 + TAG);
+
+fn keyed(shop: &Shop, label: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], ShopError> {
     use hmac::{Hmac, KeyInit, Mac};
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(shop.order_link_key()) else { return String::new() };
-    mac.update(b"unsubscribe:");
-    mac.update(customer.as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..16])
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(shop.order_link_key()).map_err(|_| ShopError::Internal)?;
+    mac.update(label);
+    for part in parts {
+        mac.update(part);
+    }
+    Ok(mac.finalize().into_bytes().into())
 }
 
-fn unsubscribe_token(shop: &Shop, customer: Uuid) -> String {
-    format!("{}{}", customer.simple(), signature(shop, customer))
+fn seal(shop: &Shop, customer: Uuid) -> Result<String, ShopError> {
+    let mut nonce = [0u8; NONCE];
+    getrandom::fill(&mut nonce).map_err(|_| ShopError::Internal)?;
+    let pad = keyed(shop, b"unsubscribe-pad:", &[&nonce])?;
+    let sealed: Vec<u8> = customer.as_bytes().iter().zip(pad).map(|(b, p)| b ^ p).collect();
+    let tag = keyed(shop, b"unsubscribe-tag:", &[&nonce, &sealed])?;
+    Ok(format!("{}{}{}", hex::encode(nonce), hex::encode(&sealed), hex::encode(&tag[..TAG])))
+}
+
+fn open(shop: &Shop, token: &str) -> Option<Uuid> {
+    use subtle::ConstantTimeEq;
+    if token.len() != TOKEN_CHARS {
+        return None;
+    }
+    let bytes = hex::decode(token).ok()?;
+    let (nonce, rest) = bytes.split_at(NONCE);
+    let (sealed, tag) = rest.split_at(16);
+    let expected = keyed(shop, b"unsubscribe-tag:", &[nonce, sealed]).ok()?;
+    if !bool::from(expected[..TAG].ct_eq(tag)) {
+        return None;
+    }
+    let pad = keyed(shop, b"unsubscribe-pad:", &[nonce]).ok()?;
+    let id: Vec<u8> = sealed.iter().zip(pad).map(|(b, p)| b ^ p).collect();
+    Uuid::from_slice(&id).ok()
 }
 
 /// Withdraws the marketing consent behind an unsubscribe link, in one step and without signing
 /// in (P10, P22). Idempotent: a second use, or the use of an erased account's link, changes
 /// nothing and answers the same. The withdrawal is recorded in the consent ledger as its proof.
 pub async fn unsubscribe(shop: &Shop, token: &str) -> Result<(), ShopError> {
-    use subtle::ConstantTimeEq;
-    let invalid = || ShopError::not_found("This unsubscribe link is not valid.");
-    let (id, given) = (token.get(..32).ok_or_else(invalid)?, token.get(32..).ok_or_else(invalid)?);
-    let customer = Uuid::try_parse(id).map_err(|_| invalid())?;
-    let expected = signature(shop, customer);
-    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        return Err(invalid());
-    }
-    if Accounts::by_id(shop.db(), customer).await?.is_none() {
+    let customer = open(shop, token).ok_or_else(|| ShopError::not_found("This unsubscribe link is not valid."))?;
+    if Accounts::by_id(shop.db(), customer).await?.is_none() || !crate::consent::is_consent_purpose(shop, "marketing") {
         return Ok(());
     }
     if luxevault_storage::Consents::is_granted(shop.db(), customer, "marketing").await? {

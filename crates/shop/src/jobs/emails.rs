@@ -213,7 +213,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
             };
             let lang = Lang::parse(&customer.lang).unwrap_or_else(|| settings.default_lang().clone());
             let prefix = settings.prefix(&lang);
-            let unsubscribe = crate::marketing::unsubscribe_url(shop, *customer_id);
+            let unsubscribe = crate::marketing::unsubscribe_url(shop, *customer_id).map_err(|e| e.to_string())?;
             list_unsubscribe = Some(unsubscribe.clone());
             let context = json!({
                 "shop": house, "customer": {"username": customer.username.expose()},

@@ -94,12 +94,13 @@ fn no_such_request() -> ShopError {
 
 /// Extends a request by two months, once, and queues the notice telling the person why.
 pub async fn extend_request(shop: &Shop, id: Uuid, reason: &str) -> Result<PrivacyRequestRow, ShopError> {
-    // Free text that is stored and mailed passes the sensitive-data guard first (P4, M11).
-    let reason = crate::guard::free_text(reason.trim(), "extension_reason");
-    let reason = reason.as_str();
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ShopError::invalid("reason_required", "Give the reason, in a sentence the person will read."));
     }
+    // Free text that is stored and mailed passes the sensitive-data guard (P4, M11).
+    let reason = crate::guard::free_text(reason, "extension_reason");
+    let reason = reason.as_str();
     let row = PrivacyRequests::by_id(shop.db(), id).await?.ok_or_else(no_such_request)?;
     let now = shop.clock().now();
     if now > row.due_at {
@@ -143,11 +144,12 @@ pub async fn complete_request(
     refused: bool,
     actor: Actor,
 ) -> Result<Closed, ShopError> {
-    let outcome = crate::guard::free_text(outcome.trim(), "outcome");
-    let outcome = outcome.as_str();
+    let outcome = outcome.trim();
     if outcome.is_empty() || outcome.chars().count() > 1000 {
         return Err(ShopError::invalid("outcome_required", "Say what was done, or why not."));
     }
+    let outcome = crate::guard::free_text(outcome, "outcome");
+    let outcome = outcome.as_str();
     let now = shop.clock().now();
     let status = if refused { "refused" } else { "completed" };
     let row = PrivacyRequests::by_id(shop.db(), id).await?;

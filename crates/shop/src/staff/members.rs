@@ -44,13 +44,13 @@ pub async fn create(
     password: Pii<String>,
 ) -> Result<Uuid, MemberError> {
     let username = username.trim().to_lowercase();
-    if !valid_username(&username) {
+    if !valid_username(&username) || luxevault_core::sensitive::has_card_number(&username) {
         return Err(MemberError::Username);
     }
     valid_password(password.expose()).map_err(MemberError::Password)?;
     let hash = auth::hash_password(password.expose().clone()).await.map_err(|_| MemberError::Hashing)?;
     let display_name = if display_name.trim().is_empty() { username.as_str() } else { display_name.trim() };
-    let display_name: String = display_name.chars().take(80).collect();
+    let display_name = crate::guard::free_text(&display_name.chars().take(80).collect::<String>(), "display_name");
     let now = clock.now();
     let member =
         NewStaff { username: &username, display_name: &display_name, role: role.as_str(), password_hash: &hash };

@@ -65,9 +65,10 @@ pub async fn prove_password(
     let username = username.trim().to_lowercase();
     let user_key = auth::throttle_key(shop.order_link_key(), "staff-login:user", &username);
     let addr_key = auth::throttle_key(shop.order_link_key(), "staff-login:addr", client);
-    let allowed = auth::attempt(db, &user_key, LOGIN_ATTEMPTS_PER_USER, now).await?
-        && auth::attempt(db, &addr_key, LOGIN_ATTEMPTS_PER_ADDRESS, now).await?;
-    if !allowed {
+    // Both counted, whichever is over its limit.
+    let per_user = auth::attempt(db, &user_key, LOGIN_ATTEMPTS_PER_USER, now).await?;
+    let per_address = auth::attempt(db, &addr_key, LOGIN_ATTEMPTS_PER_ADDRESS, now).await?;
+    if !(per_user && per_address) {
         return Err(too_many("Too many attempts. Wait 15 minutes and try again."));
     }
     let member = Staff::by_username(db, &username).await?;

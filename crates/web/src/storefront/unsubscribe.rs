@@ -37,7 +37,7 @@ fn invalid() -> Response {
 
 /// The page with the one button.
 pub async fn ask(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if token.len() != marketing::TOKEN_CHARS || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return invalid();
     }
     let lang = state.settings().default_lang().clone();
