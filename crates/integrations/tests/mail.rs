@@ -19,6 +19,7 @@ fn email(html: bool) -> OutgoingEmail {
         html: html.then(|| "<p>Bonjour,</p><p>votre commande <b>ME-0042</b> est confirmée.</p>".into()),
         message_id_domain: "maison.example".into(),
         list_unsubscribe: None,
+        message_key: None,
     }
 }
 
@@ -124,4 +125,30 @@ async fn outbox_writes_a_parseable_eml() {
     assert!(parsed.text.contains("À bientôt."));
     assert!(parsed.html.is_some());
     assert_eq!(parsed.header("Auto-Submitted"), Some("auto-generated"));
+}
+
+/// One queued job, one message: sent again (a crash between sending and marking the job done),
+/// it keeps its Message-ID and replaces its own outbox file; nothing half-written is left.
+#[tokio::test]
+async fn a_message_sent_again_is_the_same_message() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let outbox = dir.path().join("outbox");
+    let mailer = Mailer::from_url(None, &outbox).unwrap_or_else(|e| panic!("{e}"));
+    let keyed = OutgoingEmail { message_key: Some("0193a0b2c3d4e5f6".into()), ..email(false) };
+    mailer.send(&keyed, NOW).await.unwrap_or_else(|e| panic!("{e}"));
+    mailer.send(&keyed, NOW).await.unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<String> = std::fs::read_dir(&outbox)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["0193a0b2c3d4e5f6.eml".to_string()], "one file, no temporary left");
+    let raw = std::fs::read(outbox.join("0193a0b2c3d4e5f6.eml")).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = parse_email(&raw).unwrap_or_else(|| panic!("not a message"));
+    assert_eq!(parsed.header("Message-ID"), Some("<0193a0b2c3d4e5f6@maison.example>"));
+    // A key that is not a plain token is not used.
+    let odd = OutgoingEmail { message_key: Some("../escape".into()), ..email(false) };
+    mailer.send(&odd, NOW).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!dir.path().join("escape.eml").exists());
+    assert_eq!(std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0), 2);
 }

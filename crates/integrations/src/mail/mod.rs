@@ -12,7 +12,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use luxevault_core::{Email, Timestamp};
 use uuid::Uuid;
 
@@ -33,6 +33,10 @@ pub struct OutgoingEmail {
     /// Marketing email: the one-click unsubscribe address (RFC 8058), sent as `List-Unsubscribe`
     /// with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
     pub list_unsubscribe: Option<String>,
+    /// A stable left-hand side for the Message-ID (the queued job's id), so that a message sent
+    /// again after a crash is the same message: receivers drop the duplicate, and the outbox
+    /// overwrites its own file. Random when absent.
+    pub message_key: Option<String>,
 }
 
 /// Whether the caller's queue should try again.
@@ -155,14 +159,26 @@ impl Mailer {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .map_err(|e| MailError::Transient(format!("cannot create the outbox folder: {}", e.kind())))?;
-                AsyncFileTransport::<Tokio1Executor>::new(dir)
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|_| MailError::Transient("cannot write to the outbox folder".into()))
+                // Written whole to a hidden file, then renamed: a crash never leaves a half
+                // message, and the same message sent again replaces its own file.
+                let key = message_key(email);
+                let (temporary, done) = (dir.join(format!(".{key}.tmp")), dir.join(format!("{key}.eml")));
+                let unwritable = |_| MailError::Transient("cannot write to the outbox folder".into());
+                tokio::fs::write(&temporary, message.formatted()).await.map_err(unwritable)?;
+                tokio::fs::rename(&temporary, &done).await.map_err(unwritable)
             }
         }
     }
+}
+
+/// The Message-ID's left-hand side: the caller's stable key when it is a plain token, else random.
+fn message_key(email: &OutgoingEmail) -> String {
+    email
+        .message_key
+        .as_deref()
+        .filter(|k| !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| Uuid::new_v4().simple().to_string())
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -192,7 +208,7 @@ fn build_message(email: &OutgoingEmail, now: Timestamp) -> Result<Message, MailE
         .to(to)
         .subject(email.subject.clone())
         .date(date)
-        .message_id(Some(format!("<{}@{domain}>", Uuid::new_v4().simple())))
+        .message_id(Some(format!("<{}@{domain}>", message_key(email))))
         .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".into()));
     if let Some(url) = &email.list_unsubscribe {
         if !url.starts_with("https://") && !url.starts_with("http://") || url.contains(['<', '>', ' ', '\r', '\n']) {
@@ -262,6 +278,7 @@ mod tests {
             html: Some("<p>Bonjour,<br>votre commande est confirmée.</p>".into()),
             message_id_domain: "maison.example".into(),
             list_unsubscribe: None,
+            message_key: None,
         }
     }
 

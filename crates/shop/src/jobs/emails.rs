@@ -286,6 +286,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         text,
         message_id_domain: host,
         list_unsubscribe,
+        message_key: None,
     }))
 }
 

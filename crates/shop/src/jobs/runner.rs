@@ -39,7 +39,7 @@ impl Worker {
         while let Some(job) = Jobs::claim(self.shop.db(), self.shop.clock().now(), LEASE_SECONDS).await? {
             ran += 1;
             let outcome = match job.kind.as_str() {
-                EMAIL_JOB => self.send_email(&job.payload).await,
+                EMAIL_JOB => self.send_email(job.id, &job.payload).await,
                 CAPTURE_JOB => orders::run_capture(&self.shop, &job.payload).await.map_err(Failure::Retry),
                 RETENTION_JOB => self.run_retention().await.map_err(|e| Failure::Retry(e.to_string())),
                 other => Err(Failure::GiveUp(format!("unknown job kind {other}"))),
@@ -67,12 +67,14 @@ impl Worker {
         Ok(ran)
     }
 
-    async fn send_email(&self, payload: &str) -> Result<(), Failure> {
+    async fn send_email(&self, job_id: uuid::Uuid, payload: &str) -> Result<(), Failure> {
         let job: EmailJob =
             serde_json::from_str(payload).map_err(|e| Failure::GiveUp(format!("bad email job: {e}")))?;
-        let Some(email) = compose(&self.shop, &self.templates, &job).await.map_err(Failure::Retry)? else {
+        let Some(mut email) = compose(&self.shop, &self.templates, &job).await.map_err(Failure::Retry)? else {
             return Ok(());
         };
+        // One job, one message: sent again after a crash, it is the same message.
+        email.message_key = Some(job_id.simple().to_string());
         match self.mailer.send(&email, self.shop.clock().now()).await {
             Ok(()) => Ok(()),
             Err(MailError::Transient(e)) => Err(Failure::Retry(e)),
