@@ -111,3 +111,21 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
         history,
     })
 }
+
+/// The order, for whoever may see it: its owner (signed in) or whoever holds its link's secret.
+/// "No such order" and "not yours" are the same answer: ids reveal nothing.
+pub async fn order_for_viewer(
+    shop: &Shop,
+    id: Uuid,
+    viewer: Option<Uuid>,
+    key: Option<&str>,
+) -> Result<OrderView, ShopError> {
+    let not_found = || ShopError::not_found("No order matches this link.");
+    let keyed = key.is_some_and(|k| super::order_link_valid(shop, id, k));
+    let order = Orders::by_id(shop.db(), id).await?.ok_or_else(not_found)?;
+    let owner = viewer.is_some_and(|c| order.customer_id == Some(c));
+    if !(owner || keyed) {
+        return Err(not_found());
+    }
+    order_view(shop, &order, None).await
+}

@@ -62,3 +62,12 @@ pub async fn verify(db: &Db) -> Result<Verification, DbError> {
     let (seq, hash) = verifier.head();
     Ok(Verification { entries, head: (seq, hash.to_string()), broken: None })
 }
+
+/// Records the entry of an action before it is done, or refuses the action: nothing is shown or
+/// changed unrecorded (M8).
+pub async fn record_or_refuse(db: &Db, now: Timestamp, event: AuditEvent<'_>) -> Result<(), crate::ShopError> {
+    record(db, now, event).await.map(|_| ()).map_err(|error| {
+        tracing::error!(error = %error, "audit log append failed");
+        crate::ShopError::Unavailable
+    })
+}

@@ -62,10 +62,7 @@ pub async fn audit_api_call(
 ) -> Result<(), ApiError> {
     let client = client.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
     let event = AuditEvent { actor: API_AUDIT_ACTOR, client: &client, action, subject_kind, subject_id, reason };
-    audit_trail::record(state.db(), state.clock().now(), event).await.map(|_| ()).map_err(|error| {
-        tracing::error!(error = %error, "audit log append failed");
-        ApiError::unavailable()
-    })
+    Ok(audit_trail::record_or_refuse(state.db(), state.clock().now(), event).await?)
 }
 
 /// The audit log's name for the holder of the admin token.

@@ -15,7 +15,7 @@ use crate::api::catalog::QuoteLineRequest;
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::extract::{MaybeSignedIn, SignedIn};
 use crate::state::AppState;
-use luxevault_shop::orders::view::{OrderView, order_view};
+use luxevault_shop::orders::view::{OrderView, order_for_viewer, order_view};
 use luxevault_shop::orders::{self as shop, PlaceError, PlaceOrder};
 
 #[derive(Deserialize, ToSchema)]
@@ -188,13 +188,5 @@ pub async fn get_order(
     ApiPath(id): ApiPath<Uuid>,
     Query(query): Query<OrderKey>,
 ) -> Result<Json<OrderView>, ApiError> {
-    // The same answer for "no such order" and "not yours": ids reveal nothing.
-    let not_found = || ApiError::not_found("No order matches this link.");
-    let order = Orders::by_id(state.db(), id).await?.ok_or_else(not_found)?;
-    let owner = customer.is_some_and(|c| order.customer_id == Some(c.id));
-    let keyed = query.key.as_deref().is_some_and(|k| shop::order_link_valid(&state, id, k));
-    if !(owner || keyed) {
-        return Err(not_found());
-    }
-    Ok(Json(order_view(&state, &order, None).await?))
+    Ok(Json(order_for_viewer(&state, id, customer.map(|c| c.id), query.key.as_deref()).await?))
 }

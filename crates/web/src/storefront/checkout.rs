@@ -17,7 +17,7 @@ use super::{PageLang, frame, merge, render, respond, title};
 use crate::error::PageError;
 use crate::state::AppState;
 use luxevault_shop::orders as shop;
-use luxevault_shop::orders::view::order_view;
+use luxevault_shop::orders::view::{order_for_viewer, order_view};
 
 fn payment_context(state: &AppState) -> Value {
     json!({"provider": state.payments().name(), "test_mode": state.payments().is_test()})
@@ -91,12 +91,8 @@ pub async fn order(
 
 async fn order_page(state: &AppState, lang: &Lang, id: &str, key: Option<&str>) -> Result<Response, PageError> {
     let id = Uuid::parse_str(id).map_err(|_| PageError::NotFound)?;
-    let key = key.ok_or(PageError::NotFound)?;
-    if !shop::order_link_valid(state, id, key) {
-        return Err(PageError::NotFound);
-    }
-    let order = Orders::by_id(state.db(), id).await?.ok_or(PageError::NotFound)?;
-    let view = order_view(state, &order, None).await.map_err(|_| PageError::Internal)?;
+    // The page opens by the link's secret only (a signed-in owner sees orders in the account).
+    let view = order_for_viewer(state, id, None, Some(key.ok_or(PageError::NotFound)?)).await?;
     let extra = json!({"order": view, "payment": payment_context(state)});
     frame_page(state, lang, &format!("/orders/{id}"), "meta.order_title", "order.html", extra).await
 }
