@@ -171,6 +171,19 @@ impl Money {
     ///
     /// Written here rather than with an ICU crate: two conventions cover the shop's languages
     /// and the ICU data crates would add megabytes to the binary for them.
+    /// The amount in major units with the currency's decimals and no symbol or grouping —
+    /// `1250.00`, `198000` (JPY), `-0.05` — for machines: exports and forms.
+    pub fn to_major_string(&self) -> String {
+        let exponent = self.currency.exponent();
+        if exponent == 0 {
+            return self.minor.to_string();
+        }
+        let scale = 10i64.pow(exponent);
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let (whole, frac) = ((self.minor / scale).abs(), (self.minor % scale).abs());
+        format!("{sign}{whole}.{frac:0width$}", width = exponent as usize)
+    }
+
     pub fn format(&self, lang: &Lang) -> String {
         let exponent = self.currency.exponent();
         let scale = self.currency.scale() as u128;
@@ -279,6 +292,14 @@ mod tests {
 
     fn cur(code: &str) -> Currency {
         Currency::from_code(code).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn major_strings_are_plain_decimals() {
+        assert_eq!(Money::new(125_000, cur("EUR")).to_major_string(), "1250.00");
+        assert_eq!(Money::new(5, cur("GBP")).to_major_string(), "0.05");
+        assert_eq!(Money::new(-5, cur("GBP")).to_major_string(), "-0.05");
+        assert_eq!(Money::new(198_000, cur("JPY")).to_major_string(), "198000");
     }
 
     fn en() -> Lang {

@@ -91,6 +91,7 @@ pub const REQUIRED_KEYS: &[&str] = &[
     "quote.unknown_variant",
     "quote.retired",
     "quote.insufficient_stock",
+    "quote.sold_out",
     "quote.invalid_quantity",
     "quote.unknown_currency",
     "stock.in_stock",

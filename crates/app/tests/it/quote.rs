@@ -71,6 +71,9 @@ async fn each_bad_line_gets_a_message_and_the_rest_is_priced(backend: Backend) {
     assert!(short["message"].as_str().unwrap_or_default().contains(&scarce.stock.to_string()));
     assert_eq!(line(&body, &sold_out.sku)["status"], "insufficient_stock");
     assert_eq!(line(&body, &sold_out.sku)["available"], 0);
+    let none_left = line(&body, &sold_out.sku)["message"].as_str().unwrap_or_default().to_string();
+    assert!(!none_left.contains('0'), "never \"only 0 available\": {none_left}");
+    assert_eq!(none_left, "Cette pièce est épuisée.");
     // Arbitrary text is not reflected back.
     assert!(!body.to_string().contains("<script>"), "{body}");
     let scarce_unit = short["unit_price"]["amount_minor"].as_i64().unwrap_or(0);

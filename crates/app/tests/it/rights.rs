@@ -81,6 +81,11 @@ async fn a_customer_gets_a_copy_of_everything(backend: Backend) {
     assert_eq!(document["data"]["account"]["email"], EMAIL);
     assert_eq!(document["data"]["orders"][0]["number"], placed["order"]["number"]);
     assert_eq!(document["data"]["orders"][0]["contact"]["address_line1"], "9 quai Voltaire");
+    // Portable: amounts as decimal numbers with their currency, beside the formatted text.
+    let order = &document["data"]["orders"][0];
+    let total = order["total_amount"].as_str().unwrap_or_default();
+    assert!(total.parse::<f64>().is_ok_and(|t| t > 0.0) && order["currency"].is_string(), "{order}");
+    assert!(order["lines"][0]["unit_amount"].as_str().is_some_and(|a| a.parse::<f64>().is_ok()), "{order}");
     assert_eq!(document["data"]["consents"][0]["purpose"], "marketing");
     assert!(document["data"]["sessions"].as_array().is_some_and(|s| !s.is_empty()));
     for part in ["purposes", "recipients", "retention", "categories", "rights"] {

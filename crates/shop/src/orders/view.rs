@@ -21,6 +21,9 @@ pub struct OrderView {
     pub lines: Vec<LineView>,
     pub subtotal: String,
     pub total: String,
+    /// The amounts as decimal numbers in the order's currency, for machines (portability).
+    pub subtotal_amount: String,
+    pub total_amount: String,
     pub contact: ContactView,
     pub history: Vec<EventView>,
 }
@@ -33,6 +36,8 @@ pub struct LineView {
     pub sku: String,
     pub unit_price: String,
     pub line_total: String,
+    pub unit_amount: String,
+    pub line_total_amount: String,
 }
 
 #[derive(Serialize)]
@@ -60,6 +65,10 @@ fn money(minor: i64, currency: &str, lang: &Lang) -> String {
     Currency::from_code(currency).map(|c| Money::new(minor, c).format(lang)).unwrap_or_default()
 }
 
+fn amount(minor: i64, currency: &str) -> String {
+    Currency::from_code(currency).map(|c| Money::new(minor, c).to_major_string()).unwrap_or_default()
+}
+
 /// The view of `order` in `lang`, or in the order's own language.
 pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> Result<OrderView, ShopError> {
     let lang =
@@ -72,6 +81,8 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
         .map(|l| LineView {
             unit_price: money(l.unit_minor, &order.currency, &lang),
             line_total: money(l.total_minor, &order.currency, &lang),
+            unit_amount: amount(l.unit_minor, &order.currency),
+            line_total_amount: amount(l.total_minor, &order.currency),
             name: l.name,
             variant_label: l.variant_label,
             quantity: l.quantity,
@@ -97,6 +108,8 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
         lines,
         subtotal: money(order.subtotal_minor, &order.currency, &lang),
         total: money(order.total_minor, &order.currency, &lang),
+        subtotal_amount: amount(order.subtotal_minor, &order.currency),
+        total_amount: amount(order.total_minor, &order.currency),
         contact: ContactView {
             name: order.name.expose().clone(),
             email: order.email.expose().clone(),

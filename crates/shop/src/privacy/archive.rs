@@ -172,6 +172,8 @@ fn label(lang: &Lang, key: &str) -> &'static str {
         ("data_json", true) => {
             "l’ensemble, dans un format lisible par machine (JSON), que vous pouvez transmettre à un autre service"
         }
+        ("row", false) => "row",
+        ("row", true) => "ligne",
         ("rows", false) => "rows",
         ("rows", true) => "lignes",
         ("controller", false) => "Who is responsible",
@@ -275,7 +277,8 @@ pub fn index_html(policy: &Policy, document: &Value, files: &[(&str, usize)], la
     html.push_str(&format!("<h2>{}</h2>\n<ul>\n", l("files")));
     html.push_str(&format!("<li><a href=\"data.json\">data.json</a>: {}</li>\n", l("data_json")));
     for (name, rows) in files {
-        html.push_str(&format!("<li><a href=\"{name}\">{name}</a>: {rows} {}</li>\n", l("rows")));
+        let unit = if *rows == 1 { l("row") } else { l("rows") };
+        html.push_str(&format!("<li><a href=\"{name}\">{name}</a>: {rows} {unit}</li>\n"));
     }
     html.push_str("</ul>\n");
     let controller = &document["controller"];

@@ -411,6 +411,8 @@ pub async fn quote_cart(
             LineStatus::Ok => None,
             LineStatus::UnknownVariant => Some(t.text(&lang, "quote.unknown_variant", &[])),
             LineStatus::Retired => Some(t.text(&lang, "quote.retired", &[])),
+            // Never "only 0 available": none left is said plainly.
+            LineStatus::InsufficientStock if line.available == 0 => Some(t.text(&lang, "quote.sold_out", &[])),
             LineStatus::InsufficientStock => {
                 Some(t.text(&lang, "quote.insufficient_stock", &[("available", &line.available.to_string())]))
             }

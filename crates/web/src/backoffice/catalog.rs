@@ -111,13 +111,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
 
 /// An amount in major units as typed back into the price form: `1250.00`, `198000` for JPY.
 fn major_units(money: &Money) -> String {
-    let exponent = money.currency().exponent();
-    if exponent == 0 {
-        return money.minor().to_string();
-    }
-    let scale = 10i64.pow(exponent);
-    let (whole, frac) = (money.minor() / scale, (money.minor() % scale).abs());
-    format!("{whole}.{frac:0width$}", width = exponent as usize)
+    money.to_major_string()
 }
 
 fn not_found(state: &AppState, staff: &StaffContext) -> Halt {
