@@ -10,7 +10,8 @@
 //! - `privacy`: rights requests and their clocks, the access copy and its archive, erasure,
 //!   restriction and objection, Art. 19 notices, retention rules, the published policy;
 //! - `staff`: members, second factor, the audit trail;
-//! - `auth`, `marketing`, `analytics`, `catalog`, `outbox`, `jobs`;
+//! - `accounts`, `auth`, `consent`, `marketing`, `analytics`, `catalog`, `outbox`, `guard` (the
+//!   sensitive-data guard at every door), `jobs`;
 //! - wave 2: `invoices`, `appointments`, `inbox`, `fulfilment`, `fraud`.
 
 pub mod accounts;

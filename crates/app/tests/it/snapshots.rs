@@ -72,43 +72,15 @@ async fn the_order_confirmation_reads_as_the_customer_reads_it(backend: Backend)
     let mail = app.outbox().into_iter().find(|m| m.contains(&subject_line)).unwrap_or_default();
     assert!(!mail.is_empty(), "the confirmation was sent");
     assert!(!mail.contains("Reply-To:"), "answers about an order go to the boutique, not the privacy inbox");
-    let text =
-        plain_part(&mail).replace(&placed.order.number, "[number]").replace(&placed.order.id.to_string(), "[order id]");
-    let subject =
-        mail.lines().find(|l| l.starts_with("Subject:")).unwrap_or_default().replace(&placed.order.number, "[number]");
+    let parsed = luxevault_integrations::mail::testing::parse_email(mail.as_bytes())
+        .unwrap_or_else(|| panic!("the outbox holds a readable message"));
+    let number = placed.order.number.as_str();
+    let text = parsed.text.trim_end().replace(number, "[number]").replace(&placed.order.id.to_string(), "[order id]");
+    let subject = format!("Subject: {}", parsed.subject.replace(number, "[number]"));
     insta::with_settings!({filters => vec![(r"key=[0-9a-f]{64}", "key=[order link secret]"), (r"http://127\.0\.0\.1:[0-9]+", "[shop]")]}, {
         insta::assert_snapshot!("order_confirmation_email", format!("{subject}\n\n{text}"));
     });
     app.stop().await;
-}
-
-/// The text/plain part of a raw email, decoded from quoted-printable when it is.
-fn plain_part(raw: &str) -> String {
-    let raw = raw.replace("\r\n", "\n");
-    let Some(start) = raw.find("Content-Type: text/plain") else { return String::new() };
-    let part = &raw[start..];
-    let (headers, rest) = part.split_once("\n\n").unwrap_or((part, ""));
-    let body = rest.split("\n--").next().unwrap_or_default();
-    if headers.contains("quoted-printable") { decode_qp(body) } else { body.trim_end().to_string() }
-}
-
-fn decode_qp(text: &str) -> String {
-    let joined = text.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'='
-            && let Some(hex) = joined.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(hex);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).trim_end().to_string()
 }
 
 backend_tests!(

@@ -177,7 +177,7 @@ pub async fn object_for_account(
     purpose: &str,
     objected: bool,
 ) -> Result<Option<Uuid>, ShopError> {
-    use luxevault_core::requests::{Channel, RequestKind, deadline, target};
+    use luxevault_core::requests::RequestKind;
     if !OBJECTABLE.contains(&purpose) {
         return Err(ShopError::invalid(
             "not_objectable",
@@ -194,20 +194,7 @@ pub async fn object_for_account(
         // Art. 21(1): processing stops unless the house shows compelling grounds: staff decide.
         let account =
             Accounts::by_id(shop.db(), customer).await?.ok_or_else(|| ShopError::not_found("No such account."))?;
-        let now = shop.clock().now();
-        let rights = &shop.policy().policy.rights;
-        let new = luxevault_storage::NewPrivacyRequest {
-            status: "open",
-            code: None,
-            kind: RequestKind::Objection.as_str(),
-            channel: Channel::Web.as_str(),
-            customer_id: Some(customer),
-            contact: account.email.expose(),
-            received_at: now,
-            due_at: deadline(now, rights.answer_within_days, false, 0),
-            target_at: target(now, rights.target_business_days),
-        };
-        opened = Some(PrivacyRequests::create(shop.db(), &new, now).await?);
+        opened = Some(notices::record_request(shop, RequestKind::Objection, customer, account.email.expose()).await?);
     }
     object(shop, &person, purpose, opened).await?;
     Ok(opened)

@@ -102,8 +102,9 @@ pub async fn notify(shop: &Shop, request: Uuid, received: &Received) -> Result<V
     Ok(told)
 }
 
-/// Records a request the person made and the house carried out at once (from the account), so
-/// that its notices have a reference; open until the caller closes it.
+/// Records a request an account holder made from their account, answered at `contact`: one the
+/// house carries out at once (so that its notices have a reference), or one staff must weigh (an
+/// objection to fraud prevention). Open until it is closed.
 pub async fn record_request(
     shop: &Shop,
     kind: luxevault_core::requests::RequestKind,
