@@ -102,6 +102,20 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 14,
+        description: "own shop",
+        portable: include_str!("../migrations/0014_own_shop.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
+        version: 15,
+        description: "catalog details",
+        portable: include_str!("../migrations/0015_catalog_details.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {
