@@ -277,6 +277,8 @@ impl Config {
                 email: self.shop.privacy_email.clone(),
                 whatsapp: self.shop.privacy_whatsapp.clone(),
             },
+            // The house's own zone comes from its profile (`luxevault init`); UTC until then.
+            time_zone: luxevault_core::local_time::ShopTimeZone::utc(),
         })
     }
 

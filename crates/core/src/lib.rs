@@ -13,6 +13,7 @@ pub mod clock;
 pub mod ids;
 pub mod inventory;
 pub mod lang;
+pub mod local_time;
 pub mod media;
 pub mod money;
 pub mod order;
@@ -21,7 +22,9 @@ pub mod policy;
 pub mod pricing;
 pub mod requests;
 pub mod sensitive;
+pub mod shipping;
 pub mod staff;
+pub mod tax;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use lang::Lang;

@@ -280,7 +280,8 @@ pub fn convert(amount: Money, to: Currency, rate: Rate, increment_minor: i64) ->
     Ok(Money::new(i64::try_from(minor).map_err(|_| MoneyError::Overflow)?, to))
 }
 
-fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
+/// Integer division rounded half away from zero (the rounding VAT law asks for).
+pub(crate) fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
     let (q, r) = (numerator / denominator, numerator % denominator);
     if 2 * r.abs() >= denominator { q + numerator.signum() } else { q }
 }

@@ -53,6 +53,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     settings: ShopSettings,
     catalog: CatalogCache,
+    delivery: crate::delivery::DeliveryCache,
+    opened: std::sync::atomic::AtomicBool,
     translations: Translations,
 }
 
@@ -88,6 +90,8 @@ impl Shop {
             clock,
             settings,
             catalog: CatalogCache::new(),
+            delivery: Default::default(),
+            opened: std::sync::atomic::AtomicBool::new(false),
             translations,
         })))
     }
@@ -125,7 +129,27 @@ impl Shop {
         &self.0.translations
     }
 
+    pub(crate) fn delivery_cache(&self) -> &crate::delivery::DeliveryCache {
+        &self.0.delivery
+    }
+
+    /// The catalog; `DbError::NotOpen` until the house has a base currency (`luxevault init`).
     pub async fn catalog(&self) -> Result<Arc<Catalog>, DbError> {
+        self.ensure_open().await?;
         self.0.catalog.get(&self.0.db).await
+    }
+
+    /// Whether the house has opened: asked of the database until it has, then remembered (a
+    /// shop never loses its base currency).
+    pub async fn ensure_open(&self) -> Result<(), DbError> {
+        use std::sync::atomic::Ordering;
+        if self.0.opened.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if !luxevault_storage::ShopProfile::has_base_currency(&self.0.db).await? {
+            return Err(DbError::NotOpen);
+        }
+        self.0.opened.store(true, Ordering::Relaxed);
+        Ok(())
     }
 }

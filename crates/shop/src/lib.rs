@@ -21,6 +21,7 @@ pub mod auth;
 pub mod catalog;
 pub mod consent;
 pub mod context;
+pub mod delivery;
 pub mod error;
 pub mod fraud;
 pub mod fulfilment;
@@ -33,6 +34,7 @@ pub mod marketing;
 pub mod orders;
 pub mod outbox;
 pub mod privacy;
+pub mod profile;
 pub mod settings;
 pub mod staff;
 

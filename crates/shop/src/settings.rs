@@ -34,6 +34,8 @@ pub struct ShopSettings {
     pub langs: Vec<Lang>,
     pub storage: StorageKeys,
     pub controller: Controller,
+    /// The house's clock on the wall: every time staff read, and the dashboard's days.
+    pub time_zone: luxevault_core::local_time::ShopTimeZone,
 }
 
 impl ShopSettings {

@@ -28,6 +28,9 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Invalid(String),
+    /// The shop has not been opened (`luxevault init`): no base currency to price anything in.
+    #[error("the shop has not opened yet: run `luxevault init`")]
+    NotOpen,
 }
 
 impl DbError {

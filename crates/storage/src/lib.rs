@@ -14,12 +14,14 @@ mod catalog;
 mod catalog_admin;
 mod consents;
 mod db;
+mod delivery;
 mod jobs;
 mod limits;
 mod marketing;
 mod migrations;
 mod orders;
 mod policies;
+mod profile;
 mod requests;
 mod retention;
 mod secrets;
@@ -38,14 +40,17 @@ pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrenc
 pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, check_text, media_src};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
+pub use delivery::Delivery;
 pub use jobs::{Job, Jobs, NewJob};
 pub use limits::{LimitRow, Limits, NewLimit, NoticeRow};
 pub use marketing::{CampaignRow, Marketing};
 pub use migrations::migrate;
 pub use orders::{
-    CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderEventRow, OrderLineRow, OrderRow, Orders, Transition,
+    CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow, OrderRow,
+    OrderTaxLineRow, Orders, Transition,
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
+pub use profile::{NewProfile, ProfileRow, ShopProfile};
 pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
@@ -57,6 +62,8 @@ pub use staff_pages::{LedgerRecord, QueuedJob, StaffPages};
 pub fn statements() -> Vec<(&'static str, &'static str)> {
     let mut all = Vec::new();
     all.extend_from_slice(catalog::STATEMENTS);
+    all.extend_from_slice(delivery::STATEMENTS);
+    all.extend_from_slice(profile::STATEMENTS);
     all.extend_from_slice(accounts::STATEMENTS);
     all.extend_from_slice(orders::STATEMENTS);
     all.extend_from_slice(jobs::STATEMENTS);

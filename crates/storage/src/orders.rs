@@ -19,8 +19,14 @@ const NEXT_NUMBER: &str = "INSERT INTO order_counters (series, last_number) VALU
      ON CONFLICT (series) DO UPDATE SET last_number = order_counters.last_number + 1 RETURNING last_number";
 const INSERT_ORDER: &str = "INSERT INTO orders (id, number, customer_id, status, currency, subtotal_minor, total_minor, \
      lang, name, email, phone, address_line1, address_line2, city, postcode, country, payment_provider, \
-     idempotency_key, request_hash, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)";
+     idempotency_key, request_hash, created_at, updated_at, shipping_code, shipping_name, shipping_minor, tax_minor, \
+     tax_included, duties_paid) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, \
+     $21, $22, $23, $24, $25, $26)";
+const INSERT_TAX_LINE: &str = "INSERT INTO order_tax_lines (order_id, position, name, rate_bp, base_minor, amount_minor) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+const TAX_LINES: &str =
+    "SELECT name, rate_bp, base_minor, amount_minor FROM order_tax_lines WHERE order_id = $1 ORDER BY position";
 const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, position, sku, product_slug, name, variant_label, quantity, \
      unit_minor, total_minor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 const INSERT_EVENT: &str = "INSERT INTO order_events (id, order_id, at, from_status, to_status, actor, reason) \
@@ -52,7 +58,8 @@ macro_rules! select_orders {
         concat!(
             "SELECT id, number, customer_id, status, currency, subtotal_minor, total_minor, lang, name, email, ",
             "phone, address_line1, address_line2, city, postcode, country, payment_provider, payment_session_id, ",
-            "payment_id, created_at, updated_at FROM orders ",
+            "payment_id, created_at, updated_at, shipping_code, shipping_name, shipping_minor, tax_minor, ",
+            "tax_included, duties_paid FROM orders ",
             $where
         )
     };
@@ -73,6 +80,8 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.release", RELEASE),
     ("orders.next_number", NEXT_NUMBER),
     ("orders.insert_order", INSERT_ORDER),
+    ("orders.insert_tax_line", INSERT_TAX_LINE),
+    ("orders.tax_lines", TAX_LINES),
     ("orders.insert_line", INSERT_LINE),
     ("orders.insert_event", INSERT_EVENT),
     ("orders.bump_catalog", BUMP_CATALOG),
@@ -117,6 +126,12 @@ struct OrderRecord {
     payment_id: Option<String>,
     created_at: i64,
     updated_at: i64,
+    shipping_code: String,
+    shipping_name: String,
+    shipping_minor: i64,
+    tax_minor: i64,
+    tax_included: bool,
+    duties_paid: bool,
 }
 
 /// An order as stored. Contact fields are personal data and print redacted.
@@ -143,6 +158,28 @@ pub struct OrderRow {
     pub payment_id: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub delivery: OrderDelivery,
+}
+
+/// What an order was charged for delivery and tax. `tax_minor` is inside the total when
+/// `tax_included`, added to it otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderDelivery {
+    /// Empty for orders placed before delivery was priced (free, no tax lines).
+    pub shipping_code: String,
+    pub shipping_name: String,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub tax_included: bool,
+    pub duties_paid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct OrderTaxLineRow {
+    pub name: String,
+    pub rate_bp: i32,
+    pub base_minor: i64,
+    pub amount_minor: i64,
 }
 
 impl TryFrom<OrderRecord> for OrderRow {
@@ -173,6 +210,14 @@ impl TryFrom<OrderRecord> for OrderRow {
             payment_id: r.payment_id,
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
+            delivery: OrderDelivery {
+                shipping_code: r.shipping_code,
+                shipping_name: r.shipping_name,
+                shipping_minor: r.shipping_minor,
+                tax_minor: r.tax_minor,
+                tax_included: r.tax_included,
+                duties_paid: r.duties_paid,
+            },
         })
     }
 }
@@ -235,6 +280,8 @@ pub struct NewOrder<'a> {
     /// A digest of the request, so a key reused for another cart is refused.
     pub request_hash: &'a str,
     pub actor: Actor,
+    pub delivery: OrderDelivery,
+    pub tax_lines: Vec<OrderTaxLineRow>,
 }
 
 #[derive(Debug)]
@@ -341,8 +388,25 @@ impl Orders {
                         .bind(order.idempotency_key)
                         .bind(order.request_hash)
                         .bind(at)
+                        .bind(&order.delivery.shipping_code)
+                        .bind(&order.delivery.shipping_name)
+                        .bind(order.delivery.shipping_minor)
+                        .bind(order.delivery.tax_minor)
+                        .bind(order.delivery.tax_included)
+                        .bind(order.delivery.duties_paid)
                         .execute(&mut *tx)
                         .await?;
+                    for (position, line) in order.tax_lines.iter().enumerate() {
+                        sqlx::query(INSERT_TAX_LINE)
+                            .bind(id)
+                            .bind(position as i32)
+                            .bind(&line.name)
+                            .bind(line.rate_bp)
+                            .bind(line.base_minor)
+                            .bind(line.amount_minor)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     for (position, line) in order.lines.iter().enumerate() {
                         sqlx::query(INSERT_LINE)
                             .bind(id)
@@ -559,6 +623,10 @@ impl Orders {
 
     pub async fn lines(db: &Db, order_id: Uuid) -> Result<Vec<OrderLineRow>, DbError> {
         Ok(on_db!(db, pool => sqlx::query_as(LINES).bind(order_id).fetch_all(pool).await)?)
+    }
+
+    pub async fn tax_lines(db: &Db, order_id: Uuid) -> Result<Vec<OrderTaxLineRow>, DbError> {
+        Ok(on_db!(db, pool => sqlx::query_as(TAX_LINES).bind(order_id).fetch_all(pool).await)?)
     }
 
     pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<OrderEventRow>, DbError> {

@@ -62,6 +62,9 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
+        if matches!(error, DbError::NotOpen) {
+            return ApiError::new(StatusCode::CONFLICT, "not_open", "The shop has not opened yet.");
+        }
         tracing::error!(error = %error, "storage error");
         if error.is_busy() { Self::unavailable() } else { Self::internal() }
     }
@@ -207,6 +210,8 @@ mod tests {
 pub enum PageError {
     NotFound,
     Internal,
+    /// The house has not opened, or has nothing on sale yet: the calm "opening soon" page.
+    NotOpen,
 }
 
 impl From<ShopError> for PageError {
@@ -224,6 +229,9 @@ impl From<ShopError> for PageError {
 
 impl From<DbError> for PageError {
     fn from(error: DbError) -> Self {
+        if matches!(error, DbError::NotOpen) {
+            return Self::NotOpen;
+        }
         tracing::error!(error = %error, "storage error while rendering a page");
         Self::Internal
     }

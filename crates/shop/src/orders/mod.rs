@@ -14,7 +14,8 @@ use luxevault_core::order::{Actor, OrderStatus, ReviewDecision};
 use luxevault_core::{Lang, Timestamp};
 use luxevault_integrations::payments::{CheckoutLine, CheckoutRequest, PaymentError};
 use luxevault_storage::{
-    CreateOrder, DbError, NewJob, NewOrder, NewOrderContact, NewOrderLine, OrderRow, Orders, Transition,
+    CreateOrder, DbError, NewJob, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderRow, OrderTaxLineRow,
+    Orders, Transition,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -33,6 +34,9 @@ pub enum PlaceError {
     /// Lines whose price or stock changed since the cart was shown: re-quote.
     CartChanged(Vec<String>),
     OutOfStock(Vec<String>),
+    /// Delivery to the order's country cannot be priced as asked (not delivered there, an
+    /// unknown choice, a missing tax rate).
+    Delivery(crate::delivery::DeliveryError),
     KeyReused,
     PaymentUnavailable,
     Db(DbError),
@@ -51,6 +55,8 @@ pub struct PlaceOrder<'a> {
     pub contact: OrderContact,
     pub customer: Option<Uuid>,
     pub idempotency_key: &'a str,
+    /// The delivery the client chose (a rate code); the first offered when `None`.
+    pub delivery: Option<&'a str>,
 }
 
 pub struct Placed {
@@ -103,6 +109,7 @@ fn request_hash(place: &PlaceOrder<'_>) -> String {
         c.city.expose(),
         c.postcode.expose(),
         &c.country,
+        place.delivery.unwrap_or(""),
     ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
@@ -143,6 +150,7 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
     let mut lines = Vec::with_capacity(merged.len());
     let mut changed = Vec::new();
     let mut subtotal = luxevault_core::Money::zero(currency.currency);
+    let mut goods = Vec::with_capacity(merged.len());
     for (sku, quantity) in &merged {
         let found = catalog.variant(sku);
         let offer = found.map(|(product, variant)| VariantOffer {
@@ -155,6 +163,11 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
         match (quoted.status, found, quoted.unit_price, quoted.line_total) {
             (LineStatus::Ok, Some((product, variant)), Some(unit), Some(total)) => {
                 subtotal = subtotal.checked_add(total).map_err(|_| PlaceError::CartChanged(vec![sku.clone()]))?;
+                goods.push(crate::delivery::Goods {
+                    total,
+                    tax_class: &product.tax_class,
+                    weight_grams: variant.weight_grams.saturating_mul(*quantity),
+                });
                 lines.push(NewOrderLine {
                     sku: sku.clone(),
                     product_slug: product.slug.clone(),
@@ -171,6 +184,10 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
     if !changed.is_empty() {
         return Err(PlaceError::CartChanged(changed));
     }
+    let tables = shop.delivery_tables().await?;
+    let priced =
+        crate::delivery::quote(&tables, &catalog.currencies, &place.contact.country, place.delivery, subtotal, &goods)
+            .map_err(PlaceError::Delivery)?;
     let series = format!("{}-{}", shop.commerce().order_prefix, year_of(now));
     let c = &place.contact;
     let new_order = NewOrder {
@@ -178,8 +195,7 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
         series: &series,
         currency: currency.currency.code(),
         subtotal_minor: subtotal.minor(),
-        // Delivery and duties are offered free by the house for now: total = subtotal.
-        total_minor: subtotal.minor(),
+        total_minor: priced.total.minor(),
         lang: place.lang.as_str(),
         contact: NewOrderContact {
             name: c.name.expose(),
@@ -196,6 +212,24 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
         idempotency_key: place.idempotency_key,
         request_hash: &hash,
         actor: Actor::Customer,
+        delivery: OrderDelivery {
+            shipping_code: priced.chosen.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+            shipping_name: priced.chosen.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            shipping_minor: priced.shipping.minor(),
+            tax_minor: priced.tax.minor(),
+            tax_included: priced.tax_mode != luxevault_core::tax::TaxMode::Excluded,
+            duties_paid: priced.duties_paid,
+        },
+        tax_lines: priced
+            .tax_lines
+            .iter()
+            .map(|l| OrderTaxLineRow {
+                name: l.name.clone(),
+                rate_bp: i32::try_from(l.rate_bp).unwrap_or(0),
+                base_minor: l.base.minor(),
+                amount_minor: l.amount.minor(),
+            })
+            .collect(),
     };
     let (order, replayed) = match Orders::create(shop.db(), &new_order, now).await? {
         CreateOrder::Created(order) => (*order, false),
@@ -231,7 +265,7 @@ async fn open_payment(shop: &Shop, order: &OrderRow) -> Result<String, PlaceErro
     let base = &shop.commerce().public_base_url;
     let prefix = shop.settings().prefix(&lang);
     let currency = luxevault_core::Currency::from_code(&order.currency).map_err(|_| PlaceError::PaymentUnavailable)?;
-    let lines = Orders::lines(shop.db(), order.id)
+    let mut lines: Vec<CheckoutLine> = Orders::lines(shop.db(), order.id)
         .await?
         .into_iter()
         .map(|l| CheckoutLine {
@@ -240,6 +274,18 @@ async fn open_payment(shop: &Shop, order: &OrderRow) -> Result<String, PlaceErro
             quantity: u32::try_from(l.quantity).unwrap_or(1),
         })
         .collect();
+    // The provider charges the sum of the lines: delivery and a tax added on top are lines too,
+    // so the page shows and charges the order's total.
+    let t = shop.translations();
+    let delivery = &order.delivery;
+    if delivery.shipping_minor > 0 {
+        let name = t.text(&lang, "delivery.line", &[("name", &delivery.shipping_name)]);
+        lines.push(CheckoutLine { name, unit_amount_minor: delivery.shipping_minor, quantity: 1 });
+    }
+    if !delivery.tax_included && delivery.tax_minor > 0 {
+        let name = t.text(&lang, "tax.added_line", &[]);
+        lines.push(CheckoutLine { name, unit_amount_minor: delivery.tax_minor, quantity: 1 });
+    }
     let request = CheckoutRequest {
         order_id: order.id,
         order_number: order.number.clone(),

@@ -6,7 +6,9 @@ use axum::extract::{Query, State};
 use luxevault_core::cart::{self, LineStatus, VariantOffer};
 use luxevault_core::catalog::snapshot::{Catalog, Product, localized};
 use luxevault_core::pricing::OfferedCurrency;
+use luxevault_core::tax::TaxMode;
 use luxevault_core::{Lang, Money};
+use luxevault_shop::delivery::{self, DeliveryTables, Goods};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -323,6 +325,12 @@ pub struct QuoteRequest {
     #[serde(default)]
     pub lang: Option<String>,
     pub lines: Vec<QuoteLineRequest>,
+    /// ISO 3166-1 alpha-2 destination: when given, the answer prices delivery and tax.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// The delivery chosen among `delivery.options` (its `code`); the first when absent.
+    #[serde(default)]
+    pub delivery: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -365,6 +373,52 @@ pub struct QuoteResponse {
     pub subtotal: MoneyView,
     /// Pieces priced.
     pub item_count: i64,
+    /// Delivery and tax to `country`, when it was given.
+    pub delivery: Option<DeliveryView>,
+    /// What the client pays: the subtotal, delivery, and tax added on top (VAT included in
+    /// prices is not added again). The subtotal when no country was given.
+    pub total: MoneyView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryOptionView {
+    pub code: String,
+    pub name: String,
+    /// `flat`, `weight` or `pickup`.
+    pub kind: String,
+    pub price: MoneyView,
+    /// "Complimentary" when free, else the price, in the requested language.
+    pub price_text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaxLineView {
+    /// "Including VAT 19%", "Sales tax 8.87%".
+    pub label: String,
+    /// Basis points: 1900 is 19 %.
+    pub rate_bp: u32,
+    pub base: MoneyView,
+    pub amount: MoneyView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub country: String,
+    pub options: Vec<DeliveryOptionView>,
+    /// The code of the delivery priced (the choice, or the first option).
+    pub chosen: Option<String>,
+    pub shipping: MoneyView,
+    /// `included` (VAT inside the prices), `excluded` (added on top) or `none`.
+    pub tax_mode: String,
+    pub tax_lines: Vec<TaxLineView>,
+    pub tax: MoneyView,
+    pub duties_paid: bool,
+    /// The duties terms, said plainly before payment.
+    pub duties_note: String,
+    /// Why the cart cannot be sent there as asked (then `options` may be empty).
+    pub problem: Option<String>,
+    /// Machine-readable `problem`: `not_delivered`, `unknown_choice`, `no_tax_rate`.
+    pub problem_code: Option<String>,
 }
 
 /// Re-prices the browser's cart against current prices and stock. Every line gets its own
@@ -398,6 +452,7 @@ pub async fn quote_cart(
     let merged = cart::merge_lines(request.lines.into_iter().map(|l| (l.sku, l.quantity)));
     let mut quoted = Vec::with_capacity(merged.len());
     let mut lines = Vec::with_capacity(merged.len());
+    let mut goods = Vec::with_capacity(merged.len());
     for (sku, quantity) in merged {
         let found = catalog.variant(&sku);
         let offer = found.map(|(product, variant)| VariantOffer {
@@ -407,6 +462,14 @@ pub async fn quote_cart(
         });
         let line = cart::quote_line(quantity, offer.as_ref())
             .map_err(|_| ApiError::bad_request("amount_too_large", "The cart's total is too large."))?;
+        if let (Some((product, variant)), Some(total)) = (found, line.line_total) {
+            let supplied = if line.status == LineStatus::InsufficientStock { line.available } else { quantity };
+            goods.push(Goods {
+                total,
+                tax_class: &product.tax_class,
+                weight_grams: variant.weight_grams.saturating_mul(supplied),
+            });
+        }
         let message = match line.status {
             LineStatus::Ok => None,
             LineStatus::UnknownVariant => Some(t.text(&lang, "quote.unknown_variant", &[])),
@@ -456,11 +519,109 @@ pub async fn quote_cart(
             q.line_total.map(|_| if q.status == LineStatus::InsufficientStock { q.available } else { l.quantity })
         })
         .sum();
+    let delivery = match request.country.as_deref() {
+        None => None,
+        Some(country) => {
+            let country = country.trim().to_ascii_uppercase();
+            if !luxevault_core::checkout::is_country(&country) {
+                return Err(ApiError::bad_request(
+                    "invalid_country",
+                    "Give the destination as an ISO 3166-1 alpha-2 code, e.g. FR.",
+                ));
+            }
+            let tables = state.delivery_tables().await?;
+            Some(delivery_view(
+                &state,
+                &tables,
+                &catalog,
+                &lang,
+                &country,
+                request.delivery.as_deref(),
+                subtotal,
+                &goods,
+            ))
+        }
+    };
+    let total = delivery.as_ref().map(|(_, total)| *total).unwrap_or(subtotal);
     Ok(Json(QuoteResponse {
         currency: currency.currency.code().to_string(),
         notice,
         lines,
         subtotal: MoneyView::of(subtotal, &lang),
         item_count,
+        delivery: delivery.map(|(view, _)| view),
+        total: MoneyView::of(total, &lang),
     }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn delivery_view(
+    state: &AppState,
+    tables: &DeliveryTables,
+    catalog: &Catalog,
+    lang: &Lang,
+    country: &str,
+    choice: Option<&str>,
+    subtotal: Money,
+    goods: &[Goods<'_>],
+) -> (DeliveryView, Money) {
+    let t = state.translations();
+    let zero = Money::zero(subtotal.currency());
+    let option_view = |o: &luxevault_core::shipping::DeliveryOption| DeliveryOptionView {
+        code: o.code.clone(),
+        name: o.name.clone(),
+        kind: o.kind.as_str().to_string(),
+        price_text: if o.price.minor() == 0 { t.text(lang, "delivery.free", &[]) } else { o.price.format(lang) },
+        price: MoneyView::of(o.price, lang),
+    };
+    match delivery::quote(tables, &catalog.currencies, country, choice, subtotal, goods) {
+        Ok(q) => {
+            let included = q.tax_mode != TaxMode::Excluded;
+            let view = DeliveryView {
+                country: country.to_string(),
+                options: q.options.iter().map(option_view).collect(),
+                chosen: q.chosen.as_ref().map(|c| c.code.clone()),
+                shipping: MoneyView::of(q.shipping, lang),
+                tax_mode: q.tax_mode.as_str().to_string(),
+                tax_lines: q
+                    .tax_lines
+                    .iter()
+                    .map(|l| TaxLineView {
+                        label: delivery::tax_label(state, lang, &l.name, l.rate_bp, included),
+                        rate_bp: l.rate_bp,
+                        base: MoneyView::of(l.base, lang),
+                        amount: MoneyView::of(l.amount, lang),
+                    })
+                    .collect(),
+                tax: MoneyView::of(q.tax, lang),
+                duties_paid: q.duties_paid,
+                duties_note: delivery::duties_note(state, lang, q.duties_paid),
+                problem: None,
+                problem_code: None,
+            };
+            (view, q.total)
+        }
+        Err(problem) => {
+            // Still list what is offered there, so a wrong choice can be corrected.
+            let options = tables
+                .shipping
+                .zone_for(country)
+                .and_then(|z| z.options(subtotal, 0, &catalog.currencies).ok())
+                .unwrap_or_default();
+            let view = DeliveryView {
+                country: country.to_string(),
+                options: options.iter().map(option_view).collect(),
+                chosen: None,
+                shipping: MoneyView::of(zero, lang),
+                tax_mode: TaxMode::None.as_str().to_string(),
+                tax_lines: Vec::new(),
+                tax: MoneyView::of(zero, lang),
+                duties_paid: false,
+                duties_note: String::new(),
+                problem: Some(t.text(lang, problem.message_key(), &[])),
+                problem_code: Some(problem.message_key().trim_start_matches("delivery.").to_string()),
+            };
+            (view, subtotal)
+        }
+    }
 }

@@ -29,6 +29,10 @@ pub struct PlaceOrderRequest {
     /// address_line2 (optional), city, postcode, country (ISO 3166-1 alpha-2).
     #[schema(value_type = Object)]
     pub contact: ContactInput,
+    /// The delivery chosen among the cart quote's `delivery.options` (its `code`); the first
+    /// offered when absent.
+    #[serde(default)]
+    pub delivery: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -98,6 +102,7 @@ pub async fn place_order(
             json!({"fields": fields}),
         )
     })?;
+    let message_lang = lang.clone();
     let place = PlaceOrder {
         lang,
         currency: &request.currency,
@@ -105,6 +110,7 @@ pub async fn place_order(
         contact,
         customer: customer.map(|c| c.id),
         idempotency_key: &key,
+        delivery: request.delivery.as_deref(),
     };
     let placed = shop::place_order(&state, place).await.map_err(|error| match error {
         PlaceError::UnsupportedCurrency => {
@@ -132,6 +138,11 @@ pub async fn place_order(
             StatusCode::SERVICE_UNAVAILABLE,
             "payment_unavailable",
             "Payment cannot be opened just now. Nothing was charged; please try again in a moment.",
+        ),
+        PlaceError::Delivery(problem) => ApiError::new(
+            StatusCode::CONFLICT,
+            problem.message_key().trim_start_matches("delivery."),
+            state.translations().text(&message_lang, problem.message_key(), &[]),
         ),
         PlaceError::Db(db) => db.into(),
     })?;

@@ -31,6 +31,18 @@ pub(crate) fn frame(
     title: &str,
     description: &str,
 ) -> Value {
+    frame_of(state, Some(catalog), lang, path, title, description)
+}
+
+/// The frame of a page that may have no catalog to show (a shop not opened yet).
+fn frame_of(
+    state: &AppState,
+    catalog: Option<&Catalog>,
+    lang: &Lang,
+    path: &str,
+    title: &str,
+    description: &str,
+) -> Value {
     let settings = state.settings();
     let prefix = settings.prefix(lang);
     let langs: Vec<Value> = settings
@@ -43,15 +55,16 @@ pub(crate) fn frame(
         })
         .collect();
     let currencies: Vec<Value> = catalog
-        .currencies
-        .offered()
+        .map(|c| c.currencies.offered())
+        .unwrap_or_default()
         .iter()
         .map(|o| json!({"code": o.currency.code(), "symbol": o.currency.symbol(lang), "name": o.currency.name()}))
         .collect();
     let collections: Vec<Value> = catalog
-        .collections
+        .map(|c| c.collections.as_slice())
+        .unwrap_or_default()
         .iter()
-        .filter(|c| catalog.products_in(c.id).next().is_some())
+        .filter(|c| catalog.is_some_and(|catalog| catalog.products_in(c.id).next().is_some()))
         .map(|c| {
             let name = localized(&c.texts, lang, settings.default_lang())
                 .map(|t| t.name.clone())
@@ -68,7 +81,7 @@ pub(crate) fn frame(
             "lang": lang.as_str(),
             "langs": langs,
             "currencies": currencies,
-            "default_currency": catalog.currencies.base().code(),
+            "default_currency": catalog.map(|c| c.currencies.base().code()).unwrap_or_default(),
             "storage": {"cart_key": settings.storage.cart, "currency_key": settings.storage.currency, "session_key": settings.storage.session, "sid_key": luxevault_shop::analytics::SID_KEY},
             "assets": {"css": versioned_url("shop.css"), "js": versioned_url("shop.js")},
             // The page's route template for the shop's own analytics (no slug or id).
@@ -123,6 +136,9 @@ pub async fn home(State(state): State<AppState>, Extension(PageLang(lang)): Exte
 
 async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
     let catalog = state.catalog().await?;
+    if !catalog.products.iter().any(|p| p.on_sale()) {
+        return Err(PageError::NotOpen);
+    }
     let settings = state.settings();
     let t = state.translations();
     let collections: Vec<Value> = catalog
@@ -346,6 +362,7 @@ async fn error_page(state: &AppState, lang: &Lang, path: &str, error: PageError)
     let (status, key) = match error {
         PageError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
         PageError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "server"),
+        PageError::NotOpen => return opening_page(state, lang, path),
     };
     let t = state.translations();
     let title_text = t.text(lang, &format!("error.{key}.title"), &[]);
@@ -363,6 +380,25 @@ async fn error_page(state: &AppState, lang: &Lang, path: &str, error: PageError)
     match rendered {
         Some(html) => page_response(status, html),
         None => (status, format!("{title_text}\n\n{message}\n")).into_response(),
+    }
+}
+
+/// Until the house has opened (`luxevault init`) and published a piece, a calm page says so.
+/// A 200: nothing is broken, and it tells search engines nothing is wrong either.
+fn opening_page(state: &AppState, lang: &Lang, path: &str) -> Response {
+    let t = state.translations();
+    let heading = t.text(lang, "opening.title", &[]);
+    let catalog = None;
+    let context = merge(
+        frame_of(state, catalog, lang, path, &title(state, &heading), &t.text(lang, "opening.lead", &[])),
+        json!({"opening": {"title": heading, "lead": t.text(lang, "opening.lead", &[])}}),
+    );
+    match state.views().render("opening.html", &context) {
+        Ok(html) => page_response(StatusCode::OK, html),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "opening page failed");
+            (StatusCode::OK, heading).into_response()
+        }
     }
 }
 
