@@ -51,7 +51,7 @@ pub(crate) fn frame(
     let collections: Vec<Value> = catalog
         .collections
         .iter()
-        .filter(|c| catalog.products_in(c.id).next().is_some())
+        .filter(|c| catalog.products_in(c.id, state.clock().now()).next().is_some())
         .map(|c| {
             let name = localized(&c.texts, lang, settings.default_lang())
                 .map(|t| t.name.clone())
@@ -128,7 +128,7 @@ async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError>
     let collections: Vec<Value> = catalog
         .collections
         .iter()
-        .filter(|c| catalog.products_in(c.id).next().is_some())
+        .filter(|c| catalog.products_in(c.id, state.clock().now()).next().is_some())
         .map(|c| {
             let text = localized(&c.texts, lang, settings.default_lang());
             let name = text.map(|t| t.name.clone()).unwrap_or_else(|| c.slug.clone());
@@ -144,7 +144,7 @@ async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError>
     let featured: Vec<Value> = catalog
         .products
         .iter()
-        .filter(|p| p.on_sale() && p.featured)
+        .filter(|p| p.on_sale(state.clock().now()) && p.featured)
         .take(8)
         .map(|p| card(&catalog, p, lang, settings))
         .collect();
@@ -177,7 +177,8 @@ async fn collection_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Re
     let text = localized(&collection.texts, lang, settings.default_lang());
     let name = text.map(|t| t.name.clone()).unwrap_or_else(|| collection.slug.clone());
     let description = text.map(|t| t.description.clone()).unwrap_or_default();
-    let products: Vec<Value> = catalog.products_in(collection.id).map(|p| card(&catalog, p, lang, settings)).collect();
+    let products: Vec<Value> =
+        catalog.products_in(collection.id, state.clock().now()).map(|p| card(&catalog, p, lang, settings)).collect();
     let context = merge(
         frame(state, &catalog, lang, &format!("/collections/{slug}"), &title(state, &name), &description),
         json!({
@@ -205,7 +206,7 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
     let catalog = state.catalog().await?;
     let settings = state.settings();
     let t = state.translations();
-    let product = catalog.product(slug).filter(|p| p.on_sale()).ok_or(PageError::NotFound)?;
+    let product = catalog.product(slug).filter(|p| p.on_sale(state.clock().now())).ok_or(PageError::NotFound)?;
     let (name, subtitle) = product_name(product, lang, settings);
     let text = localized(&product.texts, lang, settings.default_lang());
     let active: Vec<_> =
@@ -255,7 +256,7 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
         .first()
         .map(|id| {
             catalog
-                .products_in(*id)
+                .products_in(*id, state.clock().now())
                 .filter(|p| p.id != product.id)
                 .take(4)
                 .map(|p| card(&catalog, p, lang, settings))
