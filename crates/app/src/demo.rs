@@ -4,8 +4,10 @@
 use std::borrow::Cow;
 
 use luxevault_core::catalog::snapshot::ProductText;
-use luxevault_core::{Currency, Money, Rate};
-use luxevault_storage::{NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
+use luxevault_core::{Currency, Money, Rate, Timestamp};
+use luxevault_storage::{
+    NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant, STANDARD_TAX_CLASS,
+};
 use luxevault_web::MediaSource;
 use rust_embed::Embed;
 use serde::Deserialize;
@@ -78,6 +80,14 @@ struct DemoVariant {
     sku: String,
     colour: Option<String>,
     size: Option<String>,
+    #[serde(default)]
+    material: Option<String>,
+    #[serde(default)]
+    weight_grams: i64,
+    #[serde(default)]
+    hs_code: String,
+    #[serde(default)]
+    origin_country: String,
     stock: i64,
 }
 
@@ -88,6 +98,8 @@ struct DemoProduct {
     #[serde(default)]
     featured: bool,
     images: Vec<String>,
+    #[serde(default)]
+    tax_class: Option<String>,
     variants: Vec<DemoVariant>,
     prices: BTreeMap<String, String>,
     #[serde(flatten)]
@@ -150,6 +162,7 @@ pub fn catalog() -> Result<NewCatalog, String> {
                             subtitle: t.subtitle,
                             description: t.description,
                             details: t.details,
+                            ..ProductText::default()
                         },
                     )
                 })
@@ -157,9 +170,23 @@ pub fn catalog() -> Result<NewCatalog, String> {
             variants: p
                 .variants
                 .into_iter()
-                .map(|v| NewVariant { sku: v.sku, colour: v.colour, size: v.size, stock: v.stock })
+                .map(|v| NewVariant {
+                    sku: v.sku,
+                    colour: v.colour,
+                    size: v.size,
+                    material: v.material,
+                    weight_grams: v.weight_grams,
+                    hs_code: v.hs_code,
+                    origin_country: v.origin_country,
+                    stock: v.stock,
+                    ..NewVariant::default()
+                })
                 .collect(),
             prices,
+            tax_class: p.tax_class.unwrap_or_else(|| STANDARD_TAX_CLASS.to_string()),
+            // The demo shop has no drafts: every piece has been on sale for as long as it exists.
+            published_at: Some(Timestamp(0)),
+            ..NewProduct::default()
         });
     }
     Ok(NewCatalog { base_currency, currencies, colours, collections, products })

@@ -96,6 +96,34 @@ mod tests {
         assert!(!is_valid_sku("me-cr"));
         assert!(!is_valid_sku(""));
     }
+
+    fn product(published_at: Option<crate::Timestamp>, availability: Availability) -> snapshot::Product {
+        snapshot::Product {
+            id: uuid::Uuid::nil(),
+            slug: "sac".into(),
+            availability,
+            featured: false,
+            texts: Default::default(),
+            images: Vec::new(),
+            image_alts: Vec::new(),
+            collections: Vec::new(),
+            variants: Vec::new(),
+            prices: Vec::new(),
+            tax_class: "standard".into(),
+            published_at,
+        }
+    }
+
+    #[test]
+    fn publication_is_decided_at_read_time() {
+        use crate::Timestamp;
+        let now = Timestamp(1_000);
+        assert!(!product(None, Availability::Active).on_sale(now), "a draft");
+        let scheduled = product(Some(Timestamp(2_000)), Availability::Active);
+        assert!(!scheduled.on_sale(now));
+        assert!(scheduled.on_sale(Timestamp(2_000)), "on sale from its time on");
+        assert!(!product(Some(now), Availability::Retired).on_sale(now), "retired wins over published");
+    }
 }
 
 /// The catalog as the storefront reads it: every collection, product, variant and price, indexed
@@ -108,7 +136,7 @@ pub mod snapshot {
 
     use super::{Availability, StockState};
     use crate::pricing::CurrencyTable;
-    use crate::{Lang, Money};
+    use crate::{Lang, Money, Timestamp};
 
     /// Texts keyed by language code.
     pub type Localized<T> = HashMap<String, T>;
@@ -143,12 +171,15 @@ pub mod snapshot {
         pub texts: Localized<CollectionText>,
     }
 
-    #[derive(Debug, Clone)]
+    #[derive(Debug, Clone, Default)]
     pub struct ProductText {
         pub name: String,
         pub subtitle: String,
         pub description: Vec<String>,
         pub details: Vec<String>,
+        /// The page's `<title>` and meta description; empty means "derive from name and subtitle".
+        pub seo_title: String,
+        pub seo_description: String,
     }
 
     #[derive(Debug, Clone)]
@@ -157,6 +188,15 @@ pub mod snapshot {
         pub sku: String,
         pub colour: Option<String>,
         pub size: Option<String>,
+        pub material: Option<String>,
+        /// EAN/UPC/GTIN as printed on the label; empty when the house has none.
+        pub barcode: String,
+        /// Shipping weight, for rates and customs.
+        pub weight_grams: i64,
+        /// Harmonized System code for customs declarations; empty when not yet classified.
+        pub hs_code: String,
+        /// ISO 3166-1 alpha-2 country of origin; empty when unknown.
+        pub origin_country: String,
         pub stock: i64,
         pub availability: Availability,
     }
@@ -178,16 +218,34 @@ pub mod snapshot {
         pub featured: bool,
         pub texts: Localized<ProductText>,
         pub images: Vec<String>,
+        /// Alt texts of `images`, one map per image in the same order.
+        pub image_alts: Vec<Localized<String>>,
         /// Collection ids, in the order the product is filed.
         pub collections: Vec<Uuid>,
         pub variants: Vec<Variant>,
         /// Explicit prices, one per currency the house priced it in.
         pub prices: Vec<Money>,
+        /// The tax class its rates are looked up by ("standard", "reduced", ...).
+        pub tax_class: String,
+        /// `None`: a draft; a time in the future: scheduled.
+        pub published_at: Option<Timestamp>,
     }
 
     impl Product {
-        pub fn on_sale(&self) -> bool {
-            self.availability == Availability::Active
+        /// Whether the storefront shows it at `now`. Decided at read time, not at load time: the
+        /// snapshot is cached by catalog version, and a scheduled product appears without a write.
+        pub fn is_published(&self, now: Timestamp) -> bool {
+            self.published_at.is_some_and(|at| at <= now)
+        }
+
+        /// Offered to shoppers at `now`: active and published.
+        pub fn on_sale(&self, now: Timestamp) -> bool {
+            self.availability == Availability::Active && self.is_published(now)
+        }
+
+        /// The alt text of image `index` in `lang` (or the fallback language); empty when none.
+        pub fn image_alt(&self, index: usize, lang: &Lang, fallback: &Lang) -> &str {
+            self.image_alts.get(index).and_then(|alts| localized(alts, lang, fallback)).map_or("", String::as_str)
         }
 
         pub fn sold_out(&self) -> bool {
@@ -256,9 +314,14 @@ pub mod snapshot {
             self.colours.iter().find(|c| c.code == code)
         }
 
-        /// Products on sale in a collection, in catalog order.
-        pub fn products_in(&self, collection: Uuid) -> impl Iterator<Item = &Product> {
-            self.products.iter().filter(move |p| p.on_sale() && p.collections.contains(&collection))
+        /// Products on sale at `now` in a collection, in catalog order.
+        pub fn products_in(&self, collection: Uuid, now: Timestamp) -> impl Iterator<Item = &Product> {
+            self.products.iter().filter(move |p| p.on_sale(now) && p.collections.contains(&collection))
+        }
+
+        /// Products on sale at `now`, in catalog order.
+        pub fn products_on_sale(&self, now: Timestamp) -> impl Iterator<Item = &Product> {
+            self.products.iter().filter(move |p| p.on_sale(now))
         }
     }
 }

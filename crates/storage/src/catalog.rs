@@ -20,13 +20,16 @@ const COLOURS: &str = "SELECT code, hex FROM colours ORDER BY code";
 const COLOUR_NAMES: &str = "SELECT colour_code, lang, name FROM colour_names";
 const COLLECTIONS: &str = "SELECT id, slug, image FROM collections ORDER BY position, slug";
 const COLLECTION_TEXTS: &str = "SELECT collection_id, lang, name, description FROM collection_texts";
-const PRODUCTS: &str = "SELECT id, slug, availability, featured FROM products ORDER BY position, slug";
-const PRODUCT_TEXTS: &str = "SELECT product_id, lang, name, subtitle, description, details FROM product_texts";
+const PRODUCTS: &str =
+    "SELECT id, slug, availability, featured, tax_class, published_at FROM products ORDER BY position, slug";
+const PRODUCT_TEXTS: &str =
+    "SELECT product_id, lang, name, subtitle, description, details, seo_title, seo_description FROM product_texts";
 const PRODUCT_COLLECTIONS: &str =
     "SELECT product_id, collection_id FROM product_collections ORDER BY product_id, position";
-const PRODUCT_IMAGES: &str = "SELECT product_id, src FROM product_images ORDER BY product_id, position";
-const VARIANTS: &str =
-    "SELECT id, product_id, sku, colour_code, size, stock, availability FROM variants ORDER BY product_id, position";
+const PRODUCT_IMAGES: &str = "SELECT product_id, position, src FROM product_images ORDER BY product_id, position";
+const PRODUCT_IMAGE_ALTS: &str = "SELECT product_id, position, lang, alt FROM product_image_alts";
+const VARIANTS: &str = "SELECT id, product_id, sku, colour_code, size, material, barcode, weight_grams, hs_code, \
+     origin_country, stock, availability FROM variants ORDER BY product_id, position";
 const PRICES: &str = "SELECT product_id, currency, amount_minor FROM product_prices";
 const COUNT_PRODUCTS: &str = "SELECT COUNT(*) FROM products";
 
@@ -38,15 +41,17 @@ const INSERT_COLLECTION: &str =
     "INSERT INTO collections (id, slug, image, position, created_at) VALUES ($1, $2, $3, $4, $5)";
 const INSERT_COLLECTION_TEXT: &str =
     "INSERT INTO collection_texts (collection_id, lang, name, description) VALUES ($1, $2, $3, $4)";
-const INSERT_PRODUCT: &str = "INSERT INTO products (id, slug, availability, featured, position, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $6)";
-const INSERT_PRODUCT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+const INSERT_PRODUCT: &str = "INSERT INTO products (id, slug, availability, featured, position, created_at, updated_at, \
+     tax_class, published_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
+const INSERT_PRODUCT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details, \
+     seo_title, seo_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 const INSERT_PRODUCT_COLLECTION: &str =
     "INSERT INTO product_collections (product_id, collection_id, position) VALUES ($1, $2, $3)";
 const INSERT_PRODUCT_IMAGE: &str = "INSERT INTO product_images (product_id, position, src) VALUES ($1, $2, $3)";
-const INSERT_VARIANT: &str = "INSERT INTO variants (id, product_id, sku, colour_code, size, stock, availability, position) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const INSERT_PRODUCT_IMAGE_ALT: &str =
+    "INSERT INTO product_image_alts (product_id, position, lang, alt) VALUES ($1, $2, $3, $4)";
+const INSERT_VARIANT: &str = "INSERT INTO variants (id, product_id, sku, colour_code, size, stock, availability, position, \
+     material, barcode, weight_grams, hs_code, origin_country) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 const INSERT_PRICE: &str = "INSERT INTO product_prices (product_id, currency, amount_minor) VALUES ($1, $2, $3)";
 const SET_STOCK: &str = "UPDATE variants SET stock = $2 WHERE sku = $1";
 const SET_PRODUCT_AVAILABILITY: &str = "UPDATE products SET availability = $2, updated_at = $3 WHERE slug = $1";
@@ -63,6 +68,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog.product_texts", PRODUCT_TEXTS),
     ("catalog.product_collections", PRODUCT_COLLECTIONS),
     ("catalog.product_images", PRODUCT_IMAGES),
+    ("catalog.product_image_alts", PRODUCT_IMAGE_ALTS),
     ("catalog.variants", VARIANTS),
     ("catalog.prices", PRICES),
     ("catalog.count_products", COUNT_PRODUCTS),
@@ -75,6 +81,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog.insert_product_text", INSERT_PRODUCT_TEXT),
     ("catalog.insert_product_collection", INSERT_PRODUCT_COLLECTION),
     ("catalog.insert_product_image", INSERT_PRODUCT_IMAGE),
+    ("catalog.insert_product_image_alt", INSERT_PRODUCT_IMAGE_ALT),
     ("catalog.insert_variant", INSERT_VARIANT),
     ("catalog.insert_price", INSERT_PRICE),
     ("catalog.set_stock", SET_STOCK),
@@ -123,6 +130,8 @@ struct ProductRow {
     slug: String,
     availability: String,
     featured: bool,
+    tax_class: String,
+    published_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -133,6 +142,8 @@ struct ProductTextRow {
     subtitle: String,
     description: String,
     details: String,
+    seo_title: String,
+    seo_description: String,
 }
 
 #[derive(FromRow)]
@@ -144,7 +155,16 @@ struct ProductLinkRow {
 #[derive(FromRow)]
 struct ProductImageRow {
     product_id: Uuid,
+    position: i32,
     src: String,
+}
+
+#[derive(FromRow)]
+struct ProductImageAltRow {
+    product_id: Uuid,
+    position: i32,
+    lang: String,
+    alt: String,
 }
 
 #[derive(FromRow)]
@@ -154,6 +174,11 @@ struct VariantRow {
     sku: String,
     colour_code: Option<String>,
     size: Option<String>,
+    material: Option<String>,
+    barcode: String,
+    weight_grams: i64,
+    hs_code: String,
+    origin_country: String,
     stock: i64,
     availability: String,
 }
@@ -204,18 +229,48 @@ pub struct NewProduct {
     pub featured: bool,
     pub collections: Vec<String>,
     pub images: Vec<String>,
+    /// Per image (same order as `images`): (language, alt text).
+    pub image_alts: Vec<Vec<(String, String)>>,
     pub texts: Vec<(String, ProductText)>,
     pub variants: Vec<NewVariant>,
     pub prices: Vec<Money>,
+    pub tax_class: String,
+    /// `None` writes a draft.
+    pub published_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone)]
+impl Default for NewProduct {
+    fn default() -> Self {
+        Self {
+            slug: String::new(),
+            featured: false,
+            collections: Vec::new(),
+            images: Vec::new(),
+            image_alts: Vec::new(),
+            texts: Vec::new(),
+            variants: Vec::new(),
+            prices: Vec::new(),
+            tax_class: STANDARD_TAX_CLASS.to_string(),
+            published_at: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct NewVariant {
     pub sku: String,
     pub colour: Option<String>,
     pub size: Option<String>,
+    pub material: Option<String>,
+    pub barcode: String,
+    pub weight_grams: i64,
+    pub hs_code: String,
+    pub origin_country: String,
     pub stock: i64,
 }
+
+/// The tax class a product has unless the house says otherwise (the column's default).
+pub const STANDARD_TAX_CLASS: &str = "standard";
 
 /// Reads and writes the catalog.
 pub struct CatalogStore;
@@ -256,14 +311,15 @@ impl CatalogStore {
             let collection_texts: Vec<CollectionTextRow> = sqlx::query_as(COLLECTION_TEXTS).fetch_all(pool).await?;
             Ok::<_, sqlx::Error>((currencies, colours, colour_names, collections, collection_texts))
         })?;
-        let (products, texts, links, images, variants, prices) = on_db!(db, pool => {
+        let (products, texts, links, images, alts, variants, prices) = on_db!(db, pool => {
             let products: Vec<ProductRow> = sqlx::query_as(PRODUCTS).fetch_all(pool).await?;
             let texts: Vec<ProductTextRow> = sqlx::query_as(PRODUCT_TEXTS).fetch_all(pool).await?;
             let links: Vec<ProductLinkRow> = sqlx::query_as(PRODUCT_COLLECTIONS).fetch_all(pool).await?;
             let images: Vec<ProductImageRow> = sqlx::query_as(PRODUCT_IMAGES).fetch_all(pool).await?;
+            let alts: Vec<ProductImageAltRow> = sqlx::query_as(PRODUCT_IMAGE_ALTS).fetch_all(pool).await?;
             let variants: Vec<VariantRow> = sqlx::query_as(VARIANTS).fetch_all(pool).await?;
             let prices: Vec<PriceRow> = sqlx::query_as(PRICES).fetch_all(pool).await?;
-            Ok::<_, sqlx::Error>((products, texts, links, images, variants, prices))
+            Ok::<_, sqlx::Error>((products, texts, links, images, alts, variants, prices))
         })?;
 
         let mut base = None;
@@ -316,9 +372,12 @@ impl CatalogStore {
                 featured: row.featured,
                 texts: HashMap::new(),
                 images: Vec::new(),
+                image_alts: Vec::new(),
                 collections: Vec::new(),
                 variants: Vec::new(),
                 prices: Vec::new(),
+                tax_class: row.tax_class,
+                published_at: row.published_at.map(Timestamp),
             });
         }
         for row in texts {
@@ -328,6 +387,8 @@ impl CatalogStore {
                     subtitle: row.subtitle,
                     description: split_paragraphs(&row.description),
                     details: split_lines(&row.details),
+                    seo_title: row.seo_title,
+                    seo_description: row.seo_description,
                 };
                 p.texts.insert(row.lang, text);
             }
@@ -337,9 +398,21 @@ impl CatalogStore {
                 p.collections.push(row.collection_id);
             }
         }
+        // Alt texts are keyed by image position; the snapshot lines them up with `images`.
+        let mut image_at: HashMap<(Uuid, i32), usize> = HashMap::with_capacity(images.len());
         for row in images {
             if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i)) {
+                image_at.insert((row.product_id, row.position), p.images.len());
                 p.images.push(row.src);
+                p.image_alts.push(HashMap::new());
+            }
+        }
+        for row in alts {
+            let Some(&slot) = image_at.get(&(row.product_id, row.position)) else { continue };
+            if let Some(p) = index.get(&row.product_id).and_then(|&i| product_list.get_mut(i))
+                && let Some(alts) = p.image_alts.get_mut(slot)
+            {
+                alts.insert(row.lang, row.alt);
             }
         }
         for row in variants {
@@ -351,6 +424,11 @@ impl CatalogStore {
                     sku: row.sku,
                     colour: row.colour_code,
                     size: row.size,
+                    material: row.material,
+                    barcode: row.barcode,
+                    weight_grams: row.weight_grams,
+                    hs_code: row.hs_code,
+                    origin_country: row.origin_country,
                     stock: row.stock,
                     availability,
                 });
@@ -419,6 +497,8 @@ impl CatalogStore {
                     .bind(p.featured)
                     .bind(position as i32)
                     .bind(at)
+                    .bind(&p.tax_class)
+                    .bind(p.published_at.map(Timestamp::as_micros))
                     .execute(&mut *tx)
                     .await?;
                 for (lang, text) in &p.texts {
@@ -429,6 +509,8 @@ impl CatalogStore {
                         .bind(&text.subtitle)
                         .bind(text.description.join("\n\n"))
                         .bind(text.details.join("\n"))
+                        .bind(&text.seo_title)
+                        .bind(&text.seo_description)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -440,6 +522,15 @@ impl CatalogStore {
                 }
                 for (i, src) in p.images.iter().enumerate() {
                     sqlx::query(INSERT_PRODUCT_IMAGE).bind(id).bind(i as i32).bind(src).execute(&mut *tx).await?;
+                    for (lang, alt) in p.image_alts.get(i).into_iter().flatten() {
+                        sqlx::query(INSERT_PRODUCT_IMAGE_ALT)
+                            .bind(id)
+                            .bind(i as i32)
+                            .bind(lang)
+                            .bind(alt)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
                 for (i, v) in p.variants.iter().enumerate() {
                     sqlx::query(INSERT_VARIANT)
@@ -451,6 +542,11 @@ impl CatalogStore {
                         .bind(v.stock)
                         .bind(Availability::Active.as_str())
                         .bind(i as i32)
+                        .bind(&v.material)
+                        .bind(&v.barcode)
+                        .bind(v.weight_grams)
+                        .bind(&v.hs_code)
+                        .bind(&v.origin_country)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -535,6 +631,9 @@ fn validate(catalog: &NewCatalog) -> Result<(), DbError> {
             }
             if v.stock < 0 {
                 return invalid(format!("SKU {} has negative stock", v.sku));
+            }
+            if v.weight_grams < 0 {
+                return invalid(format!("SKU {} has a negative weight", v.sku));
             }
             if let Some(colour) = &v.colour
                 && !catalog.colours.iter().any(|c| &c.code == colour)

@@ -36,7 +36,9 @@ pub use backoffice::{
     OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,
 };
 pub use breaches::{BreachRow, Breaches, NewBreach};
-pub use catalog::{CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant};
+pub use catalog::{
+    CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant, STANDARD_TAX_CLASS,
+};
 pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, check_text, media_src};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};

@@ -7,7 +7,7 @@ use crate::support::{Backend, TestApp, pick};
 async fn products_are_listed_in_the_requested_currency_and_language(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let catalog = app.catalog().await;
-    let on_sale = catalog.products.iter().filter(|p| p.on_sale()).count();
+    let on_sale = catalog.products_on_sale(luxevault_core::Clock::now(&app.clock)).count();
     let (status, body) = app.get_json("/api/v1/products?currency=JPY&lang=fr").await;
     assert_eq!(status, 200);
     let products = body["products"].as_array().cloned().unwrap_or_default();
@@ -24,7 +24,7 @@ async fn products_are_listed_in_the_requested_currency_and_language(backend: Bac
     let collection = &catalog.collections[0];
     let (status, body) = app.get_json(&format!("/api/v1/products?collection={}", collection.slug)).await;
     assert_eq!(status, 200);
-    let expected = catalog.products_in(collection.id).count();
+    let expected = catalog.products_in(collection.id, luxevault_core::Clock::now(&app.clock)).count();
     assert_eq!(body["products"].as_array().map(Vec::len), Some(expected));
     let (status, body) = app.get_json("/api/v1/products?collection=nope").await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));

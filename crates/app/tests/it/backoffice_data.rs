@@ -308,6 +308,7 @@ fn text(name: &str) -> ProductText {
         subtitle: "Calfskin".into(),
         description: vec!["First paragraph.".into(), "  ".into(), "Second.".into()],
         details: vec!["Made in Italy".into()],
+        ..ProductText::default()
     }
 }
 

@@ -98,7 +98,7 @@ async fn retired_and_invalid_quantities(backend: Backend) {
         .await
         .products
         .iter()
-        .filter(|p| p.on_sale())
+        .filter(|p| p.on_sale(luxevault_core::Clock::now(&app.clock)))
         .flat_map(|p| p.variants.iter().map(|v| (p.slug.clone(), v.clone())))
         .find(|(_, v)| v.stock >= 1)
         .unwrap_or_else(|| panic!("another variant in stock"));

@@ -154,7 +154,7 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
     for (sku, quantity) in &merged {
         let found = catalog.variant(sku);
         let offer = found.map(|(product, variant)| VariantOffer {
-            on_sale: product.on_sale() && variant.availability == Availability::Active,
+            on_sale: product.on_sale(now) && variant.availability == Availability::Active,
             stock: variant.stock,
             unit_price: price_in(&catalog, product, &currency),
         });

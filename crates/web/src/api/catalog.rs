@@ -200,12 +200,13 @@ pub async fn list_products(
         Some(slug) => {
             let collection =
                 catalog.collection(slug).ok_or_else(|| ApiError::not_found("No collection has this slug."))?;
-            catalog.products_in(collection.id).map(|p| summary(&state, &catalog, p, &lang, currency)).collect()
+            catalog
+                .products_in(collection.id, state.clock().now())
+                .map(|p| summary(&state, &catalog, p, &lang, currency))
+                .collect()
         }
         None => catalog
-            .products
-            .iter()
-            .filter(|p| p.on_sale())
+            .products_on_sale(state.clock().now())
             .map(|p| summary(&state, &catalog, p, &lang, currency))
             .collect(),
     };
@@ -225,7 +226,7 @@ pub async fn get_product(
     let currency = resolve_currency(&catalog, query.currency.as_deref())?;
     let product = catalog
         .product(&slug)
-        .filter(|p| p.on_sale())
+        .filter(|p| p.on_sale(state.clock().now()))
         .ok_or_else(|| ApiError::not_found("No product has this slug."))?;
     let settings = state.settings();
     let (name, subtitle) = product_name(product, &lang, settings);
@@ -289,7 +290,7 @@ pub async fn list_collections(
                 description: text.map(|t| t.description.clone()).unwrap_or_default(),
                 href: format!("{}/collections/{}", settings.prefix(&lang), c.slug),
                 image: c.image.as_deref().map(|src| ImageView { src: media_url(src), alt: name.clone() }),
-                product_count: catalog.products_in(c.id).count(),
+                product_count: catalog.products_in(c.id, state.clock().now()).count(),
                 name,
             }
         })
@@ -456,7 +457,8 @@ pub async fn quote_cart(
     for (sku, quantity) in merged {
         let found = catalog.variant(&sku);
         let offer = found.map(|(product, variant)| VariantOffer {
-            on_sale: product.on_sale() && variant.availability == luxevault_core::catalog::Availability::Active,
+            on_sale: product.on_sale(state.clock().now())
+                && variant.availability == luxevault_core::catalog::Availability::Active,
             stock: variant.stock,
             unit_price: price_in(&catalog, product, currency),
         });

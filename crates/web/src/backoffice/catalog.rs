@@ -273,6 +273,7 @@ pub async fn save_text(
         subtitle: guard(&form.subtitle, "subtitle"),
         description: description.split("\n\n").map(str::to_string).collect(),
         details: guard(&form.details, "details").lines().map(str::to_string).collect(),
+        ..ProductText::default()
     };
     luxevault_storage::check_text(&text).map_err(|e| edit_error(&state, &staff, e))?;
     staff.audit(&state, "catalog.text", "product", &slug, Some(lang.as_str())).await?;

@@ -64,7 +64,7 @@ fn frame_of(
         .map(|c| c.collections.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|c| catalog.is_some_and(|catalog| catalog.products_in(c.id).next().is_some()))
+        .filter(|c| catalog.is_some_and(|catalog| catalog.products_in(c.id, state.clock().now()).next().is_some()))
         .map(|c| {
             let name = localized(&c.texts, lang, settings.default_lang())
                 .map(|t| t.name.clone())
@@ -81,7 +81,7 @@ fn frame_of(
             "lang": lang.as_str(),
             "langs": langs,
             "currencies": currencies,
-            "default_currency": catalog.map(|c| c.currencies.base().code()).unwrap_or_default(),
+            "default_currency": catalog.map(|c| c.currencies.base().code().to_string()).unwrap_or_default(),
             "storage": {"cart_key": settings.storage.cart, "currency_key": settings.storage.currency, "session_key": settings.storage.session, "sid_key": luxevault_shop::analytics::SID_KEY},
             "assets": {"css": versioned_url("shop.css"), "js": versioned_url("shop.js")},
             // The page's route template for the shop's own analytics (no slug or id).
@@ -136,7 +136,7 @@ pub async fn home(State(state): State<AppState>, Extension(PageLang(lang)): Exte
 
 async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
     let catalog = state.catalog().await?;
-    if !catalog.products.iter().any(|p| p.on_sale()) {
+    if !catalog.products.iter().any(|p| p.on_sale(state.clock().now())) {
         return Err(PageError::NotOpen);
     }
     let settings = state.settings();
@@ -144,7 +144,7 @@ async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError>
     let collections: Vec<Value> = catalog
         .collections
         .iter()
-        .filter(|c| catalog.products_in(c.id).next().is_some())
+        .filter(|c| catalog.products_in(c.id, state.clock().now()).next().is_some())
         .map(|c| {
             let text = localized(&c.texts, lang, settings.default_lang());
             let name = text.map(|t| t.name.clone()).unwrap_or_else(|| c.slug.clone());
@@ -160,7 +160,7 @@ async fn home_page(state: &AppState, lang: &Lang) -> Result<Response, PageError>
     let featured: Vec<Value> = catalog
         .products
         .iter()
-        .filter(|p| p.on_sale() && p.featured)
+        .filter(|p| p.on_sale(state.clock().now()) && p.featured)
         .take(8)
         .map(|p| card(&catalog, p, lang, settings))
         .collect();
@@ -193,7 +193,8 @@ async fn collection_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Re
     let text = localized(&collection.texts, lang, settings.default_lang());
     let name = text.map(|t| t.name.clone()).unwrap_or_else(|| collection.slug.clone());
     let description = text.map(|t| t.description.clone()).unwrap_or_default();
-    let products: Vec<Value> = catalog.products_in(collection.id).map(|p| card(&catalog, p, lang, settings)).collect();
+    let products: Vec<Value> =
+        catalog.products_in(collection.id, state.clock().now()).map(|p| card(&catalog, p, lang, settings)).collect();
     let context = merge(
         frame(state, &catalog, lang, &format!("/collections/{slug}"), &title(state, &name), &description),
         json!({
@@ -221,7 +222,7 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
     let catalog = state.catalog().await?;
     let settings = state.settings();
     let t = state.translations();
-    let product = catalog.product(slug).filter(|p| p.on_sale()).ok_or(PageError::NotFound)?;
+    let product = catalog.product(slug).filter(|p| p.on_sale(state.clock().now())).ok_or(PageError::NotFound)?;
     let (name, subtitle) = product_name(product, lang, settings);
     let text = localized(&product.texts, lang, settings.default_lang());
     let active: Vec<_> =
@@ -271,7 +272,7 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
         .first()
         .map(|id| {
             catalog
-                .products_in(*id)
+                .products_in(*id, state.clock().now())
                 .filter(|p| p.id != product.id)
                 .take(4)
                 .map(|p| card(&catalog, p, lang, settings))
