@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 
 use luxevault_core::catalog::snapshot::ProductText;
+use luxevault_core::shipping::{RateKind, ShippingRate, ShippingTable, ShippingZone};
+use luxevault_core::tax::{EU_STANDARD_VAT, STANDARD, TaxMode, TaxRate, TaxTable};
 use luxevault_core::{Currency, Money, Rate, Timestamp};
 use luxevault_storage::{
     NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant, STANDARD_TAX_CLASS,
@@ -191,6 +193,68 @@ pub fn catalog() -> Result<NewCatalog, String> {
     }
     Ok(NewCatalog { base_currency, currencies, colours, collections, products })
 }
+
+/// The demo maison's delivery: complimentary in France (or collected at the Paris boutique) and
+/// across the EU with each country's VAT included and duties paid; international express
+/// elsewhere, without VAT and with duties paid by the client on arrival.
+pub fn delivery(base: Currency) -> Result<(ShippingTable, TaxTable), String> {
+    // Monaco is in the French VAT area.
+    let taxes = TaxTable::new(
+        EU_STANDARD_VAT
+            .iter()
+            .chain([("MC", 2000)].iter())
+            .map(|(c, bp)| (c.to_string(), STANDARD.to_string(), TaxRate { rate_bp: *bp, name: "vat".into() })),
+    )
+    .map_err(|e| e.to_string())?;
+    let eur = |minor| Money::new(minor, base);
+    let rate = |code: &str, name: &str, kind, price: Money, free_above: Option<Money>| ShippingRate {
+        code: code.into(),
+        name: name.into(),
+        kind,
+        price,
+        per_kg: Money::zero(price.currency()),
+        free_above,
+    };
+    let usd = Currency::from_code("USD").map_err(|e| e.to_string())?;
+    let zones = vec![
+        ShippingZone {
+            name: "France".into(),
+            countries: vec!["FR".into(), "MC".into()],
+            tax_mode: TaxMode::Included,
+            duties_paid: true,
+            rates: vec![
+                rate("standard", "Standard delivery", RateKind::Flat, eur(0), None),
+                rate("pickup", "Collect at the Paris boutique", RateKind::Pickup, eur(0), None),
+            ],
+        },
+        ShippingZone {
+            name: "European Union".into(),
+            countries: EU_STANDARD_VAT.iter().map(|(c, _)| c.to_string()).filter(|c| c != "FR").collect(),
+            tax_mode: TaxMode::Included,
+            duties_paid: true,
+            rates: vec![rate("standard", "Express delivery", RateKind::Flat, eur(0), None)],
+        },
+        ShippingZone {
+            name: "International".into(),
+            countries: vec!["*".into()],
+            tax_mode: TaxMode::None,
+            duties_paid: false,
+            rates: vec![
+                rate("express", "International express", RateKind::Flat, eur(6_000), Some(eur(1_000_000))),
+                rate(
+                    "express",
+                    "International express",
+                    RateKind::Flat,
+                    Money::new(6_500, usd),
+                    Some(Money::new(1_100_000, usd)),
+                ),
+            ],
+        },
+    ];
+    let shipping = ShippingTable::new(zones, &taxes).map_err(|e| e.to_string())?;
+    Ok((shipping, taxes))
+}
+
 
 #[cfg(test)]
 mod tests {

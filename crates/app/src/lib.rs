@@ -5,5 +5,6 @@
 pub mod config;
 pub mod demo;
 pub mod server;
+pub mod shop_cli;
 pub mod staff_cli;
 pub mod telemetry;

@@ -38,6 +38,40 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Open the house: its name, seller details, currencies, languages and time zone (asked for
+    /// on a terminal when a flag is missing). Run again to change them.
+    Init {
+        #[arg(long)]
+        name: Option<String>,
+        /// The legal entity named on invoices.
+        #[arg(long)]
+        legal_name: Option<String>,
+        /// Postal address, lines separated by " / ".
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        vat_number: Option<String>,
+        /// ISO 3166-1 alpha-2 country of establishment.
+        #[arg(long)]
+        country: Option<String>,
+        /// The base currency (ISO 4217): prices are set in it.
+        #[arg(long)]
+        currency: Option<String>,
+        /// Other currencies offered, CODE:RATE:STEP comma-separated (e.g. USD:1.085:10).
+        #[arg(long)]
+        currencies: Option<String>,
+        /// Languages, default first (e.g. en,fr).
+        #[arg(long)]
+        languages: Option<String>,
+        /// IANA time zone (e.g. Europe/Paris).
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+    /// Delivery zones, rates and tax rates.
+    Shipping {
+        #[command(subcommand)]
+        action: ShippingCommand,
+    },
     /// Bring the database schema up to date and exit.
     Migrate,
     /// The retention rules of the privacy policy.
@@ -60,6 +94,14 @@ enum Command {
         #[command(subcommand)]
         action: PolicyCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ShippingCommand {
+    /// Print the delivery table as a TOML file (the format `shipping set` reads).
+    Show,
+    /// Replace the whole delivery table with a TOML file, checked first.
+    Set { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +165,8 @@ fn main() -> ExitCode {
     let bind = match &cli.command {
         Command::Serve { bind, .. } => *bind,
         Command::Migrate
+        | Command::Init { .. }
+        | Command::Shipping { .. }
         | Command::Retention { .. }
         | Command::Staff { .. }
         | Command::Audit { .. }
@@ -141,6 +185,39 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { demo, .. } => serve(&config, demo).await,
+            Command::Init {
+                name,
+                legal_name,
+                address,
+                vat_number,
+                country,
+                currency,
+                currencies,
+                languages,
+                time_zone,
+            } => {
+                let args = luxevault::shop_cli::InitArgs {
+                    name,
+                    legal_name,
+                    address,
+                    vat_number,
+                    country,
+                    currency,
+                    currencies,
+                    languages,
+                    time_zone,
+                };
+                say(&luxevault::shop_cli::init(&config, args).await?);
+                Ok(())
+            }
+            Command::Shipping { action: ShippingCommand::Show } => {
+                say(luxevault::shop_cli::shipping_show(&config).await?.trim_end());
+                Ok(())
+            }
+            Command::Shipping { action: ShippingCommand::Set { file } } => {
+                say(&luxevault::shop_cli::shipping_set(&config, &file).await?);
+                Ok(())
+            }
             Command::Migrate => {
                 let db = open_database(&config).await?;
                 db.close().await;

@@ -6,12 +6,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use luxevault_core::Clock;
+use luxevault_core::local_time::ShopTimeZone;
 use luxevault_core::policy::Policy;
+use luxevault_core::pricing::OfferedCurrency;
+use luxevault_core::{Clock, Lang};
 use luxevault_integrations::mail::Mailer;
 use luxevault_integrations::payments::{DemoGateway, PaymentGateway, StripeClient};
-use luxevault_shop::{CommerceSettings, Shop, ShopParts, Worker};
-use luxevault_storage::{CatalogStore, Db, DbOptions, InstanceSecrets, PolicyVersions, Publish, migrate};
+use luxevault_shop::{CommerceSettings, Shop, ShopParts, ShopSettings, Worker};
+use luxevault_storage::{
+    CatalogStore, Db, DbOptions, Delivery, InstanceSecrets, NewProfile, PolicyVersions, ProfileRow, Publish,
+    ShopProfile, migrate,
+};
 use luxevault_web::{AppState, MediaSource, NoMedia};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
@@ -79,7 +84,41 @@ pub async fn seed_demo(db: &Db, clock: &dyn Clock) -> anyhow::Result<bool> {
     }
     let catalog = demo::catalog().map_err(anyhow::Error::msg)?;
     CatalogStore::insert(db, &catalog, clock.now()).await.context("could not write the demo catalog")?;
+    if ShopProfile::get(db).await?.is_none() {
+        let currencies: Vec<OfferedCurrency> = catalog
+            .currencies
+            .iter()
+            .map(|c| OfferedCurrency { currency: c.currency, rate: c.rate, rounding_minor: c.rounding_minor })
+            .collect();
+        let profile = NewProfile {
+            name: "Maison Élégance",
+            legal_name: "Maison Élégance SAS",
+            address: "12 rue du Faubourg Saint-Honoré\n75008 Paris\nFrance",
+            vat_number: "FR00123456789",
+            country: "FR",
+            time_zone: "Europe/Paris",
+            languages: "en,fr",
+            base_currency: catalog.base_currency,
+            currencies: &currencies,
+        };
+        ShopProfile::set(db, &profile, clock.now()).await.context("could not write the demo profile")?;
+        let (shipping, taxes) = demo::delivery(catalog.base_currency).map_err(anyhow::Error::msg)?;
+        Delivery::replace(db, &shipping, &taxes, clock.now()).await.context("could not write the demo delivery")?;
+    }
     Ok(true)
+}
+
+/// The configured face of the shop, with what the house said of itself at `init`: its name,
+/// languages and time zone win over the configuration file's.
+pub fn house_settings(mut settings: ShopSettings, profile: Option<ProfileRow>) -> anyhow::Result<ShopSettings> {
+    let Some(profile) = profile else { return Ok(settings) };
+    settings.name = profile.name;
+    let langs: Vec<Lang> = profile.languages.split(',').filter_map(|l| Lang::parse(l.trim())).collect();
+    if !langs.is_empty() {
+        settings.langs = langs;
+    }
+    settings.time_zone = ShopTimeZone::parse(&profile.time_zone).map_err(anyhow::Error::msg)?;
+    Ok(settings)
 }
 
 pub struct Application {
@@ -194,7 +233,7 @@ impl Application {
         } else {
             Arc::new(NoMedia)
         };
-        let settings = config.shop_settings()?;
+        let settings = house_settings(config.shop_settings()?, ShopProfile::get(&db).await?)?;
         let payments = payment_gateway(config)?;
         if config.smtp_url.is_empty() {
             tracing::info!("no smtp_url: email is written to the outbox folder");

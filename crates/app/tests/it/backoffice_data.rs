@@ -51,6 +51,8 @@ async fn place(
         idempotency_key: &key,
         request_hash: "h",
         actor: Actor::Customer,
+        delivery: Default::default(),
+        tax_lines: Vec::new(),
     };
     match Orders::create(db, &order, at).await {
         Ok(CreateOrder::Created(row)) => OrderSummary {

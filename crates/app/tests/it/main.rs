@@ -19,6 +19,7 @@ mod conformance;
 mod consent;
 mod inventory;
 mod marketing;
+mod own_shop;
 mod payments;
 mod policy;
 mod privacy;

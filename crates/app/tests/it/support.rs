@@ -146,12 +146,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start(backend, true, configure).await
+    }
+
+    /// A shop started without `--demo`: nothing opened, nothing to sell.
+    pub async fn spawn_unopened(backend: Backend) -> Self {
+        Self::start(backend, false, |_| {}).await
+    }
+
+    async fn start(backend: Backend, demo: bool, configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let (mut config, pg) = config_for(backend, &dir).await;
         configure(&mut config);
         luxevault::telemetry::init(config.log_format);
         let clock = ManualClock::new(TEST_NOW);
-        let mut app = Application::build(&config, Arc::new(clock.clone()), true)
+        let mut app = Application::build(&config, Arc::new(clock.clone()), demo)
             .await
             .unwrap_or_else(|e| panic!("build app: {e:#}"));
         let worker = app.take_worker();

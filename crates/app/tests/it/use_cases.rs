@@ -38,6 +38,7 @@ pub async fn place(app: &TestApp, key: &str, email: &str) -> Result<Placed, Plac
         contact: contact(email, ""),
         customer: None,
         idempotency_key: key,
+        delivery: None,
     };
     orders::place_order(&app.shop, place).await
 }
@@ -60,6 +61,7 @@ async fn placing_an_order_is_idempotent_and_refuses_what_changed(backend: Backen
         contact: contact("jeanne@example.test", ""),
         customer: None,
         idempotency_key: "use-case-key-0000000002",
+        delivery: None,
     };
     let changed = orders::place_order(&app.shop, unknown).await;
     assert!(matches!(&changed, Err(PlaceError::CartChanged(skus)) if skus == &["NO-SUCH-SKU".to_string()]));
@@ -70,6 +72,7 @@ async fn placing_an_order_is_idempotent_and_refuses_what_changed(backend: Backen
         contact: contact("jeanne@example.test", ""),
         customer: None,
         idempotency_key: "use-case-key-0000000003",
+        delivery: None,
     };
     assert!(matches!(orders::place_order(&app.shop, unknown).await, Err(PlaceError::UnsupportedCurrency)));
     let count = Orders::for_email(&app.db, "jeanne@example.test", 10).await.unwrap_or_default().len();

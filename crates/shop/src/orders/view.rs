@@ -24,8 +24,35 @@ pub struct OrderView {
     /// The amounts as decimal numbers in the order's currency, for machines (portability).
     pub subtotal_amount: String,
     pub total_amount: String,
+    /// How the order is delivered and what it cost; `None` for orders from before delivery was
+    /// priced.
+    pub delivery: Option<DeliveryView>,
+    /// One line per rate: inside the total when `tax_included`, added to it otherwise.
+    pub tax_lines: Vec<TaxLineView>,
+    pub tax_included: bool,
+    /// The duties terms the client accepted before paying.
+    pub duties_note: String,
     pub contact: ContactView,
     pub history: Vec<EventView>,
+}
+
+#[derive(Serialize)]
+pub struct DeliveryView {
+    pub code: String,
+    pub name: String,
+    /// "Complimentary" when free.
+    pub price: String,
+    pub amount: String,
+}
+
+#[derive(Serialize)]
+pub struct TaxLineView {
+    /// "Including VAT 19%".
+    pub label: String,
+    pub rate_bp: i32,
+    pub amount: String,
+    pub amount_decimal: String,
+    pub base_decimal: String,
 }
 
 #[derive(Serialize)]
@@ -98,7 +125,41 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
             status: e.to_status,
         })
         .collect();
+    let d = &order.delivery;
+    let delivery = (!d.shipping_code.is_empty()).then(|| DeliveryView {
+        code: d.shipping_code.clone(),
+        name: d.shipping_name.clone(),
+        price: if d.shipping_minor == 0 {
+            t.text(&lang, "delivery.free", &[])
+        } else {
+            money(d.shipping_minor, &order.currency, &lang)
+        },
+        amount: amount(d.shipping_minor, &order.currency),
+    });
+    let tax_lines = Orders::tax_lines(shop.db(), order.id)
+        .await?
+        .into_iter()
+        .map(|l| TaxLineView {
+            label: crate::delivery::tax_label(
+                shop,
+                &lang,
+                &l.name,
+                u32::try_from(l.rate_bp).unwrap_or(0),
+                d.tax_included,
+            ),
+            rate_bp: l.rate_bp,
+            amount: money(l.amount_minor, &order.currency, &lang),
+            amount_decimal: amount(l.amount_minor, &order.currency),
+            base_decimal: amount(l.base_minor, &order.currency),
+        })
+        .collect();
+    let duties_note =
+        if delivery.is_some() { crate::delivery::duties_note(shop, &lang, d.duties_paid) } else { String::new() };
     Ok(OrderView {
+        delivery,
+        tax_lines,
+        tax_included: d.tax_included,
+        duties_note,
         id: order.id,
         number: order.number.clone(),
         status: order.status.as_str(),

@@ -1991,6 +1991,17 @@
     var notice = page.querySelector("[data-checkout-notice]");
     var linesList = page.querySelector("[data-checkout-lines]");
     var subtotal = page.querySelector("[data-checkout-subtotal]");
+    var totalCell = page.querySelector("[data-checkout-total]");
+    var deliverySection = page.querySelector("[data-checkout-delivery-section]");
+    var deliveryOptions = page.querySelector("[data-checkout-delivery-options]");
+    var dutiesNote = page.querySelector("[data-checkout-duties]");
+    var deliveryRow = page.querySelector("[data-checkout-delivery-row]");
+    var deliveryName = page.querySelector("[data-checkout-delivery-name]");
+    var shippingCell = page.querySelector("[data-checkout-shipping]");
+    var taxAdded = page.querySelector("[data-checkout-tax-added]");
+    var taxIncluded = page.querySelector("[data-checkout-tax-included]");
+    var chosenDelivery = "";
+    var deliveryProblem = false;
     var errorBox = page.querySelector("[data-checkout-error]");
     var errorText = page.querySelector("[data-checkout-error-text]");
     var errorLink = page.querySelector("[data-checkout-error-link]");
@@ -2032,7 +2043,73 @@
     }
 
     function syncSubmit() {
-      submit.disabled = inFlight || leaving || cartProblem;
+      submit.disabled = inFlight || leaving || cartProblem || deliveryProblem;
+    }
+
+    function formatted(value) {
+      return value && typeof value.formatted === "string" ? value.formatted : "";
+    }
+
+    function taxRow(line, fine) {
+      var row = el("div", "summary__row" + (fine ? " summary__row--fine" : ""));
+      row.appendChild(el("dt", null, str(line.label)));
+      var amount = el("dd", null, formatted(line.amount));
+      amount.setAttribute("data-testid", "checkout-tax");
+      row.appendChild(amount);
+      return row;
+    }
+
+    // Delivery and tax to the chosen country, from the quote: the ways offered, the duties
+    // terms, and the lines of the total.
+    function renderDelivery(delivery, data) {
+      while (deliveryOptions.firstChild) deliveryOptions.removeChild(deliveryOptions.firstChild);
+      while (taxAdded.firstChild) taxAdded.removeChild(taxAdded.firstChild);
+      while (taxIncluded.firstChild) taxIncluded.removeChild(taxIncluded.firstChild);
+      totalCell.textContent = formatted(data.total) || formatted(data.subtotal);
+      deliveryProblem = false;
+      if (!delivery || typeof delivery !== "object") {
+        deliverySection.hidden = true;
+        deliveryRow.hidden = true;
+        return;
+      }
+      var options = Array.isArray(delivery.options) ? delivery.options : [];
+      for (var i = 0; i < options.length; i++) {
+        var option = options[i];
+        if (!option || typeof option.code !== "string") continue;
+        var label = el("label", "choice");
+        var radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = "delivery";
+        radio.value = option.code;
+        radio.checked = option.code === delivery.chosen;
+        radio.setAttribute("data-testid", "delivery-" + option.code);
+        label.appendChild(radio);
+        label.appendChild(el("span", "choice__label", str(option.name) + " — " + str(option.price_text)));
+        deliveryOptions.appendChild(label);
+      }
+      deliverySection.hidden = options.length === 0 && !delivery.problem;
+      dutiesNote.textContent = str(delivery.duties_note);
+      if (typeof delivery.chosen === "string") chosenDelivery = delivery.chosen;
+      var chosen = null;
+      for (var j = 0; j < options.length; j++) if (options[j] && options[j].code === delivery.chosen) chosen = options[j];
+      deliveryRow.hidden = !chosen;
+      if (chosen) {
+        deliveryName.textContent = str(chosen.name);
+        shippingCell.textContent = str(chosen.price_text);
+      }
+      var lines = Array.isArray(delivery.tax_lines) ? delivery.tax_lines : [];
+      for (var k = 0; k < lines.length; k++) {
+        if (!lines[k] || typeof lines[k] !== "object") continue;
+        if (delivery.tax_mode === "excluded") taxAdded.appendChild(taxRow(lines[k], false));
+        else taxIncluded.appendChild(taxRow(lines[k], true));
+      }
+      if (typeof delivery.problem === "string" && delivery.problem) {
+        deliveryProblem = true;
+        showError(delivery.problem);
+      } else if (errorBox.getAttribute("data-delivery-error") === "1") {
+        clearError();
+      }
+      errorBox.setAttribute("data-delivery-error", deliveryProblem ? "1" : "0");
     }
 
     function clearFieldErrors() {
@@ -2126,12 +2203,15 @@
         return;
       }
       var mine = ++sequence;
+      var country = field("country");
       api("POST", QUOTE_URL, {
         currency: readCurrency(),
         lang: LANG,
         lines: lines.map(function (l) {
           return { sku: l.sku, quantity: l.qty };
-        })
+        }),
+        country: country && country.value ? country.value : undefined,
+        delivery: chosenDelivery || undefined
       })
         .then(function (result) {
           if (mine !== sequence) return;
@@ -2150,6 +2230,13 @@
             linesList.appendChild(renderLine(line));
           }
           subtotal.textContent = data.subtotal && typeof data.subtotal.formatted === "string" ? data.subtotal.formatted : "";
+          if (data.delivery && data.delivery.problem_code === "unknown_choice" && chosenDelivery) {
+            // The choice is not offered for the new country: take the first that is.
+            chosenDelivery = "";
+            quote();
+            return;
+          }
+          renderDelivery(data.delivery, data);
           if (typeof data.notice === "string" && data.notice) {
             notice.textContent = data.notice;
             notice.hidden = false;
@@ -2199,6 +2286,22 @@
       return body;
     }
 
+    // A new country re-prices delivery and tax; a new delivery re-prices the total.
+    var countrySelect = field("country");
+    if (countrySelect) {
+      countrySelect.addEventListener("change", function () {
+        chosenDelivery = "";
+        quote();
+      });
+    }
+    deliveryOptions.addEventListener("change", function (event) {
+      var target = event.target;
+      if (target && target.name === "delivery") {
+        chosenDelivery = target.value;
+        quote();
+      }
+    });
+
     for (var f = 0; f < FIELDS.length; f++) {
       (function (name) {
         var input = field(name);
@@ -2244,7 +2347,8 @@
           lines: lines.map(function (l) {
             return { sku: l.sku, quantity: l.qty };
           }),
-          contact: details
+          contact: details,
+          delivery: chosenDelivery || undefined
         },
         { auth: true, headers: headers }
       )
@@ -2268,6 +2372,9 @@
             showError(t("check-fields"));
           } else if (result.code === "cart_changed" || result.code === "out_of_stock") {
             showError(result.message || t("cart-changed"), { text: t("back-to-bag"), href: CART_URL });
+            quote();
+          } else if (result.code === "not_delivered" || result.code === "unknown_choice" || result.code === "no_tax_rate") {
+            showError(result.message);
             quote();
           } else if (result.code === "idempotency_key_reused") {
             showError(result.message, { text: t("reload"), href: window.location.pathname });

@@ -194,7 +194,11 @@ pub async fn list_products(
     Query(query): Query<CatalogQuery>,
 ) -> Result<Json<ProductList>, ApiError> {
     let lang = resolve_lang(&state, query.lang.as_deref())?;
-    let catalog = state.catalog().await?;
+    // A shop that has not opened lists nothing (not an error).
+    let catalog = match state.catalog().await {
+        Err(luxevault_storage::DbError::NotOpen) => return Ok(Json(ProductList { products: Vec::new() })),
+        other => other?,
+    };
     let currency = resolve_currency(&catalog, query.currency.as_deref())?;
     let products: Vec<ProductSummary> = match query.collection.as_deref() {
         Some(slug) => {
@@ -277,7 +281,11 @@ pub async fn list_collections(
     Query(query): Query<CatalogQuery>,
 ) -> Result<Json<CollectionList>, ApiError> {
     let lang = resolve_lang(&state, query.lang.as_deref())?;
-    let catalog = state.catalog().await?;
+    // A shop that has not opened lists nothing (not an error).
+    let catalog = match state.catalog().await {
+        Err(luxevault_storage::DbError::NotOpen) => return Ok(Json(CollectionList { collections: Vec::new() })),
+        other => other?,
+    };
     let settings = state.settings();
     let collections = catalog
         .collections
@@ -302,7 +310,11 @@ pub async fn list_collections(
 /// Currencies the shop prices in.
 #[utoipa::path(get, path = "/api/v1/currencies", tag = "catalog", responses((status = 200, body = CurrencyList)))]
 pub async fn list_currencies(State(state): State<AppState>) -> Result<Json<CurrencyList>, ApiError> {
-    let catalog = state.catalog().await?;
+    // A shop that has not opened lists nothing (not an error).
+    let catalog = match state.catalog().await {
+        Err(luxevault_storage::DbError::NotOpen) => return Ok(Json(CurrencyList { currencies: Vec::new() })),
+        other => other?,
+    };
     let base = catalog.currencies.base();
     let currencies = catalog
         .currencies
