@@ -18,6 +18,7 @@ mod conformance;
 mod consent;
 mod inventory;
 mod marketing;
+mod openapi;
 mod payments;
 mod policy;
 mod privacy;

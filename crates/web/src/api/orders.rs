@@ -74,7 +74,7 @@ fn with_details(error: ApiError, details: Value) -> ApiError {
 
 /// Places an order and opens its payment. Send the same `Idempotency-Key` for retries and
 /// double clicks: they return the one order (200) instead of a second (201).
-#[utoipa::path(post, path = "/api/v1/orders", request_body = PlaceOrderRequest, tag = "orders",
+#[utoipa::path(post, path = "/api/v1/orders", request_body = PlaceOrderRequest, tag = "orders", security((), ("session_token" = [])),
     params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt; the same for its retries.")),
     responses((status = 201, body = PlaceOrderResponse), (status = 200, description = "A repeat of the same request", body = PlaceOrderResponse),
         (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
@@ -154,7 +154,7 @@ pub async fn place_order(
 }
 
 /// The signed-in customer's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/account/orders", tag = "orders", params(("lang" = Option<String>, Query, description = "Language of labels and amounts")),
+#[utoipa::path(get, path = "/api/v1/account/orders", tag = "orders", security(("session_token" = [])), params(("lang" = Option<String>, Query, description = "Language of labels and amounts")),
     responses((status = 200, description = "{orders: [order]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn my_orders(
     State(state): State<AppState>,
@@ -180,7 +180,7 @@ pub struct OrderKey {
 }
 
 /// One order, for its owner (bearer) or whoever holds its emailed link (`?key=`).
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = Uuid, Path), ("key" = Option<String>, Query)),
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security((), ("session_token" = [])), params(("id" = Uuid, Path), ("key" = Option<String>, Query)),
     responses((status = 200, description = "The order"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_order(
     State(state): State<AppState>,
