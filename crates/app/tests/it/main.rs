@@ -33,4 +33,5 @@ mod snapshots;
 mod staff_support;
 mod storage;
 mod storefront;
+mod url_privacy;
 mod use_cases;

@@ -19,7 +19,7 @@ pub mod rights;
 
 use axum::Json;
 use utoipa::openapi::RefOr;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
@@ -48,6 +48,7 @@ use crate::error::ErrorBody;
         orders::place_order,
         orders::my_orders,
         orders::get_order,
+        orders::fresh_link,
         consent::list,
         consent::change,
         rights::export,
@@ -84,6 +85,9 @@ pub const SESSION_TOKEN: &str = "session_token";
 /// The security scheme of the operator's admin token (`Authorization: Bearer`; see `extract::Operator`).
 pub const ADMIN_TOKEN: &str = "admin_token";
 
+/// The security scheme of an emailed order link's key (header `X-Order-Key`; see `orders::link`).
+pub const ORDER_KEY: &str = "order_key";
+
 /// What makes the generated document one an integrator can trust: the two bearer schemes, and a
 /// description on every response (OpenAPI requires one; an annotation that gives none gets what
 /// that status always means in this API).
@@ -112,6 +116,13 @@ impl Modify for Published {
                     .description(Some("The operator's admin token (`admin_token` in the configuration)."))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            ORDER_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Order-Key",
+                "The key of an emailed order link: what follows `#key=` in the link (30 days).",
+            ))),
         );
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];

@@ -220,7 +220,9 @@ pub async fn verify_guest(
     let answer = match requests::verify_address(&state, id, &proof.code, proof.lang.as_deref()).await? {
         Verified::Archive { token, expires } => json!({
             "status": "ready",
-            "download_url": format!("/api/v1/privacy/requests/{id}/archive?token={token}"),
+            // The token goes in the body of the download's POST, never in a URL.
+            "download_url": format!("/api/v1/privacy/requests/{id}/archive"),
+            "download_token": token,
             "expires_at": expires.to_rfc3339(),
         }),
         Verified::Erased(erasure) => json!({
@@ -234,19 +236,22 @@ pub async fn verify_guest(
     Ok(Json(answer))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ArchiveToken {
-    token: Option<String>,
+    /// The `download_token` the verification answered with.
+    token: String,
 }
 
-/// The copy of the data held under the request's address, while its link is valid.
-#[utoipa::path(get, path = "/api/v1/privacy/requests/{id}/archive", tag = "rights", params(("id" = Uuid, Path), ("token" = String, Query)),
+/// The copy of the data held under the request's address, while its link is valid. The token
+/// is posted (a URL's query is written down by servers, proxies and browsers).
+#[utoipa::path(post, path = "/api/v1/privacy/requests/{id}/archive", tag = "rights", params(("id" = Uuid, Path)), request_body = ArchiveToken,
     responses((status = 200, description = "The archive (application/zip: data.json, CSV files, index.html), as an attachment"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn archive(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
-    axum::extract::Query(query): axum::extract::Query<ArchiveToken>,
+    ApiJson(body): ApiJson<ArchiveToken>,
 ) -> Result<axum::response::Response, ApiError> {
-    let document = requests::archive_behind_link(&state, id, query.token.as_deref()).await?;
+    let document = requests::archive_behind_link(&state, id, Some(&body.token)).await?;
     Ok(crate::api::rights::archive_response(document))
 }
