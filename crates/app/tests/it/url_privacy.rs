@@ -57,7 +57,7 @@ fn offences(shop: &str, url: &str) -> Vec<String> {
         // The provider's own page: its path is the provider's; the query still holds nothing.
         return found;
     }
-    let segments: Vec<String> = parsed.path_segments().into_iter().flatten().map(|s| percent_decode(s)).collect();
+    let segments: Vec<String> = parsed.path_segments().into_iter().flatten().map(percent_decode).collect();
     for (i, segment) in segments.iter().enumerate() {
         let parent = if i == 0 { "" } else { segments[i - 1].as_str() };
         // Content-named files, and the two capabilities that must be a URL: the demo provider's
