@@ -7,6 +7,7 @@ mod support;
 mod account;
 mod analytics;
 mod api;
+mod audit_chain;
 mod backoffice;
 mod backoffice_data;
 mod backoffice_lists;
