@@ -155,7 +155,10 @@ for (const backend of BACKENDS) {
 
     // --- a double click on "place order" → the demo payment page
     await tid("checkout-submit").dblclick();
-    await page.waitForURL(/\/checkout\/demo\/[^/?]+\?key=/);
+    // The order's key rides in the fragment (never sent); the page's script takes it out of the address.
+    await page.waitForURL(/\/checkout\/demo\/demo_cs_[0-9a-f]+/);
+    await page.waitForFunction(() => window.location.hash === "");
+    assert.ok(!page.url().includes("key"), `a key in the payment page's address: ${page.url()}`);
     await assertNoCookie(assert, page);
     const keys = await Promise.all(orderPosts.map(async (r) => (await r.allHeaders())["idempotency-key"]));
     assert.ok(keys[0] && keys[0].length >= 16, `Idempotency-Key missing or short: ${JSON.stringify(keys[0])}`);
@@ -203,7 +206,10 @@ for (const backend of BACKENDS) {
 
     // --- pay → the order page
     await tid("demo-pay").click();
-    await page.waitForURL(new RegExp(`/orders/${order.id}\\?key=`));
+    // The neutral order page posts the fragment's key, and the order is shown in answer.
+    await page.waitForURL(new RegExp(`/orders/${order.id}$`));
+    await tid("order-number").waitFor();
+    assert.ok(!page.url().includes("key"), `a key in the order page's address: ${page.url()}`);
     await assertNoCookie(assert, page);
     assert.equal((await tid("order-number").textContent()).trim(), order.number);
     assert.match((await tid("order-status").textContent()).trim(), /\S/, "no order status shown");

@@ -41,6 +41,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         db
     };
     migrate(&db).await.context("could not migrate the database")?;
+    crate::audit_key::install(config, &db).await?;
     Ok(db)
 }
 

@@ -109,8 +109,17 @@ pub async fn audit_verify(config: &Config, expect_head: Option<&str>) -> anyhow:
             bail!("the audit log is NOT intact: entry {expected_seq} is not the one recorded earlier");
         }
     }
+    let keyed = match report.keyed_from {
+        Some(1) => "every entry keyed".to_string(),
+        Some(from) => format!("entries before {from} predate the audit key, keyed from {from} on"),
+        None => "none keyed yet".to_string(),
+    };
+    let anchored = match &report.anchored {
+        Some(anchor) => format!("it reaches the head anchored outside the database (entry {})", anchor.seq),
+        None => "no head anchored yet".to_string(),
+    };
     Ok(format!(
-        "The audit log is intact: {} {} verified, as of {}. Head {seq}:{hash} (keep it to check later with --expect-head).",
+        "The audit log is intact: {} {} verified ({keyed}); {anchored}; as of {}. Head {seq}:{hash} (keep it to check later with --expect-head).",
         report.entries,
         if report.entries == 1 { "entry" } else { "entries" },
         &at.to_rfc3339()[..19]

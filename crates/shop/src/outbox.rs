@@ -49,6 +49,10 @@ pub enum EmailJob {
     OrderRefunded {
         order_id: Uuid,
     },
+    /// A fresh 30-day link to an order, asked for from an expired one (`orders::link`).
+    OrderLink {
+        order_id: Uuid,
+    },
     /// Art. 19: a recipient is told of an erasure, rectification or restriction, at its privacy
     /// contact, with the references it already holds.
     RecipientNotice {
@@ -80,6 +84,8 @@ impl EmailJob {
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),
             Self::OrderCancelled { order_id } => Some(format!("email:order_cancelled:{order_id}")),
             Self::OrderRefunded { order_id } => Some(format!("email:order_refunded:{order_id}")),
+            // Each ask is its own message (a throttle in `orders::link` bounds them).
+            Self::OrderLink { .. } => None,
             Self::RecipientNotice { notice_id } => Some(format!("email:recipient_notice:{notice_id}")),
             Self::Marketing { campaign_id, customer_id } => {
                 Some(format!("email:marketing:{campaign_id}:{customer_id}"))

@@ -1,7 +1,7 @@
 //! The audit log: append-only, hash-chained (`core::audit`). There is no UPDATE or DELETE
 //! statement for it anywhere in the application.
 
-use luxevault_core::audit::AuditEntry;
+use luxevault_core::audit::{AuditEntry, AuditKey};
 use sqlx::FromRow;
 
 use crate::{Db, DbError, on_db};
@@ -72,18 +72,19 @@ pub struct AuditFilter {
 pub struct AuditLog;
 
 impl AuditLog {
-    /// Appends an entry (its `seq`, `prev_hash` and `hash` are set here) and returns it sealed.
+    /// Appends an entry (its `seq`, `prev_hash` and `hash` are set here, keyed with `key` when
+    /// given) and returns it sealed.
     ///
     /// Two writers may read the same head: the primary key on `seq` lets only one of them insert,
     /// and the other re-reads the head and tries again, so the chain never forks.
-    pub async fn append(db: &Db, entry: AuditEntry) -> Result<AuditEntry, DbError> {
+    pub async fn append(db: &Db, entry: AuditEntry, key: Option<&AuditKey>) -> Result<AuditEntry, DbError> {
         let mut last_error = None;
         for attempt in 0..20u64 {
             let result: Result<AuditEntry, DbError> = on_db!(db, pool => {
                 async {
                     let mut tx = pool.begin().await?;
                     let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&mut *tx).await?;
-                    let sealed = entry.clone().seal(head.as_ref().map(|(s, h)| (*s, h.as_str())));
+                    let sealed = entry.clone().seal_with(head.as_ref().map(|(s, h)| (*s, h.as_str())), key);
                     sqlx::query(INSERT)
                         .bind(sealed.seq)
                         .bind(sealed.at)

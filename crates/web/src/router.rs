@@ -36,7 +36,8 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/account"), get(checkout::account))
             .route(&format!("{prefix}/account/reset"), get(checkout::reset))
             .route(&format!("{prefix}/checkout"), get(checkout::checkout))
-            .route(&format!("{prefix}/orders/{{id}}"), get(checkout::order));
+            .route(&format!("{prefix}/orders/{{id}}"), get(checkout::order).post(checkout::open_order))
+            .route(&format!("{prefix}/orders/{{id}}/link"), post(checkout::fresh_link));
         if !prefix.is_empty() {
             group = group.route(&prefix, get(storefront::home));
         }
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cart/quote", post(catalog::quote_cart))
         .route("/api/v1/orders", post(orders::place_order))
         .route("/api/v1/orders/{id}", get(orders::get_order))
+        .route("/api/v1/orders/{id}/link", post(orders::fresh_link))
         .route("/api/v1/account/orders", get(orders::my_orders))
         .route("/api/v1/admin/orders/{id}/capture", post(admin::capture))
         .route("/api/v1/admin/orders/{id}/cancel", post(admin::cancel))
@@ -63,7 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/account/requests", get(requests::mine).post(requests::file))
         .route("/api/v1/privacy/requests", post(requests::start_guest))
         .route("/api/v1/privacy/requests/{id}/verify", post(requests::verify_guest))
-        .route("/api/v1/privacy/requests/{id}/archive", get(requests::archive))
+        .route("/api/v1/privacy/requests/{id}/archive", post(requests::archive))
         .route("/api/v1/account/export", post(rights::export))
         .route("/api/v1/account/erase", post(rights::erase))
         .route("/api/v1/account/consents", get(consent::list).post(consent::change))

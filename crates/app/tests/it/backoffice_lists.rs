@@ -155,7 +155,9 @@ async fn the_dashboard_shows_each_role_its_panels_and_unusual_access(backend: Ba
             prev_hash: String::new(),
             hash: String::new(),
         };
-        AuditLog::append(&app.db, entry).await.unwrap_or_else(|e| panic!("{e}"));
+        AuditLog::append(&app.db, entry, luxevault_shop::staff::audit_trail::installed_key().as_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let owner = app.staff("olympe", Role::Owner).await;
     let (_, html) = owner.get("/admin").await;

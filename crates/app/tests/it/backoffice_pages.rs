@@ -67,7 +67,7 @@ pub(crate) async fn paid_order(app: &TestApp, key: &str, token: Option<&str>) ->
     let link = redirect.split("key=").nth(1).unwrap_or_default().to_string();
     let pay = app
         .client
-        .post(app.url(redirect.split('?').next().unwrap_or_default()))
+        .post(app.url(redirect.split('#').next().unwrap_or_default()))
         .form(&[("key", link.as_str())])
         .send()
         .await;

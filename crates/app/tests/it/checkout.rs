@@ -55,19 +55,19 @@ async fn a_guest_checks_out_pays_and_is_told(backend: Backend) {
     let key = redirect.split("key=").nth(1).unwrap_or_default().to_string();
     let pay = app
         .client
-        .post(app.url(redirect.split('?').next().unwrap_or_default()))
+        .post(app.url(redirect.split('#').next().unwrap_or_default()))
         .form(&[("key", key.as_str())])
         .send()
         .await;
     let pay = pay.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pay.status().as_u16(), 303);
     let order_page = pay.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
-    assert!(order_page.contains(&format!("/fr/orders/{order_id}?key=")), "{order_page}");
+    assert!(order_page.contains(&format!("/fr/orders/{order_id}#key=")), "{order_page}");
 
-    let (_, order) = app.get_json(&format!("/api/v1/orders/{order_id}?key={key}")).await;
+    let (_, order) = order_with_key(&app, &order_id, &key).await;
     assert_eq!(order["status"], "authorised", "held at the review point until captured");
     app.run_jobs().await;
-    let (_, order) = app.get_json(&format!("/api/v1/orders/{order_id}?key={key}")).await;
+    let (_, order) = order_with_key(&app, &order_id, &key).await;
     assert_eq!(order["status"], "confirmed");
     let history: Vec<&str> =
         order["history"].as_array().into_iter().flatten().filter_map(|h| h["status"].as_str()).collect();
@@ -81,10 +81,26 @@ async fn a_guest_checks_out_pays_and_is_told(backend: Backend) {
     assert!(outbox.iter().any(|m| m.contains("Votre commande")), "French confirmation");
     // Without the key, the order is not shown: ids reveal nothing.
     assert_eq!(app.get_json(&format!("/api/v1/orders/{order_id}")).await.0, 404);
-    assert_eq!(app.get_json(&format!("/api/v1/orders/{order_id}?key={}", "0".repeat(64))).await.0, 404);
-    let html = app.get(&order_page.replace(&app.base, "")).await;
+    assert_eq!(order_with_key(&app, &order_id, &format!("1999999999.{}", "0".repeat(64))).await.0, 404);
+    // The order's address alone is a neutral thank-you; posting the key shows the order.
+    let page_path = order_page.split('#').next().unwrap_or_default().replace(&app.base, "");
+    let html = app.get(&page_path).await;
     assert_eq!(html.status().as_u16(), 200);
+    let html = html.text().await.unwrap_or_default();
+    assert!(!html.contains("pii-canary") && !html.contains(number), "no order data without the key");
+    let opened = app.client.post(app.url(&page_path)).form(&[("key", key.as_str())]).send().await;
+    let opened = opened.unwrap_or_else(|e| panic!("{e}")).text().await.unwrap_or_default();
+    assert!(opened.contains(number) && opened.contains("pii-canary"), "the key opens the order");
     app.stop().await;
+}
+
+/// The order as the API shows it to the holder of a link's key (header `X-Order-Key`).
+pub async fn order_with_key(app: &TestApp, order_id: &str, key: &str) -> (u16, Value) {
+    let response =
+        app.client.get(app.url(&format!("/api/v1/orders/{order_id}"))).header("x-order-key", key).send().await;
+    let response = response.unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn checkout_refuses_what_it_should(backend: Backend) {
@@ -259,7 +275,7 @@ async fn a_retry_finds_its_order_even_for_the_last_piece(backend: Backend) {
     let (status, replay) = place(&app, "last-piece-key-0001-abc", &body).await;
     assert_eq!(status, 200);
     let url = replay["payment"]["redirect_url"].as_str().unwrap_or_default();
-    assert!(url.contains(&format!("/orders/{id}?key=")) && !url.contains("/checkout/demo/"), "{url}");
+    assert!(url.contains(&format!("/orders/{id}#key=")) && !url.contains("/checkout/demo/"), "{url}");
     app.stop().await;
 }
 
@@ -299,7 +315,7 @@ async fn paid_demo_order(app: &TestApp, key: &str, sku: &str) -> String {
     let link = redirect.split("key=").nth(1).unwrap_or_default().to_string();
     let pay = app
         .client
-        .post(app.url(redirect.split('?').next().unwrap_or_default()))
+        .post(app.url(redirect.split('#').next().unwrap_or_default()))
         .form(&[("key", link.as_str())])
         .send()
         .await;

@@ -115,7 +115,7 @@ async fn personal_data_never_reaches_the_logs(backend: Backend) {
         .unwrap_or_default();
     let redirect = placed["payment"]["redirect_url"].as_str().unwrap_or_default().to_string();
     let key = redirect.split("key=").nth(1).unwrap_or_default().to_string();
-    let pay_path = redirect.split('?').next().unwrap_or_default().to_string();
+    let pay_path = redirect.split('#').next().unwrap_or_default().to_string();
     client.post(format!("{base}{pay_path}")).form(&[("key", key.as_str())]).send().await.ok();
     // A bad contact: the error names fields, the log names nothing.
     client

@@ -192,7 +192,13 @@ pub(crate) mod guests {
             app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
         assert_eq!((status, ready["status"].as_str()), (200, Some("ready")), "{ready}");
         let url = ready["download_url"].as_str().unwrap_or_default().to_string();
-        let copy = app.get(&url).await;
+        let token = ready["download_token"].as_str().unwrap_or_default().to_string();
+        assert!(!url.contains(&token) && !url.contains('?'), "the token stays out of the URL: {url}");
+        let download = |token: String| {
+            let request = app.client.post(app.url(&url)).json(&json!({"token": token}));
+            async move { request.send().await.unwrap_or_else(|e| panic!("{e}")) }
+        };
+        let copy = download(token.clone()).await;
         assert_eq!(copy.status().as_u16(), 200);
         assert!(copy.headers().get("content-disposition").is_some());
         let archive = crate::support::unzip(&copy.bytes().await.unwrap_or_default());
@@ -206,8 +212,8 @@ pub(crate) mod guests {
         let (status, _) = app.post_json(&format!("/api/v1/privacy/requests/{id}/verify"), &json!({"code": code})).await;
         assert_eq!(status, 400);
         app.clock.advance_days(8);
-        assert_eq!(app.get(&url).await.status().as_u16(), 404);
-        assert_eq!(app.get(&url.replace("token=", "token=0")).await.status().as_u16(), 404);
+        assert_eq!(download(token.clone()).await.status().as_u16(), 404);
+        assert_eq!(download(format!("0{token}")).await.status().as_u16(), 404);
         app.stop().await;
     }
 

@@ -85,7 +85,7 @@ pub(crate) async fn delivered_order(app: &TestApp, token: Option<&str>, email: &
     let demo_key = redirect.split("key=").nth(1).unwrap_or_default();
     let paid = app
         .client
-        .post(app.url(redirect.split('?').next().unwrap_or_default()))
+        .post(app.url(redirect.split('#').next().unwrap_or_default()))
         .form(&[("key", demo_key)])
         .send()
         .await

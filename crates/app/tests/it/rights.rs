@@ -43,7 +43,7 @@ async fn pay(app: &TestApp, placed: &Value) {
     let redirect = placed["payment"]["redirect_url"].as_str().unwrap_or_default();
     let key = redirect.split("key=").nth(1).unwrap_or_default();
     let form = [("key", key)];
-    let response = app.client.post(app.url(redirect.split('?').next().unwrap_or_default())).form(&form).send().await;
+    let response = app.client.post(app.url(redirect.split('#').next().unwrap_or_default())).form(&form).send().await;
     assert_eq!(response.map(|r| r.status().as_u16()).unwrap_or(0), 303);
 }
 

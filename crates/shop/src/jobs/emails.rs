@@ -124,7 +124,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
             let prefix = settings.prefix(&lang);
             let (name, reset) = match job {
                 EmailJob::PasswordReset { token, .. } => {
-                    ("password_reset", format!("{base}{prefix}/account/reset?token={token}"))
+                    ("password_reset", format!("{base}{prefix}/account/reset#token={token}"))
                 }
                 EmailJob::InactivityWarning { .. } => ("inactivity_warning", String::new()),
                 _ => ("welcome", String::new()),
@@ -253,7 +253,8 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         EmailJob::OrderConfirmation { order_id }
         | EmailJob::PaymentReceived { order_id }
         | EmailJob::OrderCancelled { order_id }
-        | EmailJob::OrderRefunded { order_id } => {
+        | EmailJob::OrderRefunded { order_id }
+        | EmailJob::OrderLink { order_id } => {
             let Some(order) = Orders::by_id(db, *order_id).await.map_err(|e| e.to_string())? else { return Ok(None) };
             // An order anonymised meanwhile (erasure, retention) has no one left to write to.
             if order.email.expose().is_empty() {
@@ -265,6 +266,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
                 EmailJob::OrderConfirmation { .. } => "order_confirmation",
                 EmailJob::PaymentReceived { .. } => "payment_received",
                 EmailJob::OrderCancelled { .. } => "order_cancelled",
+                EmailJob::OrderLink { .. } => "order_link",
                 _ => "order_refunded",
             };
             let context = json!({"shop": house, "order": view, "payment": payment, "links": {"order": orders::order_url(shop, &order)}});
@@ -305,6 +307,7 @@ mod tests {
             "payment_received",
             "order_cancelled",
             "order_refunded",
+            "order_link",
             "recipient_notice",
             "marketing",
             "restriction_lifting",

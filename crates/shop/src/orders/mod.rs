@@ -2,11 +2,11 @@
 //! idempotent), opening the payment, applying what the payment provider reports, capturing at
 //! the review hold point. Called by the API handlers, the webhook receiver and the job runner.
 
+pub mod link;
 pub mod moves;
 pub mod payment_events;
 pub mod view;
 
-use hmac::{Hmac, KeyInit, Mac};
 use luxevault_core::cart::{self, LineStatus, VariantOffer};
 use luxevault_core::catalog::Availability;
 use luxevault_core::checkout::OrderContact;
@@ -66,35 +66,8 @@ pub struct Placed {
     pub replayed: bool,
 }
 
-/// The secret in a guest's order link: an HMAC of the order id under the installation's key, so
-/// nothing needs storing and the link cannot be guessed from the id.
-pub fn order_link_token(shop: &Shop, order: Uuid) -> String {
-    let mut mac = match Hmac::<Sha256>::new_from_slice(shop.order_link_key()) {
-        Ok(mac) => mac,
-        Err(_) => return String::new(),
-    };
-    mac.update(b"order-link:");
-    mac.update(order.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-pub fn order_link_valid(shop: &Shop, order: Uuid, key: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    let expected = order_link_token(shop, order);
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(key.as_bytes()))
-}
-
-/// The customer-facing address of an order, with its secret.
-pub fn order_url(shop: &Shop, order: &OrderRow) -> String {
-    let lang = Lang::parse(&order.lang).unwrap_or_else(|| shop.settings().default_lang().clone());
-    format!(
-        "{}{}/orders/{}?key={}",
-        shop.commerce().public_base_url,
-        shop.settings().prefix(&lang),
-        order.id,
-        order_link_token(shop, order.id)
-    )
-}
+/// The emailed link of an order (see [`link`]: a 30-day key in the URL's fragment).
+pub use link::order_url;
 
 fn request_hash(place: &PlaceOrder<'_>) -> String {
     let c = &place.contact;
@@ -246,21 +219,30 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
 /// once, then the same page again), otherwise the order's own page.
 async fn resume(shop: &Shop, order: &OrderRow) -> Result<String, PlaceError> {
     if order.status != OrderStatus::AwaitingPayment {
-        let lang = Lang::parse(&order.lang).unwrap_or_else(|| shop.settings().default_lang().clone());
-        let key = order_link_token(shop, order.id);
-        return Ok(format!("{}/orders/{}?key={key}", shop.settings().prefix(&lang), order.id));
+        // The customer's own browser placed it: the key rides in the fragment, never sent on.
+        return Ok(format!("{}#key={}", link::order_path(shop, order), link::fresh_key(shop, order.id)));
     }
     if let Some(url) = Orders::payment_url(shop.db(), order.id).await? {
-        return Ok(url);
+        return Ok(payment_page(shop, order, url));
     }
     open_payment(shop, order).await
+}
+
+/// The payment page as the customer's browser gets it: the demo page, which stands in for the
+/// provider's, also gets the order's key in the fragment (its form posts it back with the
+/// payment). Nothing secret is stored with the order.
+fn payment_page(shop: &Shop, order: &OrderRow, url: String) -> String {
+    if shop.payments().name() != "demo" {
+        return url;
+    }
+    let page = url.split(['?', '#']).next().unwrap_or_default();
+    format!("{page}#key={}", link::fresh_key(shop, order.id))
 }
 
 /// Opens the payment page of an order, from the order as stored. A failure leaves the order
 /// awaiting payment: the customer's retry opens it again, and the sweep cancels it if never paid.
 async fn open_payment(shop: &Shop, order: &OrderRow) -> Result<String, PlaceError> {
     let now = shop.clock().now();
-    let key = order_link_token(shop, order.id);
     let lang = Lang::parse(&order.lang).unwrap_or_else(|| shop.settings().default_lang().clone());
     let base = &shop.commerce().public_base_url;
     let prefix = shop.settings().prefix(&lang);
@@ -291,20 +273,17 @@ async fn open_payment(shop: &Shop, order: &OrderRow) -> Result<String, PlaceErro
         order_number: order.number.clone(),
         currency,
         lines,
-        success_url: format!("{base}{prefix}/orders/{}?key={key}", order.id),
+        // No key: the provider sends the customer back to the neutral "thank you" page.
+        success_url: format!("{base}{}", link::order_path(shop, order)),
         cancel_url: format!("{base}{prefix}/cart"),
         idempotency_key: format!("order-{}-checkout", order.id),
     };
     match shop.payments().create_checkout(&request).await {
         Ok(session) => {
-            let url = if shop.payments().name() == "demo" {
-                format!("/checkout/demo/{}?key={key}", session.session_id)
-            } else {
-                session.redirect_url
-            };
+            let url = session.redirect_url;
             Orders::set_payment(shop.db(), order.id, &session.session_id, session.payment_id.as_deref(), &url, now)
                 .await?;
-            Ok(url)
+            Ok(payment_page(shop, order, url))
         }
         Err(error) => {
             tracing::warn!(order = %order.id, error = %error, "could not open the payment; the order waits for a retry");

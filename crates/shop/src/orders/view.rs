@@ -7,6 +7,7 @@ use luxevault_storage::{OrderRow, Orders};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::link::{self, KeyCheck};
 use crate::Shop;
 use crate::error::ShopError;
 
@@ -186,8 +187,12 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
     })
 }
 
-/// The order, for whoever may see it: its owner (signed in) or whoever holds its link's secret.
-/// "No such order" and "not yours" are the same answer: ids reveal nothing.
+/// The error code of a genuine order link older than its 30 days (`orders::link`).
+pub const LINK_EXPIRED: &str = "link_expired";
+
+/// The order, for whoever may see it: its owner (signed in) or whoever holds a current key of
+/// its link. "No such order" and "not yours" are the same answer: ids reveal nothing. A genuine
+/// but expired key is told apart ([`LINK_EXPIRED`]), so the page can offer a fresh link.
 pub async fn order_for_viewer(
     shop: &Shop,
     id: Uuid,
@@ -195,11 +200,16 @@ pub async fn order_for_viewer(
     key: Option<&str>,
 ) -> Result<OrderView, ShopError> {
     let not_found = || ShopError::not_found("No order matches this link.");
-    let keyed = key.is_some_and(|k| super::order_link_valid(shop, id, k));
+    let check = key.map_or(KeyCheck::Invalid, |k| link::check(shop, id, k));
     let order = Orders::by_id(shop.db(), id).await?.ok_or_else(not_found)?;
     let owner = viewer.is_some_and(|c| order.customer_id == Some(c));
-    if !(owner || keyed) {
-        return Err(not_found());
+    match check {
+        _ if owner => order_view(shop, &order, None).await,
+        KeyCheck::Valid => order_view(shop, &order, None).await,
+        KeyCheck::Expired => Err(ShopError::rejected(
+            LINK_EXPIRED,
+            "This link has expired. Ask for a fresh one: it goes to the address the order was placed with.",
+        )),
+        KeyCheck::Invalid => Err(not_found()),
     }
-    order_view(shop, &order, None).await
 }

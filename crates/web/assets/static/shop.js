@@ -1684,16 +1684,19 @@
     var input = form.elements.namedItem("new_password");
     var url = page.getAttribute("data-confirm-url");
 
+    // The link carries the token in its fragment (#token=…), which is never sent to a server;
+    // links mailed before then carried it in the query string, which still works.
     var token = null;
     try {
-      token = new URLSearchParams(window.location.search).get("token");
+      var fromHash = /^#token=([0-9a-f]{64})$/.exec(window.location.hash || "");
+      token = fromHash ? fromHash[1] : new URLSearchParams(window.location.search).get("token");
     } catch (e) {
       token = null;
     }
     // Keep the secret out of the history and of any later Referer.
     if (token && window.history && window.history.replaceState) {
       try {
-        window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+        window.history.replaceState(null, "", window.location.pathname);
       } catch (e) {
         /* nothing to do */
       }
@@ -1768,6 +1771,24 @@
     var outcome = page.querySelector("[data-centre-outcome]");
     var ready = page.querySelector("[data-centre-ready]");
     var download = page.querySelector("[data-centre-download]");
+    // The archive's token is posted with the download, never put in a URL.
+    var downloadToken = "";
+    download.addEventListener("click", function (event) {
+      event.preventDefault();
+      var href = download.getAttribute("href");
+      if (!downloadToken || !href || href === "#") return;
+      api("POST", href, { token: downloadToken }, { file: true })
+        .then(function (result) {
+          if (result.ok && result.blob) {
+            saveFile(result.blob, "my-data.zip");
+          } else {
+            showError(result.message || t("network-error"));
+          }
+        })
+        .catch(function () {
+          showError(t("network-error"));
+        });
+    });
     var expires = page.querySelector("[data-centre-expires]");
     var erasedBox = page.querySelector("[data-centre-erased]");
     var erasedList = page.querySelector("[data-centre-erased-list]");
@@ -1845,6 +1866,7 @@
           return;
         }
         download.setAttribute("href", href);
+        downloadToken = str(data.download_token);
         expires.textContent = format(t("expires"), { date: formatDate(str(data.expires_at), true) });
         step("ready");
       } else if (status === "completed" || status === "restricted") {
@@ -1950,6 +1972,7 @@
       clearError();
       codeInput.value = "";
       download.setAttribute("href", "#");
+      downloadToken = "";
       erasedList.textContent = "";
       keptList.textContent = "";
       if (notifiedList) notifiedList.textContent = "";
@@ -2484,7 +2507,31 @@
     });
   }
 
+  /**
+   * An order link's key rides in the URL's fragment (#key=…, see orders::link), which a browser
+   * never sends to a server: read it, take it out of the address bar and the history, then post
+   * it — the order page's hidden form (the order is shown in answer), or the demo payment form.
+   */
+  function initFragmentKey() {
+    var form = document.querySelector("form[data-order-key-form]");
+    var demoInput = document.querySelector("input[data-fragment-key]");
+    if (!form && !demoInput) return;
+    var match = /^#key=([0-9]{1,12}\.[0-9a-f]{64})$/.exec(window.location.hash || "");
+    if (!match) return;
+    try {
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    } catch (e) {
+      /* the key stays in the fragment, which is still never sent */
+    }
+    if (demoInput) demoInput.value = match[1];
+    if (form) {
+      form.elements.namedItem("key").value = match[1];
+      form.submit();
+    }
+  }
+
   function init() {
+    initFragmentKey();
     sendPageView();
     initCartPage();
     initCheckoutPage();

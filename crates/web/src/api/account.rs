@@ -102,14 +102,14 @@ pub async fn login(
 }
 
 /// Ends this session.
-#[utoipa::path(post, path = "/api/v1/account/logout", tag = "account", responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/account/logout", tag = "account", security(("session_token" = [])), responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<StatusCode, ApiError> {
     accounts::sign_out(&state, &customer.session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Ends every session of the account, on every device, this one included.
-#[utoipa::path(post, path = "/api/v1/account/logout-everywhere", tag = "account", responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/account/logout-everywhere", tag = "account", security(("session_token" = [])), responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     SignedIn(customer): SignedIn,
@@ -119,7 +119,7 @@ pub async fn logout_everywhere(
 }
 
 /// The signed-in account.
-#[utoipa::path(get, path = "/api/v1/account", tag = "account", responses((status = 200, body = AccountView), (status = 401, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("session_token" = [])), responses((status = 200, body = AccountView), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<AccountView>, ApiError> {
     Ok(Json(accounts::account(&state, customer.id).await?.into()))
 }
@@ -134,7 +134,7 @@ pub struct ChangePasswordRequest {
 }
 
 /// Changes the password: every session ends, and a fresh one is returned for this device.
-#[utoipa::path(post, path = "/api/v1/account/password", request_body = ChangePasswordRequest, tag = "account",
+#[utoipa::path(post, path = "/api/v1/account/password", request_body = ChangePasswordRequest, tag = "account", security(("session_token" = [])),
     responses((status = 200, body = SessionResponse), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -212,7 +212,7 @@ pub struct DetailsChange {
 }
 
 /// Corrects the account's username, email or language (rectification, P16).
-#[utoipa::path(post, path = "/api/v1/account/details", request_body = DetailsChange, tag = "rights",
+#[utoipa::path(post, path = "/api/v1/account/details", request_body = DetailsChange, tag = "rights", security(("session_token" = [])),
     responses((status = 200, body = AccountView), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn change_details(

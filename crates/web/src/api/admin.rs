@@ -81,7 +81,7 @@ async fn api_move(
 }
 
 /// Captures a held order's authorised payment.
-#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/capture", tag = "staff", params(("id" = Uuid, Path)), request_body = StaffAction,
+#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/capture", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = StaffAction,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn capture(
     State(state): State<AppState>,
@@ -95,7 +95,7 @@ pub async fn capture(
 }
 
 /// Cancels an order that is not paid yet (the authorisation is released) and gives its stock back.
-#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/cancel", tag = "staff", params(("id" = Uuid, Path)), request_body = StaffAction,
+#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/cancel", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = StaffAction,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
@@ -109,7 +109,7 @@ pub async fn cancel(
 }
 
 /// Refunds a paid order in full.
-#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/refund", tag = "staff", params(("id" = Uuid, Path)), request_body = StaffAction,
+#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/refund", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = StaffAction,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn refund(
     State(state): State<AppState>,
@@ -123,7 +123,7 @@ pub async fn refund(
 }
 
 /// Marks a confirmed order as handed to the carrier.
-#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/fulfil", tag = "staff", params(("id" = Uuid, Path)), request_body = StaffAction,
+#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/fulfil", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = StaffAction,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn fulfil(
     State(state): State<AppState>,

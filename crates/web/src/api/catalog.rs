@@ -124,6 +124,7 @@ pub struct CurrencyList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     /// Language of texts and formatting, e.g. `fr`; the shop's default when absent.
     lang: Option<String>,

@@ -26,7 +26,7 @@ pub struct ConsentChange {
 }
 
 /// The customer's consents: the state of each consent purpose and every record behind it.
-#[utoipa::path(get, path = "/api/v1/account/consents", tag = "account",
+#[utoipa::path(get, path = "/api/v1/account/consents", tag = "account", security(("session_token" = [])),
     responses((status = 200, description = "{current: {purpose: bool}, records: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
     let (states, records) = consent::ledger(&state, customer.id).await?;
@@ -44,7 +44,7 @@ pub async fn list(State(state): State<AppState>, SignedIn(customer): SignedIn) -
 }
 
 /// Gives or withdraws a consent; withdrawing is exactly as easy as giving.
-#[utoipa::path(post, path = "/api/v1/account/consents", request_body = ConsentChange, tag = "account",
+#[utoipa::path(post, path = "/api/v1/account/consents", request_body = ConsentChange, tag = "account", security(("session_token" = [])),
     responses((status = 201, description = "Recorded"), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,

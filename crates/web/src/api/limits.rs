@@ -39,7 +39,7 @@ async fn processing_view(state: &AppState, person: &Person) -> Result<Value, Api
 }
 
 /// Whether the account's data is restricted, and the purposes it objects to.
-#[utoipa::path(get, path = "/api/v1/account/processing", tag = "rights",
+#[utoipa::path(get, path = "/api/v1/account/processing", tag = "rights", security(("session_token" = [])),
     responses((status = 200, description = "{restricted, restriction, objections: {purpose: bool}}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn processing(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
     let person = Person::of_account(&state, customer.id).await?;
@@ -58,7 +58,7 @@ pub struct ObjectionChange {
 /// Objects to a purpose resting on legitimate interests (or to marketing), or withdraws the
 /// objection. Website analytics and marketing stop at once; an objection to fraud prevention is
 /// recorded and opened as a request that staff weigh and answer within the deadline.
-#[utoipa::path(post, path = "/api/v1/account/objections", tag = "rights", request_body = ObjectionChange,
+#[utoipa::path(post, path = "/api/v1/account/objections", tag = "rights", security(("session_token" = [])), request_body = ObjectionChange,
     responses((status = 200, description = "The account's restriction and objections, and the request opened if any"),
         (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn object(
@@ -76,7 +76,7 @@ pub async fn object(
 }
 
 /// Ends the account's own restriction at once: the person who asked for it asks to end it.
-#[utoipa::path(post, path = "/api/v1/account/restriction/lift", tag = "rights",
+#[utoipa::path(post, path = "/api/v1/account/restriction/lift", tag = "rights", security(("session_token" = [])),
     responses((status = 200, description = "The account's restriction and objections"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn lift_mine(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
     let person = Person::of_account(&state, customer.id).await?;
@@ -85,7 +85,7 @@ pub async fn lift_mine(State(state): State<AppState>, SignedIn(customer): Signed
 }
 
 /// Every restriction in force, for staff.
-#[utoipa::path(get, path = "/api/v1/admin/restrictions", tag = "staff",
+#[utoipa::path(get, path = "/api/v1/admin/restrictions", tag = "staff", security(("admin_token" = [])),
     responses((status = 200, description = "{restrictions: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn restrictions(State(state): State<AppState>, _: Operator) -> Result<Json<Value>, ApiError> {
     let rows = Limits::active_restrictions(state.db(), state.clock().now()).await?;
@@ -113,7 +113,7 @@ pub struct LiftNotice {
 
 /// Lifts a restriction after telling the person (Art. 18(3)): an email goes now, with the date;
 /// the restriction stays in force until then.
-#[utoipa::path(post, path = "/api/v1/admin/restrictions/{id}/lift", tag = "staff", params(("id" = Uuid, Path)), request_body = LiftNotice,
+#[utoipa::path(post, path = "/api/v1/admin/restrictions/{id}/lift", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = LiftNotice,
     responses((status = 200, description = "The restriction with the day it lifts"), (status = 401, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn lift(

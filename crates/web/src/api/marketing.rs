@@ -25,7 +25,7 @@ pub struct NewCampaign {
 }
 
 /// Sends a marketing email to every customer who opted in and may receive it (P22).
-#[utoipa::path(post, path = "/api/v1/admin/marketing/campaigns", tag = "staff", request_body = NewCampaign,
+#[utoipa::path(post, path = "/api/v1/admin/marketing/campaigns", tag = "staff", security(("admin_token" = [])), request_body = NewCampaign,
     responses((status = 201, description = "{id, queued}: the campaign and how many emails were queued"),
         (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(

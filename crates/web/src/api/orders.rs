@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::api::catalog::QuoteLineRequest;
 use crate::error::{ApiError, ApiJson, ApiPath};
-use crate::extract::{MaybeSignedIn, SignedIn};
+use crate::extract::{ClientAddr, MaybeSignedIn, SignedIn};
 use crate::state::AppState;
 use luxevault_shop::orders::view::{OrderView, order_for_viewer, order_view};
 use luxevault_shop::orders::{self as shop, PlaceError, PlaceOrder};
@@ -78,7 +78,7 @@ fn with_details(error: ApiError, details: Value) -> ApiError {
 
 /// Places an order and opens its payment. Send the same `Idempotency-Key` for retries and
 /// double clicks: they return the one order (200) instead of a second (201).
-#[utoipa::path(post, path = "/api/v1/orders", request_body = PlaceOrderRequest, tag = "orders",
+#[utoipa::path(post, path = "/api/v1/orders", request_body = PlaceOrderRequest, tag = "orders", security((), ("session_token" = [])),
     params(("Idempotency-Key" = String, Header, description = "Unique per checkout attempt; the same for its retries.")),
     responses((status = 201, body = PlaceOrderResponse), (status = 200, description = "A repeat of the same request", body = PlaceOrderResponse),
         (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
@@ -165,7 +165,7 @@ pub async fn place_order(
 }
 
 /// The signed-in customer's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/account/orders", tag = "orders", params(("lang" = Option<String>, Query, description = "Language of labels and amounts")),
+#[utoipa::path(get, path = "/api/v1/account/orders", tag = "orders", security(("session_token" = [])), params(("lang" = Option<String>, Query, description = "Language of labels and amounts")),
     responses((status = 200, description = "{orders: [order]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn my_orders(
     State(state): State<AppState>,
@@ -185,19 +185,55 @@ pub struct LangQuery {
     lang: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct OrderKey {
-    key: Option<String>,
-}
+/// The header that carries an order link's key (`orders::link`): never the query string, which
+/// servers, proxies and browsers write down.
+pub const ORDER_KEY_HEADER: &str = "x-order-key";
 
-/// One order, for its owner (bearer) or whoever holds its emailed link (`?key=`).
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = Uuid, Path), ("key" = Option<String>, Query)),
-    responses((status = 200, description = "The order"), (status = 404, body = crate::error::ErrorBody)))]
+/// One order, for its owner (session token) or whoever holds a current key of its emailed link
+/// (the `#key=` of the link, sent in the `X-Order-Key` header). A genuine key older than 30 days
+/// is answered `400 link_expired`: ask for a fresh link.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security((), ("session_token" = []), ("order_key" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The order"), (status = 400, description = "The link's key has expired (`link_expired`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No order matches (or it is not yours to see)", body = crate::error::ErrorBody)))]
 pub async fn get_order(
     State(state): State<AppState>,
     MaybeSignedIn(customer): MaybeSignedIn,
     ApiPath(id): ApiPath<Uuid>,
-    Query(query): Query<OrderKey>,
+    headers: HeaderMap,
 ) -> Result<Json<OrderView>, ApiError> {
-    Ok(Json(order_for_viewer(&state, id, customer.map(|c| c.id), query.key.as_deref()).await?))
+    let key = headers.get(ORDER_KEY_HEADER).and_then(|v| v.to_str().ok());
+    Ok(Json(order_for_viewer(&state, id, customer.map(|c| c.id), key).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreshLinkRequest {
+    /// The address the order was placed with.
+    #[schema(value_type = String)]
+    pub email: luxevault_core::Pii<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FreshLinkAnswer {
+    pub message: String,
+}
+
+/// Mails a fresh 30-day link to the order's own address when `email` is that address. The
+/// answer is the same whether or not the order exists and the address matches.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/link", tag = "orders", params(("id" = Uuid, Path)), request_body = FreshLinkRequest,
+    responses((status = 202, body = FreshLinkAnswer), (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn fresh_link(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<FreshLinkRequest>,
+) -> Result<(StatusCode, Json<FreshLinkAnswer>), ApiError> {
+    luxevault_shop::orders::link::send_fresh_link(&state, id, request.email.expose(), client).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(FreshLinkAnswer {
+            message: "If this is the address the order was placed with, a fresh link to it is on its way.".into(),
+        }),
+    ))
 }

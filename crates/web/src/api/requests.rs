@@ -50,7 +50,7 @@ pub struct LogRequest {
 }
 
 /// Logs a request that arrived by email or WhatsApp; its clock starts on the day it arrived.
-#[utoipa::path(post, path = "/api/v1/admin/privacy-requests", tag = "staff", request_body = LogRequest,
+#[utoipa::path(post, path = "/api/v1/admin/privacy-requests", tag = "staff", security(("admin_token" = [])), request_body = LogRequest,
     responses((status = 201, description = "The request with its deadline"), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn log_request(
     State(state): State<AppState>,
@@ -71,7 +71,7 @@ pub async fn log_request(
 }
 
 /// Every request still to answer, the most urgent first, with days left and overdue flags.
-#[utoipa::path(get, path = "/api/v1/admin/privacy-requests", tag = "staff",
+#[utoipa::path(get, path = "/api/v1/admin/privacy-requests", tag = "staff", security(("admin_token" = [])),
     responses((status = 200, description = "{requests: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn open_requests(
     State(state): State<AppState>,
@@ -92,7 +92,7 @@ pub struct Extension {
 }
 
 /// Extends a request by two months, once, and tells the person why and until when.
-#[utoipa::path(post, path = "/api/v1/admin/privacy-requests/{id}/extend", tag = "staff", params(("id" = Uuid, Path)), request_body = Extension,
+#[utoipa::path(post, path = "/api/v1/admin/privacy-requests/{id}/extend", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = Extension,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn extend(
     State(state): State<AppState>,
@@ -117,7 +117,7 @@ pub struct Completion {
 
 /// Closes a request as completed (or refused, with the reason). Completing an erasure or a
 /// restriction carries it out and tells the recipients of the person's data (Art. 19).
-#[utoipa::path(post, path = "/api/v1/admin/privacy-requests/{id}/complete", tag = "staff", params(("id" = Uuid, Path)), request_body = Completion,
+#[utoipa::path(post, path = "/api/v1/admin/privacy-requests/{id}/complete", tag = "staff", security(("admin_token" = [])), params(("id" = Uuid, Path)), request_body = Completion,
     responses((status = 200), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn complete(
     State(state): State<AppState>,
@@ -147,7 +147,7 @@ pub struct FileRequest {
 
 /// Files a request from the account (identity proven by the session); answered at the account's
 /// email address.
-#[utoipa::path(post, path = "/api/v1/account/requests", tag = "rights", request_body = FileRequest,
+#[utoipa::path(post, path = "/api/v1/account/requests", tag = "rights", security(("session_token" = [])), request_body = FileRequest,
     responses((status = 201, description = "The request with its deadline"), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn file(
     State(state): State<AppState>,
@@ -160,7 +160,7 @@ pub async fn file(
 }
 
 /// The account's requests and where each stands.
-#[utoipa::path(get, path = "/api/v1/account/requests", tag = "rights",
+#[utoipa::path(get, path = "/api/v1/account/requests", tag = "rights", security(("session_token" = [])),
     responses((status = 200, description = "{requests: [...]}"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn mine(State(state): State<AppState>, SignedIn(customer): SignedIn) -> Result<Json<Value>, ApiError> {
     let now = state.clock().now();
@@ -220,7 +220,9 @@ pub async fn verify_guest(
     let answer = match requests::verify_address(&state, id, &proof.code, proof.lang.as_deref()).await? {
         Verified::Archive { token, expires } => json!({
             "status": "ready",
-            "download_url": format!("/api/v1/privacy/requests/{id}/archive?token={token}"),
+            // The token goes in the body of the download's POST, never in a URL.
+            "download_url": format!("/api/v1/privacy/requests/{id}/archive"),
+            "download_token": token,
             "expires_at": expires.to_rfc3339(),
         }),
         Verified::Erased(erasure) => json!({
@@ -234,19 +236,22 @@ pub async fn verify_guest(
     Ok(Json(answer))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ArchiveToken {
-    token: Option<String>,
+    /// The `download_token` the verification answered with.
+    token: String,
 }
 
-/// The copy of the data held under the request's address, while its link is valid.
-#[utoipa::path(get, path = "/api/v1/privacy/requests/{id}/archive", tag = "rights", params(("id" = Uuid, Path), ("token" = String, Query)),
+/// The copy of the data held under the request's address, while its link is valid. The token
+/// is posted (a URL's query is written down by servers, proxies and browsers).
+#[utoipa::path(post, path = "/api/v1/privacy/requests/{id}/archive", tag = "rights", params(("id" = Uuid, Path)), request_body = ArchiveToken,
     responses((status = 200, description = "The archive (application/zip: data.json, CSV files, index.html), as an attachment"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn archive(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
-    axum::extract::Query(query): axum::extract::Query<ArchiveToken>,
+    ApiJson(body): ApiJson<ArchiveToken>,
 ) -> Result<axum::response::Response, ApiError> {
-    let document = requests::archive_behind_link(&state, id, query.token.as_deref()).await?;
+    let document = requests::archive_behind_link(&state, id, Some(&body.token)).await?;
     Ok(crate::api::rights::archive_response(document))
 }

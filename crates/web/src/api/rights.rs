@@ -28,7 +28,7 @@ pub struct Reauthentication {
 
 /// A copy of all the data held on the signed-in customer (access and portability): a ZIP archive
 /// of the JSON document, CSV files of its tables and a readable page with the Art. 15 information.
-#[utoipa::path(post, path = "/api/v1/account/export", request_body = Reauthentication, tag = "rights",
+#[utoipa::path(post, path = "/api/v1/account/export", request_body = Reauthentication, tag = "rights", security(("session_token" = [])),
     responses((status = 200, description = "The archive (application/zip), as an attachment"), (status = 401, body = crate::error::ErrorBody),
         (status = 429, body = crate::error::ErrorBody)))]
 pub async fn export(
@@ -53,7 +53,7 @@ pub fn archive_response(bytes: Vec<u8>) -> Response {
 /// Erases the signed-in customer: the account, its sessions and consents are deleted; orders
 /// are anonymised (amounts, items and country stay for accounting law), except orders still on
 /// their way, whose delivery details stay until delivered. The answer says what was kept and why.
-#[utoipa::path(post, path = "/api/v1/account/erase", request_body = Reauthentication, tag = "rights",
+#[utoipa::path(post, path = "/api/v1/account/erase", request_body = Reauthentication, tag = "rights", security(("session_token" = [])),
     responses((status = 200, description = "What was erased and what was kept, and why"), (status = 401, body = crate::error::ErrorBody),
         (status = 429, body = crate::error::ErrorBody)))]
 pub async fn erase(

@@ -79,7 +79,16 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
         })
         .collect();
     let older = if more { rows.last().and_then(|r| r["seq"].as_i64()) } else { None };
+    // The heads written down outside the database: what `audit verify` holds the table to.
+    let anchors = luxevault_shop::staff::audit_trail::recorded_anchors(5);
+    let anchored: Vec<_> = anchors
+        .heads
+        .iter()
+        .map(|a| json!({"seq": a.seq, "at": a.at, "hash": &a.hash[..15.min(a.hash.len())]}))
+        .collect();
     let data = json!({
+        "anchors": anchored,
+        "keyed_from": anchors.keyed_from,
         "entries": rows,
         "older": older,
         "filter": {

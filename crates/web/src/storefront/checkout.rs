@@ -15,9 +15,12 @@ use uuid::Uuid;
 
 use super::{PageLang, frame, merge, render, respond, title};
 use crate::error::PageError;
+use crate::extract::ClientAddr;
 use crate::state::AppState;
+use luxevault_shop::error::ShopError;
 use luxevault_shop::orders as shop;
-use luxevault_shop::orders::view::{order_for_viewer, order_view};
+use luxevault_shop::orders::link::{self, KeyCheck};
+use luxevault_shop::orders::view::{LINK_EXPIRED, order_for_viewer, order_view};
 
 fn payment_context(state: &AppState) -> Value {
     json!({"provider": state.payments().name(), "test_mode": state.payments().is_test()})
@@ -78,6 +81,11 @@ pub struct KeyQuery {
     key: Option<String>,
 }
 
+/// The order's address as anyone reaches it (the provider's success URL, an emailed link before
+/// its script runs): a neutral "thank you", no personal data. The page's script posts the key
+/// from the fragment (`#key=`, see `orders::link`) to the same address, which shows the order.
+/// A key in the query string is an old link (keys were once sent there): it is not trusted
+/// with the order and is answered as expired, with the way to a fresh link.
 pub async fn order(
     State(state): State<AppState>,
     Extension(PageLang(lang)): Extension<PageLang>,
@@ -85,59 +93,113 @@ pub async fn order(
     Query(query): Query<KeyQuery>,
 ) -> Response {
     let path = format!("/orders/{id}");
-    let result = order_page(&state, &lang, &id, query.key.as_deref()).await;
+    let state_name = if query.key.is_some() { "expired" } else { "thanks" };
+    let result = match Uuid::parse_str(&id) {
+        Ok(id) => order_frame(&state, &lang, id, json!({"state": state_name})).await,
+        Err(_) => Err(PageError::NotFound),
+    };
     respond(&state, &lang, &path, result).await
 }
 
-async fn order_page(state: &AppState, lang: &Lang, id: &str, key: Option<&str>) -> Result<Response, PageError> {
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    key: String,
+}
+
+/// The order behind a link's key, posted by the page's script (the key never travels in a URL).
+pub async fn open_order(
+    State(state): State<AppState>,
+    Extension(PageLang(lang)): Extension<PageLang>,
+    Path(id): Path<String>,
+    Form(form): Form<KeyForm>,
+) -> Response {
+    let path = format!("/orders/{id}");
+    let result = open_order_page(&state, &lang, &id, &form.key).await;
+    respond(&state, &lang, &path, result).await
+}
+
+async fn open_order_page(state: &AppState, lang: &Lang, id: &str, key: &str) -> Result<Response, PageError> {
     let id = Uuid::parse_str(id).map_err(|_| PageError::NotFound)?;
-    // The page opens by the link's secret only (a signed-in owner sees orders in the account).
-    let view = order_for_viewer(state, id, None, Some(key.ok_or(PageError::NotFound)?)).await?;
-    let extra = json!({"order": view, "payment": payment_context(state)});
+    // The page opens by the link's key only (a signed-in owner sees orders in the account).
+    match order_for_viewer(state, id, None, Some(key)).await {
+        Ok(view) => {
+            let extra = json!({"order": view, "payment": payment_context(state)});
+            frame_page(state, lang, &format!("/orders/{id}"), "meta.order_title", "order.html", extra).await
+        }
+        Err(ShopError::Rejected { code: LINK_EXPIRED, .. }) => {
+            order_frame(state, lang, id, json!({"state": "expired"})).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn order_frame(state: &AppState, lang: &Lang, id: Uuid, link: Value) -> Result<Response, PageError> {
+    let action = format!("{}/orders/{id}", state.settings().prefix(lang));
+    let extra = json!({"link": merge(link, json!({"action": action, "fresh_action": format!("{action}/link")})),
+        "payment": payment_context(state)});
     frame_page(state, lang, &format!("/orders/{id}"), "meta.order_title", "order.html", extra).await
 }
 
-/// The demo provider's payment page: stands where Stripe's hosted page would, moves no money.
-pub async fn demo_pay_page(
+#[derive(Deserialize)]
+pub struct FreshLinkForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// "Send me a fresh link": the same answer whether or not the order exists and the address is
+/// the order's (`orders::link::send_fresh_link`).
+pub async fn fresh_link(
     State(state): State<AppState>,
-    Path(session): Path<String>,
-    Query(query): Query<KeyQuery>,
+    Extension(PageLang(lang)): Extension<PageLang>,
+    ClientAddr(client): ClientAddr,
+    Path(id): Path<String>,
+    Form(form): Form<FreshLinkForm>,
 ) -> Response {
+    let path = format!("/orders/{id}");
+    let result = match Uuid::parse_str(&id) {
+        Ok(id) => match link::send_fresh_link(&state, id, &form.email, client).await {
+            Ok(()) => order_frame(&state, &lang, id, json!({"state": "sent"})).await,
+            Err(ShopError::Throttled(_)) => order_frame(&state, &lang, id, json!({"state": "throttled"})).await,
+            Err(error) => Err(error.into()),
+        },
+        Err(_) => Err(PageError::NotFound),
+    };
+    respond(&state, &lang, &path, result).await
+}
+
+/// The demo provider's payment page: stands where Stripe's hosted page would, moves no money.
+pub async fn demo_pay_page(State(state): State<AppState>, Path(session): Path<String>) -> Response {
     let lang = state.settings().default_lang().clone();
-    let result = demo_page(&state, &session, query.key.as_deref()).await;
+    let result = demo_page(&state, &session).await;
     respond(&state, &lang, "/", result).await
 }
 
-async fn demo_order(
-    state: &AppState,
-    session: &str,
-    key: Option<&str>,
-) -> Result<luxevault_storage::OrderRow, PageError> {
+/// The order of a demo checkout session. Like the provider's hosted page, the page is reached by
+/// its session id (random, shown to the browser that placed the order); paying also takes the
+/// order's key, which the page's script reads from the fragment into the form.
+async fn demo_order(state: &AppState, session: &str) -> Result<luxevault_storage::OrderRow, PageError> {
     if state.payments().name() != "demo" || !session.starts_with("demo_cs_") {
         return Err(PageError::NotFound);
     }
-    let order = Orders::by_session_id(state.db(), session).await?.ok_or(PageError::NotFound)?;
-    if !key.is_some_and(|k| shop::order_link_valid(state, order.id, k)) {
-        return Err(PageError::NotFound);
-    }
-    Ok(order)
+    Orders::by_session_id(state.db(), session).await?.ok_or(PageError::NotFound)
 }
 
-async fn demo_page(state: &AppState, session: &str, key: Option<&str>) -> Result<Response, PageError> {
-    let order = demo_order(state, session, key).await?;
+async fn demo_page(state: &AppState, session: &str) -> Result<Response, PageError> {
+    let order = demo_order(state, session).await?;
     let lang = Lang::parse(&order.lang).unwrap_or_else(|| state.settings().default_lang().clone());
     let view = order_view(state, &order, None).await.map_err(|_| PageError::Internal)?;
     let extra = json!({"demo": {
         "order_number": order.number,
         "total": view.total,
         "pay_action": format!("/checkout/demo/{session}"),
-        "key": key.unwrap_or_default(),
     }, "payment": payment_context(state)});
     frame_page(state, &lang, "/", "meta.demo_pay_title", "demo_pay.html", extra).await
 }
 
 #[derive(Deserialize)]
 pub struct DemoPayForm {
+    #[serde(default)]
     key: String,
 }
 
@@ -149,8 +211,9 @@ pub async fn demo_pay(
     Form(form): Form<DemoPayForm>,
 ) -> Response {
     let lang = state.settings().default_lang().clone();
-    let order = match demo_order(&state, &session, Some(&form.key)).await {
-        Ok(order) => order,
+    let order = match demo_order(&state, &session).await {
+        Ok(order) if link::check(&state, order.id, &form.key) == KeyCheck::Valid => order,
+        Ok(_) => return respond(&state, &lang, "/", Err(PageError::NotFound)).await,
         Err(error) => return respond(&state, &lang, "/", Err(error)).await,
     };
     if let Err(error) =
@@ -162,6 +225,6 @@ pub async fn demo_pay(
     }
     // Relative: the customer stays on the address they used.
     let prefix = state.settings().prefix(&Lang::parse(&order.lang).unwrap_or_else(|| lang.clone()));
-    let key = shop::order_link_token(&state, order.id);
-    Redirect::to(&format!("{prefix}/orders/{}?key={key}", order.id)).into_response()
+    let key = link::fresh_key(&state, order.id);
+    Redirect::to(&format!("{prefix}/orders/{}#key={key}", order.id)).into_response()
 }
