@@ -2,6 +2,7 @@
 //! shop, and the commands of the CLI. `main.rs` only parses arguments and calls in here, so the
 //! test suite can start the very same application on a random port.
 
+pub mod catalog_cli;
 pub mod config;
 pub mod demo;
 pub mod server;
