@@ -11,6 +11,7 @@ mod backoffice;
 mod backoffice_data;
 mod backoffice_lists;
 mod backoffice_pages;
+mod catalog_import;
 mod catalog_pages;
 mod checkout;
 mod cli;
