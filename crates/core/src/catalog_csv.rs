@@ -424,6 +424,19 @@ fn read_row(
         }
     }
 
+    if first {
+        for (column, max) in [("SEO Title", 200), ("SEO Description", 1000)] {
+            let text = columns.get(record, column);
+            if text.chars().count() > max || text.contains('\n') {
+                draft.problems.push(Problem::at(line, column, format!("one line of at most {max} characters")));
+            }
+        }
+    }
+    let alt = columns.get(record, "Image Alt Text");
+    if alt.chars().count() > 500 || alt.contains('\n') {
+        draft.problems.push(Problem::at(line, "Image Alt Text", "one line of at most 500 characters"));
+    }
+
     let src = columns.get(record, "Image Src");
     if !src.is_empty() {
         let position = match columns.get(record, "Image Position") {
@@ -582,8 +595,10 @@ fn count(text: &str) -> Option<i64> {
     whole.parse().ok()
 }
 
-/// A value quoted in a message, cut so a message stays a sentence.
+/// A value quoted in a message, cut so a message stays a sentence (and a card number typed in
+/// the wrong column is not repeated).
 fn shorten(text: &str) -> String {
+    let text = crate::sensitive::redact(text);
     let mut out: String = text.chars().take(40).collect();
     if text.chars().count() > 40 {
         out.push('…');
@@ -880,6 +895,15 @@ price,,,,,M,,,PR-M,,1,11,,,,,,,,\n",
                 "line 7, column Variant Price: 11.00 differs from the product's price 10.00 (line 6); LuxeVault prices a product, not its variants".into(),
             ]
         );
+    }
+
+    #[test]
+    fn a_card_number_in_the_wrong_column_is_not_repeated() {
+        let parsed = parse(&file("a,A,,,Title,Default Title,,,A-1,,1,4111 1111 1111 1111,,,,,,,,\n"), eur())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let message = parsed.problems().map(ToString::to_string).collect::<String>();
+        assert!(message.starts_with("line 2, column Variant Price:"), "{message}");
+        assert!(!message.contains("4111 1111 1111 1111"), "{message}");
     }
 
     #[test]

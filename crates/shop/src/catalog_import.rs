@@ -209,6 +209,11 @@ fn guard_texts(product: &mut CsvProduct) {
     for image in &mut product.images {
         image.alt = free_text(&image.alt, "image alt text");
     }
+    for variant in &mut product.variants {
+        for value in [&mut variant.size, &mut variant.colour, &mut variant.material].into_iter().flatten() {
+            *value = free_text(value, "variant option");
+        }
+    }
 }
 
 /// Whether the stored product already says what the file says (images compared apart).
