@@ -12,6 +12,7 @@ use luxevault_shop::catalog_import::{
 };
 use luxevault_storage::{CatalogImport, CatalogStore, Db, NewCatalog, NewCurrency};
 
+use crate::staff_support::csrf_of;
 use crate::support::{Backend, TEST_NOW, TestApp, TestDb, config_for};
 
 backend_tests!(
@@ -21,6 +22,7 @@ backend_tests!(
     an_export_imports_into_an_empty_shop_and_exports_the_same_file,
     an_unreachable_image_is_reported_and_its_product_imported_without_it,
     the_cli_imports_and_exports,
+    the_back_office_previews_then_imports_an_upload,
 );
 
 fn fixtures() -> PathBuf {
@@ -319,4 +321,77 @@ async fn the_cli_imports_and_exports(backend: Backend) {
     assert!(images.join("sac-alma-1.png").exists());
     let written = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(written.contains("sac-alma-2.png"));
+}
+
+const BOUNDARY: &str = "lv-import-boundary-41c2";
+
+/// A `multipart/form-data` body: `(name, is_file, bytes)` per field.
+fn multipart(fields: &[(&str, bool, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, is_file, bytes) in fields {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let filename = if *is_file { "; filename=\"products_export.csv\"\r\nContent-Type: text/csv" } else { "" };
+        body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"{filename}\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn the_back_office_previews_then_imports_an_upload(backend: Backend) {
+    use luxevault_core::staff::Role;
+    use luxevault_storage::{AuditFilter, AuditLog};
+    let app = TestApp::spawn(backend).await;
+    let associate = app.staff("ines", Role::Associate).await;
+    assert_eq!(associate.get("/admin/catalog/import").await.0, 403, "viewing the catalog is not editing it");
+    let manager = app.staff("margaux", Role::Manager).await;
+    let (status, page) = manager.get("/admin/catalog/import").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&page);
+    let post = |body: Vec<u8>| async {
+        let response = app
+            .client
+            .post(app.url("/admin/catalog/import"))
+            .header("cookie", &manager.cookie)
+            .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("upload: {e}"));
+        (response.status().as_u16(), response.text().await.unwrap_or_default())
+    };
+    let csv = fixture("shopify_products.csv");
+    let version = CatalogStore::version(&app.db).await.unwrap_or(-1);
+
+    let (status, page) =
+        post(multipart(&[("csrf", false, csrf.as_bytes()), ("file", true, &csv), ("action", false, b"preview")])).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Preview — nothing was written") && page.contains("4 created, 0 changed, 0 unchanged"),
+        "{page}"
+    );
+    // An uploaded file's paths never read the server's disk.
+    assert!(page.contains("alma-noir.png&#x27; is a file path, and files are not read here"), "{page}");
+    assert_eq!(CatalogStore::version(&app.db).await.unwrap_or(-1), version, "a preview writes nothing");
+
+    let (status, _) =
+        post(multipart(&[("csrf", false, b"forged"), ("file", true, &csv), ("action", false, b"import")])).await;
+    assert_eq!(status, 403, "no import without the form's token");
+
+    let (status, page) =
+        post(multipart(&[("csrf", false, csrf.as_bytes()), ("file", true, &csv), ("action", false, b"import")])).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Imported") && page.contains("4 created"), "{page}");
+    assert_eq!(app.get("/products/sac-alma").await.status().as_u16(), 200);
+    let audit = AuditLog::page(&app.db, &AuditFilter::default(), i64::MAX, 1000).await.unwrap_or_default();
+    assert!(audit.iter().any(|e| e.action == "catalog.import"), "the import is in the audit log");
+
+    let bad = fixture("bad_products.csv");
+    let (status, page) =
+        post(multipart(&[("csrf", false, csrf.as_bytes()), ("file", true, &bad), ("action", false, b"import")])).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("line 3, column Variant Price: &#x27;12,x&#x27; is not an amount"), "{page}");
+    assert!(page.contains("nothing was imported"));
+    app.stop().await;
 }
