@@ -25,7 +25,13 @@ pub async fn import(
     let settings = config.shop_settings()?;
     let csv = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     let images_dir = images.or_else(|| file.parent().map(Path::to_path_buf)).unwrap_or_else(|| PathBuf::from("."));
-    let options = ImportOptions { dry_run, skip_bad, images_dir: Some(images_dir), max_image_bytes: DEFAULT_MAX_BYTES };
+    let options = ImportOptions {
+        dry_run,
+        skip_bad,
+        images_dir: Some(images_dir),
+        max_image_bytes: DEFAULT_MAX_BYTES,
+        public_hosts_only: false,
+    };
     let db = open_database(config).await?;
     // The bar goes to stderr, and only to a terminal: stdout keeps the report, for scripts.
     let bar = std::io::stderr().is_terminal().then(|| {

@@ -37,6 +37,9 @@ pub struct ImportOptions {
     pub images_dir: Option<PathBuf>,
     /// The largest image accepted, in bytes.
     pub max_image_bytes: usize,
+    /// Fetch image URLs from hosts on the public internet only (a file uploaded through the
+    /// web must not make the server read its own network).
+    pub public_hosts_only: bool,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -132,7 +135,12 @@ pub async fn import_catalog(
     }
 
     let mut colours = ColourBook::new(CatalogImport::colours(db).await?);
-    let fetcher = ImageFetcher::new(options.max_image_bytes).ok();
+    let fetcher = if options.public_hosts_only {
+        ImageFetcher::public_only(options.max_image_bytes)
+    } else {
+        ImageFetcher::new(options.max_image_bytes)
+    }
+    .ok();
     let mut report =
         ImportReport { dry_run: options.dry_run, skipped: std::mem::take(&mut parsed.bad), ..Default::default() };
     let mut write = ImportWrite { lang: lang.as_str().to_string(), ..Default::default() };

@@ -34,7 +34,13 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn options() -> ImportOptions {
-    ImportOptions { dry_run: false, skip_bad: false, images_dir: Some(fixtures()), max_image_bytes: DEFAULT_MAX_BYTES }
+    ImportOptions {
+        dry_run: false,
+        skip_bad: false,
+        images_dir: Some(fixtures()),
+        max_image_bytes: DEFAULT_MAX_BYTES,
+        public_hosts_only: false,
+    }
 }
 
 fn en() -> Lang {
@@ -363,6 +369,19 @@ async fn the_back_office_previews_then_imports_an_upload(backend: Backend) {
     };
     let csv = fixture("shopify_products.csv");
     let version = CatalogStore::version(&app.db).await.unwrap_or(-1);
+    // A URL into the server's own network is not fetched for an upload.
+    let local = format!(
+        "Handle,Title,Variant SKU,Variant Price,Image Src\nfoulard-nuit,Foulard Nuit,FN-1,90,{}/media/x.png\n",
+        app.base
+    );
+    let (status, page) = post(multipart(&[
+        ("csrf", false, csrf.as_bytes()),
+        ("file", true, local.as_bytes()),
+        ("action", false, b"preview"),
+    ]))
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("not on the public internet"), "{page}");
 
     let (status, page) =
         post(multipart(&[("csrf", false, csrf.as_bytes()), ("file", true, &csv), ("action", false, b"preview")])).await;

@@ -1,7 +1,8 @@
 //! `/admin/catalog/import`: a Shopify product CSV uploaded by a member with `EditCatalog`,
 //! previewed (a dry run: what would be created, changed, left out) and imported by the same use
 //! case as `luxevault catalog import` (`shop::catalog_import`). Images are taken from http(s)
-//! URLs only: a file path in an uploaded CSV never reads the server's disk. Every import (not a
+//! URLs on the public internet only: a file path in an uploaded CSV never reads the server's
+//! disk, and a URL never reaches its network. Every import (not a
 //! preview) is in the audit log as `catalog.import`.
 
 use axum::extract::{Multipart, State};
@@ -110,6 +111,7 @@ pub async fn upload(State(state): State<AppState>, staff: StaffContext, mut mult
         skip_bad: upload.skip_bad,
         images_dir: None,
         max_image_bytes: DEFAULT_MAX_BYTES,
+        public_hosts_only: true,
     };
     let lang = state.settings().default_lang();
     let result = import_catalog(state.db(), state.clock(), lang, &upload.csv, &options, &mut |_, _| {}).await;
