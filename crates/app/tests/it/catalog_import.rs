@@ -23,6 +23,7 @@ backend_tests!(
     an_unreachable_image_is_reported_and_its_product_imported_without_it,
     the_cli_imports_and_exports,
     the_back_office_previews_then_imports_an_upload,
+    card_numbers_in_a_file_are_not_kept,
 );
 
 fn fixtures() -> PathBuf {
@@ -262,6 +263,19 @@ async fn an_unreachable_image_is_reported_and_its_product_imported_without_it(ba
     let stored = CatalogImport::products(&shop.db, "en").await.unwrap_or_default();
     let images = stored.first().map(|p| p.images.len());
     assert_eq!(images, Some(1), "the reachable image only");
+}
+
+async fn card_numbers_in_a_file_are_not_kept(backend: Backend) {
+    let shop = empty_shop(backend).await;
+    let csv = "Handle,Title,Body (HTML),SEO Description,Variant SKU,Variant Price\n\
+               gant-nuit,Gant 4111 1111 1111 1111,<p>Carte 4111-1111-1111-1111 oubliée</p>,4111111111111111,GN-1,80\n";
+    import(&shop.db, csv.as_bytes(), &options()).await.unwrap_or_else(|e| panic!("{e}"));
+    let stored = CatalogImport::products(&shop.db, "en").await.unwrap_or_default();
+    let product = stored.first().unwrap_or_else(|| panic!("imported"));
+    let mark = luxevault_core::sensitive::mark("1111");
+    for text in [&product.name, &product.description, &product.seo_description] {
+        assert!(text.contains(&mark) && !text.contains("4111"), "{text}");
+    }
 }
 
 fn luxevault(data_dir: &Path, database_url: &str) -> Command {
