@@ -207,6 +207,59 @@ impl OptionKind {
     }
 }
 
+/// The column a header names: Shopify's classic names (`Variant SKU`), whatever their case,
+/// and the names of Shopify's newer export (`URL handle`, `SKU`, `Price`, `Inventory quantity`,
+/// `Weight value (grams)`, `Product image URL`, …) mapped to them.
+fn canonical_column(header: &str) -> String {
+    let lower = header.trim().to_lowercase();
+    let alias = match lower.as_str() {
+        "url handle" => Some("Handle"),
+        "description" => Some("Body (HTML)"),
+        "published on online store" => Some("Published"),
+        "sku" => Some("Variant SKU"),
+        "barcode" => Some("Variant Barcode"),
+        "price" => Some("Variant Price"),
+        "inventory quantity" => Some("Variant Inventory Qty"),
+        "weight value (grams)" => Some("Variant Grams"),
+        "product image url" => Some("Image Src"),
+        _ => None,
+    };
+    if let Some(name) = alias {
+        return name.to_string();
+    }
+    KNOWN_COLUMNS
+        .iter()
+        .find(|c| c.to_lowercase() == lower)
+        .map(|c| (*c).to_string())
+        .unwrap_or_else(|| header.trim().to_string())
+}
+
+/// Every column the import reads.
+const KNOWN_COLUMNS: [&str; 22] = [
+    "Handle",
+    "Title",
+    "Body (HTML)",
+    "Published",
+    "Status",
+    "Option1 Name",
+    "Option1 Value",
+    "Option2 Name",
+    "Option2 Value",
+    "Option3 Name",
+    "Option3 Value",
+    "Variant SKU",
+    "Variant Grams",
+    "Variant Inventory Qty",
+    "Variant Price",
+    "Variant Barcode",
+    "Image Src",
+    "Image Position",
+    "Image Alt Text",
+    "SEO Title",
+    "SEO Description",
+    "Variant Weight Unit",
+];
+
 /// Header positions by name.
 struct Columns(HashMap<String, usize>);
 
@@ -239,8 +292,12 @@ pub fn parse(bytes: &[u8], base: Currency) -> Result<ParsedFile, Problem> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
     let headers = reader.headers().map_err(|e| Problem::on_line(1, format!("the header is not CSV: {}", plain(&e))))?;
     let mut columns = HashMap::new();
+    // The name each column has in this file, for messages.
+    let mut written: HashMap<String, String> = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
-        columns.entry(name.trim().to_string()).or_insert(i);
+        let canonical = canonical_column(name);
+        written.entry(canonical.clone()).or_insert_with(|| name.trim().to_string());
+        columns.entry(canonical).or_insert(i);
     }
     let width = headers.len();
     let missing: Vec<&str> = REQUIRED_COLUMNS.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
@@ -303,6 +360,17 @@ pub fn parse(bytes: &[u8], base: Currency) -> Result<ParsedFile, Problem> {
     }
 
     let mut file = ParsedFile::default();
+    let rename = |problems: &mut Vec<Problem>| {
+        for problem in problems {
+            if let Some(name) = problem.column.as_ref().and_then(|c| written.get(c)) {
+                problem.column = Some(name.clone());
+            }
+        }
+    };
+    rename(&mut orphans);
+    for draft in &mut drafts {
+        rename(&mut draft.problems);
+    }
     if !orphans.is_empty() {
         file.bad.push(BadProduct { handle: String::new(), problems: orphans });
     }
@@ -904,6 +972,24 @@ price,,,,,M,,,PR-M,,1,11,,,,,,,,\n",
         let message = parsed.problems().map(ToString::to_string).collect::<String>();
         assert!(message.starts_with("line 2, column Variant Price:"), "{message}");
         assert!(!message.contains("4111 1111 1111 1111"), "{message}");
+    }
+
+    #[test]
+    fn shopifys_newer_column_names_are_read() {
+        let csv = "Title,URL handle,Description,Option1 name,Option1 value,SKU,Price,Inventory quantity,\
+Weight value (grams),Product image URL,Image position,Image alt text,Status\n\
+Sac Alma,sac-alma,<p>Cuir</p>,Size,S,SA-S,1250.00,3,850,a.png,1,Face,active\n\
+,sac-alma,,,M,SA-M,\"12,x\",1,900,,,,\n";
+        let parsed = parse(csv.as_bytes(), eur()).unwrap_or_else(|e| panic!("{e}"));
+        let messages: Vec<String> = parsed.problems().map(ToString::to_string).collect();
+        assert_eq!(messages, vec!["line 3, column Price: '12,x' is not an amount".to_string()], "named as in the file");
+        let fixed = csv.replace("\"12,x\"", "1250");
+        let parsed = parse(fixed.as_bytes(), eur()).unwrap_or_else(|e| panic!("{e}"));
+        let [p] = parsed.products.as_slice() else { panic!("{:?}", parsed.bad) };
+        assert_eq!(p.product.description, vec!["Cuir".to_string()]);
+        assert_eq!(p.product.variants.len(), 2);
+        assert_eq!(p.product.variants.first().map(|v| (v.stock, v.weight_grams)), Some((3, 850)));
+        assert_eq!(p.product.images.first().map(|i| i.alt.as_str()), Some("Face"));
     }
 
     #[test]
