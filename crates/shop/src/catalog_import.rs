@@ -3,7 +3,8 @@
 //! or changes is written in one transaction (`storage::CatalogImport`). Importing the same file
 //! again writes nothing. Images named by path or URL are fetched, checked and stripped of their
 //! metadata like an upload (`core::media::accept_image`); one that cannot be had is reported and
-//! its product imported without it (an existing product keeps the images it has).
+//! its product imported without it (an existing product keeps the images it has, as it does
+//! when the file names none for it).
 //!
 //! The CLI runs this with the database and clock only; a back-office upload can call the same
 //! functions (with `images_dir: None`, so a file cannot read the server's disk).
@@ -178,11 +179,13 @@ pub async fn import_catalog(
                 write.products.push(imported);
             }
             Some(existing) => {
+                // A file naming no image for a product leaves its images alone.
+                let named = !item.product.images.is_empty();
                 let images_same = match &imported.images {
-                    Some(images) if complete => same_images(db, images, &existing.images).await?,
+                    Some(images) if complete && named => same_images(db, images, &existing.images).await?,
                     _ => true,
                 };
-                if !complete || images_same {
+                if !complete || !named || images_same {
                     imported.images = None;
                 }
                 if images_same && same_product(&imported, existing) {

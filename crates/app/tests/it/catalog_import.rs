@@ -193,6 +193,15 @@ async fn importing_the_same_file_twice_changes_nothing(backend: Backend) {
     let price = after.iter().find(|p| p.slug == "carre-soie").and_then(|p| p.price_minor);
     assert_eq!(price, Some(39_500));
     assert!(CatalogStore::version(&shop.db).await.unwrap_or(-1) > version);
+
+    // A file without images for a product leaves the product's images alone.
+    let bare = "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Variant SKU,Variant Price\n\
+                carre-soie,Carré de soie,Couleur,Ivoire,Matière,Soie,CS-IVOIRE,395.00\n";
+    let report = import(&shop.db, bare.as_bytes(), &options()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.changed, vec!["carre-soie"], "stock, weight and texts are what this file says");
+    let after = CatalogImport::products(&shop.db, "en").await.unwrap_or_default();
+    let images = after.iter().find(|p| p.slug == "carre-soie").map(|p| p.images.len());
+    assert_eq!(images, Some(1));
 }
 
 async fn an_export_imports_into_an_empty_shop_and_exports_the_same_file(backend: Backend) {
