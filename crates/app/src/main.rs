@@ -89,6 +89,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// The catalog as a Shopify product CSV: import (from Shopify) and export.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogCommand,
+    },
     /// The privacy policy file.
     Policy {
         #[command(subcommand)]
@@ -102,6 +107,34 @@ enum ShippingCommand {
     Show,
     /// Replace the whole delivery table with a TOML file, checked first.
     Set { file: std::path::PathBuf },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Import products from a Shopify product CSV: checked whole first, written in one
+    /// transaction; importing the same file again changes nothing.
+    Import {
+        /// The CSV file (Shopify's product export format).
+        file: PathBuf,
+        /// Report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good products of a file that has bad ones (default: a bad file imports nothing).
+        #[arg(long)]
+        skip_bad: bool,
+        /// Folder of the images the CSV names by relative path (default: the CSV's folder).
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+    },
+    /// Export the catalog as a Shopify product CSV.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write the stored images into this folder and name them in the CSV by file name.
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -170,6 +203,7 @@ fn main() -> ExitCode {
         | Command::Retention { .. }
         | Command::Staff { .. }
         | Command::Audit { .. }
+        | Command::Catalog { .. }
         | Command::Policy { .. } => None,
     };
     let overrides = Overrides { bind, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone() };
@@ -239,6 +273,20 @@ fn main() -> ExitCode {
             }
             Command::Audit { action: AuditCommand::Verify { expect_head } } => {
                 say(&luxevault::staff_cli::audit_verify(&config, expect_head.as_deref()).await?);
+                Ok(())
+            }
+            Command::Catalog { action: CatalogCommand::Import { file, dry_run, skip_bad, images } } => {
+                for line in luxevault::catalog_cli::import(&config, &file, dry_run, skip_bad, images).await? {
+                    say(&line);
+                }
+                Ok(())
+            }
+            Command::Catalog { action: CatalogCommand::Export { output, images } } => {
+                if let Some(line) =
+                    luxevault::catalog_cli::export(&config, output.as_deref(), images.as_deref()).await?
+                {
+                    note(&line);
+                }
                 Ok(())
             }
             Command::Policy { action: PolicyCommand::Check { file } } => policy_check(&config, &file),
@@ -361,6 +409,12 @@ fn rule_line(
 #[allow(clippy::print_stdout)] // the CLI's own answer to the operator
 fn say(line: &str) {
     println!("{line}");
+}
+
+/// A line for the operator that is not the command's output (which may be going to a pipe).
+#[allow(clippy::print_stderr)]
+fn note(line: &str) {
+    eprintln!("{line}");
 }
 
 #[allow(clippy::print_stderr)]

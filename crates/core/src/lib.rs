@@ -8,6 +8,7 @@ pub mod audit;
 pub mod breach;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_csv;
 pub mod checkout;
 pub mod clock;
 pub mod ids;

@@ -5,6 +5,7 @@
 //! With the `fake` feature the crate also carries test doubles that speak the real wire formats: a fake Stripe
 //! server ([`payments::stripe::fake`]) and a real SMTP sink ([`mail::testing`]).
 
+pub mod images;
 pub mod mail;
 pub mod payments;
 

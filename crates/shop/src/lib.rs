@@ -19,6 +19,7 @@ pub mod analytics;
 pub mod appointments;
 pub mod auth;
 pub mod catalog;
+pub mod catalog_import;
 pub mod consent;
 pub mod context;
 pub mod delivery;

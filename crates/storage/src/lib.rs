@@ -12,6 +12,7 @@ mod backoffice;
 mod breaches;
 mod catalog;
 mod catalog_admin;
+mod catalog_import;
 mod consents;
 mod db;
 mod delivery;
@@ -40,6 +41,9 @@ pub use catalog::{
     CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant, STANDARD_TAX_CLASS,
 };
 pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, check_text, media_src};
+pub use catalog_import::{
+    CatalogImport, ImportWrite, ImportedImage, ImportedProduct, StoredColour, StoredImage, StoredProduct, StoredVariant,
+};
 pub use consents::{ConsentRecord, Consents, NewConsent};
 pub use db::{Backend, Db, DbError, DbOptions};
 pub use delivery::Delivery;
@@ -82,6 +86,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(marketing::STATEMENTS);
     all.extend_from_slice(analytics::STATEMENTS);
     all.extend_from_slice(catalog_admin::STATEMENTS);
+    all.extend_from_slice(catalog_import::STATEMENTS);
     all.extend_from_slice(backoffice::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all

@@ -8,6 +8,7 @@
 pub mod audit_log;
 pub mod breaches;
 pub mod catalog;
+pub mod catalog_import;
 pub mod charts;
 pub mod customers;
 pub mod dashboard;
@@ -79,6 +80,12 @@ fn page_routes() -> Router<AppState> {
 fn catalog_routes() -> Router<AppState> {
     Router::new()
         .route("/admin/catalog", get(catalog::list))
+        .route(
+            "/admin/catalog/import",
+            get(catalog_import::form)
+                .post(catalog_import::upload)
+                .layer(DefaultBodyLimit::max(catalog_import::IMPORT_BODY_BYTES)),
+        )
         .route("/admin/catalog/{slug}", get(catalog::detail))
         .route("/admin/catalog/{slug}/text", post(catalog::save_text))
         .route("/admin/catalog/{slug}/listing", post(catalog::save_listing))
