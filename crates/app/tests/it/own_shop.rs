@@ -18,6 +18,7 @@ backend_tests!(
     an_order_to_germany_carries_vat_included_and_to_the_us_delivery_without_vat,
     delivery_choices_and_destinations_are_checked,
     init_and_shipping_from_the_command_line,
+    a_boutique_opens_with_init_and_its_shopify_catalog,
 );
 
 const STOREFRONT: &[&str] = &[
@@ -334,4 +335,64 @@ async fn init_and_shipping_from_the_command_line(backend: Backend) {
     assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
     let (_, taxes) = Delivery::load(&app.db).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(taxes.rate("DE", STANDARD).map(|r| r.rate_bp), Some(700));
+}
+
+/// The path of a boutique moving from Shopify: `init`, then its product CSV, and the shop sells.
+async fn a_boutique_opens_with_init_and_its_shopify_catalog(backend: Backend) {
+    let app = TestApp::spawn_unopened(backend).await;
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_luxevault"));
+        command.args(args).arg("--data-dir").arg(&app.data_dir).env_remove("LUXEVAULT_DATABASE_URL");
+        if !app.database_url.is_empty() {
+            command.arg("--database-url").arg(&app.database_url);
+        }
+        command.stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("run: {e}"))
+    };
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog/shopify_products.csv");
+    let before = run(&["catalog", "import", &fixture.to_string_lossy()]);
+    assert!(!before.status.success(), "an import before init is refused");
+    assert!(String::from_utf8_lossy(&before.stderr).contains("luxevault init"));
+    let init = run(&[
+        "init",
+        "--name",
+        "Maison Alma",
+        "--country",
+        "FR",
+        "--currency",
+        "EUR",
+        "--currencies",
+        "USD:1.085:10,JPY:162:1000",
+        "--languages",
+        "en,fr",
+        "--time-zone",
+        "Europe/Paris",
+    ]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let imported = run(&["catalog", "import", &fixture.to_string_lossy()]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    // The CLI publishes at the wall clock's time; the shop's test clock catches up with it.
+    app.clock.set(luxevault_core::Clock::now(&luxevault_core::SystemClock).plus_seconds(60));
+
+    let page = app.get("/products/sac-alma").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap_or_default();
+    assert!(html.contains("Sac Alma") && html.contains("SA-S-NOIR"), "the imported piece is on its page");
+    assert!(html.replace("&#x2f;", "/").contains("src=\"/media/"), "with its images");
+    let home = app.get("/").await.text().await.unwrap_or_default();
+    assert!(!home.contains("opening-soon"), "a published piece opens the shop");
+    for path in STOREFRONT {
+        let status = app.get(path).await.status().as_u16();
+        assert!(status < 500, "{path} answered {status}");
+    }
+    // The starting table: VAT included to Germany, none to Japan, in every offered currency.
+    for currency in ["EUR", "USD", "JPY"] {
+        let de = quote(&app, "SA-S-NOIR", currency, "DE").await;
+        let subtotal = minor(&de["subtotal"]);
+        assert_eq!(de["delivery"]["tax_lines"][0]["rate_bp"], 1900, "{de}");
+        assert_eq!(minor(&de["delivery"]["tax_lines"][0]["amount"]), (subtotal * 1900 + 5_950) / 11_900);
+        assert_eq!(minor(&de["total"]), subtotal);
+        let jp = quote(&app, "SA-S-NOIR", currency, "JP").await;
+        assert_eq!(jp["delivery"]["tax_lines"], json!([]));
+        assert_eq!(minor(&jp["total"]), minor(&jp["subtotal"]));
+    }
 }
