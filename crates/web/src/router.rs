@@ -12,7 +12,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    self, account, admin, analytics, catalog, consent, limits, marketing, orders, privacy, requests, rights,
+    self, account, admin, admin_lists, analytics, catalog, consent, limits, marketing, orders, privacy, requests,
+    rights,
 };
 use crate::security::{self, MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES};
 use crate::state::AppState;
@@ -55,6 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orders/{id}", get(orders::get_order))
         .route("/api/v1/orders/{id}/link", post(orders::fresh_link))
         .route("/api/v1/account/orders", get(orders::my_orders))
+        .route("/api/v1/admin/orders", get(admin_lists::orders))
+        .route("/api/v1/admin/customers", get(admin_lists::customers))
+        .route("/api/v1/admin/products", get(admin_lists::products))
         .route("/api/v1/admin/orders/{id}/capture", post(admin::capture))
         .route("/api/v1/admin/orders/{id}/cancel", post(admin::cancel))
         .route("/api/v1/admin/orders/{id}/refund", post(admin::refund))

@@ -5,6 +5,7 @@
 mod support;
 
 mod account;
+mod admin_api;
 mod analytics;
 mod api;
 mod audit_chain;

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_lists;
 pub mod analytics;
 pub mod catalog;
 pub mod consent;
@@ -66,6 +67,9 @@ use crate::error::ErrorBody;
         admin::cancel,
         admin::refund,
         admin::fulfil,
+        admin_lists::orders,
+        admin_lists::customers,
+        admin_lists::products,
         limits::processing,
         limits::object,
         limits::lift_mine,
