@@ -38,6 +38,18 @@ for (const backend of BACKENDS) {
       const keys = document.documentElement.dataset;
       localStorage.setItem(keys.cartKey, JSON.stringify({ v: 1, lines: [{ sku, qty: 1 }] }));
     }, variant.sku);
+    // The bag already prices delivery to a chosen country, as checkout will.
+    assertOk(assert, await page.goto(origin + "/cart"), server);
+    await tid("cart-line").first().waitFor();
+    await tid("cart-country").selectOption("US");
+    await page.waitForFunction(() => /carrier/.test(document.querySelector("[data-testid='cart-duties']").textContent));
+    assert.equal(amount(await tid("cart-shipping").innerText()), 60);
+    assert.equal(amount(await tid("cart-total").innerText()), amount(await tid("cart-subtotal").innerText()) + 60);
+    await tid("cart-country").selectOption("DE");
+    await tid("cart-tax").first().waitFor();
+    assert.match(await page.locator("[data-cart-tax-included]").innerText(), /VAT 19%/);
+    await page.screenshot({ path: artifactPath(`delivery-cart-${backend}.png`), fullPage: true });
+
     assertOk(assert, await page.goto(origin + "/checkout"), server);
     await page.locator("[data-testid='checkout-lines'] li").first().waitFor();
 

@@ -347,6 +347,50 @@
     var itemCount = page.querySelector("[data-cart-item-count]");
     var checkoutLink = page.querySelector("[data-cart-checkout]");
     var checkoutBlocked = page.querySelector("[data-cart-checkout-blocked]");
+    var countrySelect = page.querySelector("[data-cart-country]");
+    var totalCell = page.querySelector("[data-cart-total]");
+    var deliveryRow = page.querySelector("[data-cart-delivery-row]");
+    var deliveryName = page.querySelector("[data-cart-delivery-name]");
+    var shippingCell = page.querySelector("[data-cart-shipping]");
+    var taxAdded = page.querySelector("[data-cart-tax-added]");
+    var taxIncluded = page.querySelector("[data-cart-tax-included]");
+    var dutiesNote = page.querySelector("[data-cart-duties]");
+    var defaultNote = dutiesNote ? dutiesNote.textContent : "";
+
+    /** Delivery to the chosen country, as the checkout will price it (the cheapest way). */
+    function renderDelivery(data) {
+      if (!totalCell) return;
+      var d = data.delivery && typeof data.delivery === "object" ? data.delivery : null;
+      totalCell.textContent = money(data.total || data.subtotal);
+      while (taxAdded.firstChild) taxAdded.removeChild(taxAdded.firstChild);
+      while (taxIncluded.firstChild) taxIncluded.removeChild(taxIncluded.firstChild);
+      var options = d && Array.isArray(d.options) ? d.options : [];
+      var chosen = null;
+      for (var i = 0; i < options.length; i++) if (options[i] && options[i].code === d.chosen) chosen = options[i];
+      deliveryRow.hidden = !chosen;
+      if (chosen) {
+        deliveryName.textContent = String(chosen.name || "");
+        shippingCell.textContent = String(chosen.price_text || "");
+      }
+      var lines = d && Array.isArray(d.tax_lines) ? d.tax_lines : [];
+      for (var k = 0; k < lines.length; k++) {
+        if (!lines[k] || typeof lines[k] !== "object") continue;
+        var fine = d.tax_mode !== "excluded";
+        var row = el("div", "summary__row" + (fine ? " summary__row--fine" : ""));
+        row.appendChild(el("dt", null, String(lines[k].label || "")));
+        var amountCell = el("dd", null, money(lines[k].amount));
+        amountCell.setAttribute("data-testid", "cart-tax");
+        row.appendChild(amountCell);
+        (fine ? taxIncluded : taxAdded).appendChild(row);
+      }
+      dutiesNote.textContent = d && d.problem ? String(d.problem) : d && d.duties_note ? String(d.duties_note) : defaultNote;
+    }
+
+    if (countrySelect) {
+      countrySelect.addEventListener("change", function () {
+        schedule(0);
+      });
+    }
 
     /** Checkout is offered only for a bag whose every line can be ordered as it is. */
     function setCheckout(ready, blocked) {
@@ -411,7 +455,8 @@
         lang: LANG,
         lines: lines.map(function (l) {
           return { sku: l.sku, quantity: l.qty };
-        })
+        }),
+        country: countrySelect && countrySelect.value ? countrySelect.value : undefined
       };
       page.setAttribute("aria-busy", "true");
       fetch(QUOTE_URL, {
@@ -661,6 +706,7 @@
       }
       setCheckout(allOk, !allOk);
       subtotal.textContent = money(data.subtotal);
+      renderDelivery(data);
       itemCount.textContent = typeof data.item_count === "number" ? String(data.item_count) : "";
       empty.hidden = true;
       filled.hidden = false;

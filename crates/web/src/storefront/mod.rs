@@ -313,7 +313,14 @@ pub async fn cart(State(state): State<AppState>, Extension(PageLang(lang)): Exte
 async fn cart_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
     let catalog = state.catalog().await?;
     let t = state.translations();
-    let context = frame(state, &catalog, lang, "/cart", &title(state, &t.text(lang, "meta.cart_title", &[])), "");
+    let countries: Vec<Value> =
+        luxevault_core::checkout::countries().map(|code| json!({"code": code, "name": code})).collect();
+    // The house's own country first guess, as the checkout makes it; the browser names them.
+    let preferred = if lang.as_str() == "fr" { "FR" } else { "GB" };
+    let context = merge(
+        frame(state, &catalog, lang, "/cart", &title(state, &t.text(lang, "meta.cart_title", &[])), ""),
+        json!({"countries": countries, "preferred_country": preferred}),
+    );
     render(state, "cart.html", &context)
 }
 
