@@ -2,7 +2,7 @@
 // a manager (made with `luxevault staff create`, signed in with password + TOTP) creates a product
 // with two sizes in the back office — Markdown description, SEO title, SKUs, weights, HS code,
 // country of origin, stock — and it is a draft the shop does not show; she publishes it; then a
-// shopper finds it in the storefront's search-free path (the product list API and its page),
+// shopper finds it in the product list (the catalog API) and opens its page,
 // picks the second size, adds it to the bag and buys it with the demo payment. The manager then
 // sees the sold piece gone from that size's stock. No off-origin request, strict CSP, no console
 // errors on the way.
