@@ -236,6 +236,26 @@ async fn collections_are_created_ordered_and_feature_a_product(backend: Backend)
     assert!(matches!(refused, Err(ShopError::Invalid { .. })), "{refused:?}");
 }
 
+async fn image_alt_texts_follow_their_image(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let product = app.catalog().await.products.iter().find(|p| p.images.len() >= 2).cloned();
+    let product = product.unwrap_or_else(|| panic!("a demo product with two images"));
+    let first = product.images[0].clone();
+    admin::set_image_alt(&app.shop, BY, &product.slug, &first, "en", "The bag from the front")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, html) = page(&app, &format!("/products/{}", product.slug)).await;
+    assert!(html.contains("alt=\"The bag from the front\""), "the storefront shows the alt text");
+    admin::move_image(&app.shop, BY, &product.slug, &first, false).await.unwrap_or_else(|e| panic!("{e}"));
+    let moved = app.catalog().await.product(&product.slug).cloned().unwrap_or_else(|| panic!("still there"));
+    assert_eq!(moved.images[1], first, "moved down");
+    assert_eq!(moved.image_alts[1].get("en").map(String::as_str), Some("The bag from the front"), "the alt moved too");
+    assert!(moved.image_alts[0].get("en").is_none());
+    let refused = admin::set_image_alt(&app.shop, BY, &product.slug, "no-such-image", "en", "x").await;
+    assert!(matches!(refused, Err(ShopError::NotFound(_))), "{refused:?}");
+    assert_eq!(audited(&app, "catalog.image_alt").await, 1, "the refusal is not recorded");
+}
+
 async fn a_manager_creates_and_publishes_in_the_back_office(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let manager = app.staff("catalog-manager", Role::Manager).await;
@@ -294,5 +314,6 @@ backend_tests!(
     bad_input_is_refused_with_a_sentence,
     card_numbers_in_staff_text_are_redacted,
     collections_are_created_ordered_and_feature_a_product,
+    image_alt_texts_follow_their_image,
     a_manager_creates_and_publishes_in_the_back_office,
 );

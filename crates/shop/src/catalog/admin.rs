@@ -122,6 +122,13 @@ fn product_in<'a>(catalog: &'a Catalog, slug: &str) -> Result<&'a Product, ShopE
     catalog.product(slug).ok_or_else(|| ShopError::not_found("There is no product with this handle."))
 }
 
+fn collection_in<'a>(
+    catalog: &'a Catalog,
+    slug: &str,
+) -> Result<&'a luxevault_core::catalog::snapshot::Collection, ShopError> {
+    catalog.collection(slug).ok_or_else(|| invalid("There is no collection with this handle."))
+}
+
 fn shop_lang(shop: &Shop, code: &str) -> Result<Lang, ShopError> {
     shop.settings()
         .langs
@@ -377,6 +384,7 @@ pub async fn set_listing(
     if !(0..=MAX_POSITION).contains(&position) {
         return Err(invalid("The position is a whole number from 0 to 10000 (lower comes first)."));
     }
+    product_in(&*snapshot(shop).await?, slug)?;
     audit(shop, by, "catalog.listing", "product", slug, None).await?;
     CatalogAdmin::set_product_listing(shop.db(), slug, availability, featured, position, shop.clock().now())
         .await
@@ -386,6 +394,7 @@ pub async fn set_listing(
 /// Sets the tax class of a product.
 pub async fn set_tax_class(shop: &Shop, by: Actor<'_>, slug: &str, tax_class: &str) -> Result<(), ShopError> {
     let class = check_tax_class(tax_class)?;
+    product_in(&*snapshot(shop).await?, slug)?;
     audit(shop, by, "catalog.tax_class", "product", slug, Some(&class)).await?;
     CatalogAdmin::set_tax_class(shop.db(), slug, &class, shop.clock().now()).await.map_err(edit_error)
 }
@@ -512,6 +521,11 @@ pub async fn set_price(shop: &Shop, by: Actor<'_>, slug: &str, price: Money) -> 
     if price.minor() <= 0 {
         return Err(invalid("A price is more than zero."));
     }
+    let catalog = snapshot(shop).await?;
+    product_in(&catalog, slug)?;
+    if catalog.currencies.find(price.currency().code()).is_none() {
+        return Err(edit_error(CatalogEditError::UnknownCurrency(price.currency().code().to_string())));
+    }
     audit(shop, by, "catalog.price_set", "product", slug, Some(price.currency().code())).await?;
     CatalogAdmin::set_price(shop.db(), slug, price, shop.clock().now()).await.map_err(edit_error)
 }
@@ -568,6 +582,10 @@ pub async fn set_image_alt(
     lang: &str,
     alt: &str,
 ) -> Result<(), ShopError> {
+    let catalog = snapshot(shop).await?;
+    if !product_in(&catalog, slug)?.images.iter().any(|s| s == src) {
+        return Err(edit_error(CatalogEditError::UnknownImage));
+    }
     let lang = shop_lang(shop, lang)?;
     let alt = one_line(&free_text(alt, "image_alt"), "alt text", MAX_ALT_CHARS)?;
     audit(shop, by, "catalog.image_alt", "product", slug, Some(lang.as_str())).await?;
@@ -616,6 +634,7 @@ pub async fn create_collection(
 
 /// Moves a collection one place up or down in the navigation.
 pub async fn move_collection(shop: &Shop, by: Actor<'_>, handle: &str, up: bool) -> Result<(), ShopError> {
+    collection_in(&*snapshot(shop).await?, handle)?;
     audit(shop, by, "catalog.collection_move", "collection", handle, Some(if up { "up" } else { "down" })).await?;
     CatalogAdmin::move_collection(shop.db(), handle, up, shop.clock().now()).await.map_err(edit_error)
 }
@@ -628,6 +647,9 @@ pub async fn file_product(
     collection: &str,
     filed: bool,
 ) -> Result<(), ShopError> {
+    let catalog = snapshot(shop).await?;
+    product_in(&catalog, product)?;
+    collection_in(&catalog, collection)?;
     let action = if filed { "catalog.collection_file" } else { "catalog.collection_unfile" };
     audit(shop, by, action, "product", product, Some(collection)).await?;
     CatalogAdmin::file_product(shop.db(), product, collection, filed, shop.clock().now()).await.map_err(edit_error)
@@ -640,6 +662,11 @@ pub async fn feature_in_collection(
     collection: &str,
     product: Option<&str>,
 ) -> Result<(), ShopError> {
+    let catalog = snapshot(shop).await?;
+    collection_in(&catalog, collection)?;
+    if let Some(product) = product {
+        product_in(&catalog, product)?;
+    }
     audit(shop, by, "catalog.collection_feature", "collection", collection, product).await?;
     CatalogAdmin::feature_in_collection(shop.db(), collection, product, shop.clock().now()).await.map_err(edit_error)
 }
