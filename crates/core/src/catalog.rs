@@ -169,6 +169,8 @@ pub mod snapshot {
         pub slug: String,
         pub image: Option<String>,
         pub texts: Localized<CollectionText>,
+        /// The product the house puts first on the collection's page.
+        pub featured_product: Option<Uuid>,
     }
 
     #[derive(Debug, Clone, Default)]
@@ -314,9 +316,13 @@ pub mod snapshot {
             self.colours.iter().find(|c| c.code == code)
         }
 
-        /// Products on sale at `now` in a collection, in catalog order.
+        /// Products on sale at `now` in a collection: its featured product first, then the others
+        /// in catalog order.
         pub fn products_in(&self, collection: Uuid, now: Timestamp) -> impl Iterator<Item = &Product> {
-            self.products.iter().filter(move |p| p.on_sale(now) && p.collections.contains(&collection))
+            let featured = self.collection_by_id(collection).and_then(|c| c.featured_product);
+            let in_it = move |p: &&Product| p.on_sale(now) && p.collections.contains(&collection);
+            let first = self.products.iter().filter(move |p| Some(p.id) == featured).filter(in_it);
+            first.chain(self.products.iter().filter(move |p| Some(p.id) != featured).filter(in_it))
         }
 
         /// Products on sale at `now`, in catalog order.

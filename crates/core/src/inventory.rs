@@ -287,6 +287,8 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("product_image_alts", "position"),
     not_personal("product_image_alts", "lang"),
     not_personal("product_image_alts", "alt"),
+    // A collection's featured product (0017).
+    not_personal("collections", "featured_product_id"),
     // The order's history: who moved it (customer, system, provider, staff id) and why.
     not_personal("order_events", "id"),
     not_personal("order_events", "order_id"),

@@ -18,7 +18,7 @@ pub(crate) const BUMP_VERSION: &str = "INSERT INTO catalog_state (id, version, u
 const CURRENCIES: &str = "SELECT code, rate, rounding_minor, is_base FROM currencies ORDER BY position, code";
 const COLOURS: &str = "SELECT code, hex FROM colours ORDER BY code";
 const COLOUR_NAMES: &str = "SELECT colour_code, lang, name FROM colour_names";
-const COLLECTIONS: &str = "SELECT id, slug, image FROM collections ORDER BY position, slug";
+const COLLECTIONS: &str = "SELECT id, slug, image, featured_product_id FROM collections ORDER BY position, slug";
 const COLLECTION_TEXTS: &str = "SELECT collection_id, lang, name, description FROM collection_texts";
 const PRODUCTS: &str =
     "SELECT id, slug, availability, featured, tax_class, published_at FROM products ORDER BY position, slug";
@@ -37,22 +37,24 @@ const INSERT_CURRENCY: &str = "INSERT INTO currencies (code, rate, rounding_mino
      VALUES ($1, $2, $3, $4, $5, $6)";
 const INSERT_COLOUR: &str = "INSERT INTO colours (code, hex) VALUES ($1, $2)";
 const INSERT_COLOUR_NAME: &str = "INSERT INTO colour_names (colour_code, lang, name) VALUES ($1, $2, $3)";
-const INSERT_COLLECTION: &str =
+pub(crate) const INSERT_COLLECTION: &str =
     "INSERT INTO collections (id, slug, image, position, created_at) VALUES ($1, $2, $3, $4, $5)";
-const INSERT_COLLECTION_TEXT: &str =
+pub(crate) const INSERT_COLLECTION_TEXT: &str =
     "INSERT INTO collection_texts (collection_id, lang, name, description) VALUES ($1, $2, $3, $4)";
-const INSERT_PRODUCT: &str = "INSERT INTO products (id, slug, availability, featured, position, created_at, updated_at, \
+pub(crate) const INSERT_PRODUCT: &str = "INSERT INTO products (id, slug, availability, featured, position, created_at, updated_at, \
      tax_class, published_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
-const INSERT_PRODUCT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details, \
+pub(crate) const INSERT_PRODUCT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details, \
      seo_title, seo_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-const INSERT_PRODUCT_COLLECTION: &str =
+pub(crate) const INSERT_PRODUCT_COLLECTION: &str =
     "INSERT INTO product_collections (product_id, collection_id, position) VALUES ($1, $2, $3)";
-const INSERT_PRODUCT_IMAGE: &str = "INSERT INTO product_images (product_id, position, src) VALUES ($1, $2, $3)";
-const INSERT_PRODUCT_IMAGE_ALT: &str =
+pub(crate) const INSERT_PRODUCT_IMAGE: &str =
+    "INSERT INTO product_images (product_id, position, src) VALUES ($1, $2, $3)";
+pub(crate) const INSERT_PRODUCT_IMAGE_ALT: &str =
     "INSERT INTO product_image_alts (product_id, position, lang, alt) VALUES ($1, $2, $3, $4)";
-const INSERT_VARIANT: &str = "INSERT INTO variants (id, product_id, sku, colour_code, size, stock, availability, position, \
+pub(crate) const INSERT_VARIANT: &str = "INSERT INTO variants (id, product_id, sku, colour_code, size, stock, availability, position, \
      material, barcode, weight_grams, hs_code, origin_country) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-const INSERT_PRICE: &str = "INSERT INTO product_prices (product_id, currency, amount_minor) VALUES ($1, $2, $3)";
+pub(crate) const INSERT_PRICE: &str =
+    "INSERT INTO product_prices (product_id, currency, amount_minor) VALUES ($1, $2, $3)";
 const SET_STOCK: &str = "UPDATE variants SET stock = $2 WHERE sku = $1";
 const SET_PRODUCT_AVAILABILITY: &str = "UPDATE products SET availability = $2, updated_at = $3 WHERE slug = $1";
 
@@ -114,6 +116,7 @@ struct CollectionRow {
     id: Uuid,
     slug: String,
     image: Option<String>,
+    featured_product_id: Option<Uuid>,
 }
 
 #[derive(FromRow)]
@@ -351,7 +354,13 @@ impl CatalogStore {
 
         let mut collection_list: Vec<Collection> = collections
             .into_iter()
-            .map(|c| Collection { id: c.id, slug: c.slug, image: c.image, texts: HashMap::new() })
+            .map(|c| Collection {
+                id: c.id,
+                slug: c.slug,
+                image: c.image,
+                texts: HashMap::new(),
+                featured_product: c.featured_product_id,
+            })
             .collect();
         for row in collection_texts {
             if let Some(c) = collection_list.iter_mut().find(|c| c.id == row.collection_id) {

@@ -9,14 +9,18 @@ use luxevault_core::media::{CleanImage, ImageKind};
 use luxevault_core::{Currency, Lang, Money, Timestamp};
 use uuid::Uuid;
 
-use crate::catalog::BUMP_VERSION;
-use crate::{Db, DbError, on_db};
+use crate::catalog::{
+    BUMP_VERSION, INSERT_COLLECTION, INSERT_COLLECTION_TEXT, INSERT_PRICE, INSERT_PRODUCT, INSERT_PRODUCT_COLLECTION,
+    INSERT_PRODUCT_IMAGE, INSERT_PRODUCT_IMAGE_ALT, INSERT_PRODUCT_TEXT, INSERT_VARIANT,
+};
+use crate::{Db, DbError, NewProduct, NewVariant, on_db};
 
 const PRODUCT_ID: &str = "SELECT id FROM products WHERE slug = $1";
 const PRODUCT_POSITION: &str = "SELECT position FROM products WHERE slug = $1";
-const UPSERT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details) \
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (product_id, lang) DO UPDATE SET name = excluded.name, \
-     subtitle = excluded.subtitle, description = excluded.description, details = excluded.details";
+const UPSERT_TEXT: &str = "INSERT INTO product_texts (product_id, lang, name, subtitle, description, details, \
+     seo_title, seo_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (product_id, lang) DO UPDATE \
+     SET name = excluded.name, subtitle = excluded.subtitle, description = excluded.description, \
+     details = excluded.details, seo_title = excluded.seo_title, seo_description = excluded.seo_description";
 const TOUCH_PRODUCT: &str = "UPDATE products SET updated_at = $2 WHERE id = $1";
 const SET_LISTING: &str =
     "UPDATE products SET availability = $2, featured = $3, position = $4, updated_at = $5 WHERE slug = $1";
@@ -33,6 +37,29 @@ const MEDIA_EXISTS: &str = "SELECT COUNT(*) FROM media WHERE id = $1";
 const IMAGES_OF: &str = "SELECT src FROM product_images WHERE product_id = $1 ORDER BY position";
 const DELETE_IMAGES_OF: &str = "DELETE FROM product_images WHERE product_id = $1";
 const INSERT_IMAGE: &str = "INSERT INTO product_images (product_id, position, src) VALUES ($1, $2, $3)";
+const SKU_TAKEN: &str = "SELECT COUNT(*) FROM variants WHERE sku = $1";
+const NEXT_PRODUCT_POSITION: &str = "SELECT COALESCE(MAX(position), -1) + 1 FROM products";
+const NEXT_VARIANT_POSITION: &str = "SELECT COALESCE(MAX(position), -1) + 1 FROM variants WHERE product_id = $1";
+const COLLECTION_ID: &str = "SELECT id FROM collections WHERE slug = $1";
+const SET_VARIANT_DETAILS: &str = "UPDATE variants SET colour_code = $2, size = $3, material = $4, barcode = $5, \
+     weight_grams = $6, hs_code = $7, origin_country = $8 WHERE sku = $1";
+const SET_PUBLICATION: &str = "UPDATE products SET published_at = $2, updated_at = $3 WHERE slug = $1";
+const SET_TAX_CLASS: &str = "UPDATE products SET tax_class = $2, updated_at = $3 WHERE slug = $1";
+const UPSERT_IMAGE_ALT: &str = "INSERT INTO product_image_alts (product_id, position, lang, alt) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (product_id, position, lang) DO UPDATE SET alt = excluded.alt";
+const DELETE_IMAGE_ALT: &str = "DELETE FROM product_image_alts WHERE product_id = $1 AND position = $2 AND lang = $3";
+const ALTS_OF: &str = "SELECT i.src, a.lang, a.alt FROM product_image_alts a JOIN product_images i \
+     ON i.product_id = a.product_id AND i.position = a.position WHERE a.product_id = $1";
+const DELETE_ALTS_OF: &str = "DELETE FROM product_image_alts WHERE product_id = $1";
+const NEXT_COLLECTION_POSITION: &str = "SELECT COALESCE(MAX(position), -1) + 1 FROM collections";
+const COLLECTIONS_IN_ORDER: &str = "SELECT slug FROM collections ORDER BY position, slug";
+const SET_COLLECTION_POSITION: &str = "UPDATE collections SET position = $2 WHERE slug = $1";
+const SET_COLLECTION_FEATURE: &str = "UPDATE collections SET featured_product_id = $2 WHERE id = $1";
+const UNFEATURE: &str = "UPDATE collections SET featured_product_id = NULL WHERE id = $1 AND featured_product_id = $2";
+const NEXT_LINK_POSITION: &str =
+    "SELECT COALESCE(MAX(position), -1) + 1 FROM product_collections WHERE product_id = $1";
+const IS_FILED: &str = "SELECT COUNT(*) FROM product_collections WHERE product_id = $1 AND collection_id = $2";
+const UNFILE: &str = "DELETE FROM product_collections WHERE product_id = $1 AND collection_id = $2";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog_admin.product_id", PRODUCT_ID),
@@ -51,6 +78,25 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("catalog_admin.images_of", IMAGES_OF),
     ("catalog_admin.delete_images_of", DELETE_IMAGES_OF),
     ("catalog_admin.insert_image", INSERT_IMAGE),
+    ("catalog_admin.sku_taken", SKU_TAKEN),
+    ("catalog_admin.next_product_position", NEXT_PRODUCT_POSITION),
+    ("catalog_admin.next_variant_position", NEXT_VARIANT_POSITION),
+    ("catalog_admin.collection_id", COLLECTION_ID),
+    ("catalog_admin.set_variant_details", SET_VARIANT_DETAILS),
+    ("catalog_admin.set_publication", SET_PUBLICATION),
+    ("catalog_admin.set_tax_class", SET_TAX_CLASS),
+    ("catalog_admin.upsert_image_alt", UPSERT_IMAGE_ALT),
+    ("catalog_admin.delete_image_alt", DELETE_IMAGE_ALT),
+    ("catalog_admin.alts_of", ALTS_OF),
+    ("catalog_admin.delete_alts_of", DELETE_ALTS_OF),
+    ("catalog_admin.next_collection_position", NEXT_COLLECTION_POSITION),
+    ("catalog_admin.collections_in_order", COLLECTIONS_IN_ORDER),
+    ("catalog_admin.set_collection_position", SET_COLLECTION_POSITION),
+    ("catalog_admin.set_collection_feature", SET_COLLECTION_FEATURE),
+    ("catalog_admin.unfeature", UNFEATURE),
+    ("catalog_admin.next_link_position", NEXT_LINK_POSITION),
+    ("catalog_admin.is_filed", IS_FILED),
+    ("catalog_admin.unfile", UNFILE),
 ];
 
 /// Longest accepted texts, in characters.
@@ -162,6 +208,8 @@ impl CatalogAdmin {
                 .bind(text.subtitle.trim())
                 .bind(&description)
                 .bind(&details)
+                .bind(text.seo_title.trim())
+                .bind(text.seo_description.trim())
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(TOUCH_PRODUCT).bind(id).bind(now.as_micros()).execute(&mut *tx).await?;
@@ -414,14 +462,412 @@ impl CatalogAdmin {
             let before = images.clone();
             change(&mut images)?;
             if images != before {
+                // Alt texts are keyed by position: they move with their image.
+                let alts: Vec<(String, String, String)> = sqlx::query_as(ALTS_OF).bind(id).fetch_all(&mut *tx).await?;
+                sqlx::query(DELETE_ALTS_OF).bind(id).execute(&mut *tx).await?;
                 sqlx::query(DELETE_IMAGES_OF).bind(id).execute(&mut *tx).await?;
                 for (position, src) in images.iter().enumerate() {
                     let position = i32::try_from(position).map_err(|_| CatalogEditError::TooManyImages)?;
                     sqlx::query(INSERT_IMAGE).bind(id).bind(position).bind(src).execute(&mut *tx).await?;
+                    for (_, lang, alt) in alts.iter().filter(|(s, _, _)| s == src) {
+                        sqlx::query(UPSERT_IMAGE_ALT).bind(id).bind(position).bind(lang).bind(alt).execute(&mut *tx).await?;
+                    }
                 }
                 sqlx::query(TOUCH_PRODUCT).bind(id).bind(now.as_micros()).execute(&mut *tx).await?;
                 sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
             }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// A variant's descriptive facts, as staff edit them (stock and availability have their own form).
+#[derive(Debug, Clone, Default)]
+pub struct VariantDetails {
+    pub colour: Option<String>,
+    pub size: Option<String>,
+    pub material: Option<String>,
+    pub barcode: String,
+    pub weight_grams: i64,
+    pub hs_code: String,
+    pub origin_country: String,
+}
+
+fn position_of(n: usize) -> Result<i32, CatalogEditError> {
+    i32::try_from(n).map_err(|_| CatalogEditError::Invalid("the list is too long".into()))
+}
+
+/// Catalog writes of a real boutique: creating products and collections, publication, variant
+/// details, alt texts. Each is one transaction that moves the catalog's version.
+impl CatalogAdmin {
+    /// Writes a new product with its texts, prices, variants, images and collections. The handle
+    /// and every SKU must be free; collections are named by slug. Returns the product's id.
+    pub async fn create_product(db: &Db, p: &NewProduct, now: Timestamp) -> Result<Uuid, CatalogEditError> {
+        let at = now.as_micros();
+        let product_id = new_id(now);
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let taken: Option<Uuid> = sqlx::query_scalar(PRODUCT_ID).bind(&p.slug).fetch_optional(&mut *tx).await?;
+            if taken.is_some() {
+                return Err(CatalogEditError::Invalid(format!("a product already has the handle {}", p.slug)));
+            }
+            let position: i32 = sqlx::query_scalar(NEXT_PRODUCT_POSITION).fetch_one(&mut *tx).await?;
+            sqlx::query(INSERT_PRODUCT)
+                .bind(product_id)
+                .bind(&p.slug)
+                .bind(Availability::Active.as_str())
+                .bind(p.featured)
+                .bind(position)
+                .bind(at)
+                .bind(&p.tax_class)
+                .bind(p.published_at.map(Timestamp::as_micros))
+                .execute(&mut *tx)
+                .await?;
+            for (lang, text) in &p.texts {
+                sqlx::query(INSERT_PRODUCT_TEXT)
+                    .bind(product_id)
+                    .bind(lang)
+                    .bind(text.name.trim())
+                    .bind(text.subtitle.trim())
+                    .bind(clean_lines(&text.description).join("\n\n"))
+                    .bind(clean_lines(&text.details).join("\n"))
+                    .bind(text.seo_title.trim())
+                    .bind(text.seo_description.trim())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (i, slug) in p.collections.iter().enumerate() {
+                let collection: Option<Uuid> =
+                    sqlx::query_scalar(COLLECTION_ID).bind(slug).fetch_optional(&mut *tx).await?;
+                let collection = collection
+                    .ok_or_else(|| CatalogEditError::Invalid(format!("there is no collection with the handle {slug}")))?;
+                sqlx::query(INSERT_PRODUCT_COLLECTION)
+                    .bind(product_id)
+                    .bind(collection)
+                    .bind(position_of(i)?)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (i, src) in p.images.iter().enumerate() {
+                sqlx::query(INSERT_PRODUCT_IMAGE).bind(product_id).bind(position_of(i)?).bind(src).execute(&mut *tx).await?;
+                for (lang, alt) in p.image_alts.get(i).into_iter().flatten() {
+                    sqlx::query(INSERT_PRODUCT_IMAGE_ALT)
+                        .bind(product_id)
+                        .bind(position_of(i)?)
+                        .bind(lang)
+                        .bind(alt)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            for (i, v) in p.variants.iter().enumerate() {
+                let taken: i64 = sqlx::query_scalar(SKU_TAKEN).bind(&v.sku).fetch_one(&mut *tx).await?;
+                if taken > 0 {
+                    return Err(CatalogEditError::Invalid(format!("the SKU {} is already taken", v.sku)));
+                }
+                sqlx::query(INSERT_VARIANT)
+                    .bind(new_id(now))
+                    .bind(product_id)
+                    .bind(&v.sku)
+                    .bind(&v.colour)
+                    .bind(&v.size)
+                    .bind(v.stock)
+                    .bind(Availability::Active.as_str())
+                    .bind(position_of(i)?)
+                    .bind(&v.material)
+                    .bind(&v.barcode)
+                    .bind(v.weight_grams)
+                    .bind(&v.hs_code)
+                    .bind(&v.origin_country)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for price in &p.prices {
+                sqlx::query(INSERT_PRICE)
+                    .bind(product_id)
+                    .bind(price.currency().code())
+                    .bind(price.minor())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(BUMP_VERSION).bind(at).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(product_id)
+        })
+    }
+
+    /// Adds a variant to a product, last. The SKU must be free.
+    pub async fn add_variant(db: &Db, slug: &str, v: &NewVariant, now: Timestamp) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let id: Option<Uuid> = sqlx::query_scalar(PRODUCT_ID).bind(slug).fetch_optional(&mut *tx).await?;
+            let id = id.ok_or(CatalogEditError::UnknownProduct)?;
+            let taken: i64 = sqlx::query_scalar(SKU_TAKEN).bind(&v.sku).fetch_one(&mut *tx).await?;
+            if taken > 0 {
+                return Err(CatalogEditError::Invalid(format!("the SKU {} is already taken", v.sku)));
+            }
+            let position: i32 = sqlx::query_scalar(NEXT_VARIANT_POSITION).bind(id).fetch_one(&mut *tx).await?;
+            sqlx::query(INSERT_VARIANT)
+                .bind(new_id(now))
+                .bind(id)
+                .bind(&v.sku)
+                .bind(&v.colour)
+                .bind(&v.size)
+                .bind(v.stock)
+                .bind(Availability::Active.as_str())
+                .bind(position)
+                .bind(&v.material)
+                .bind(&v.barcode)
+                .bind(v.weight_grams)
+                .bind(&v.hs_code)
+                .bind(&v.origin_country)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(TOUCH_PRODUCT).bind(id).bind(now.as_micros()).execute(&mut *tx).await?;
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Sets a variant's options and customs facts.
+    pub async fn set_variant_details(
+        db: &Db,
+        sku: &str,
+        details: &VariantDetails,
+        now: Timestamp,
+    ) -> Result<(), CatalogEditError> {
+        if details.weight_grams < 0 {
+            return Err(CatalogEditError::Invalid("a weight cannot be negative".into()));
+        }
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(SET_VARIANT_DETAILS)
+                .bind(sku)
+                .bind(&details.colour)
+                .bind(&details.size)
+                .bind(&details.material)
+                .bind(&details.barcode)
+                .bind(details.weight_grams)
+                .bind(&details.hs_code)
+                .bind(&details.origin_country)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(CatalogEditError::UnknownVariant);
+            }
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Publishes a product from `at` on (now or later), or makes it a draft again (`None`).
+    pub async fn set_publication(
+        db: &Db,
+        slug: &str,
+        at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(SET_PUBLICATION)
+                .bind(slug)
+                .bind(at.map(Timestamp::as_micros))
+                .bind(now.as_micros())
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(CatalogEditError::UnknownProduct);
+            }
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Sets the tax class a product's rates are looked up by.
+    pub async fn set_tax_class(db: &Db, slug: &str, tax_class: &str, now: Timestamp) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let done =
+                sqlx::query(SET_TAX_CLASS).bind(slug).bind(tax_class).bind(now.as_micros()).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(CatalogEditError::UnknownProduct);
+            }
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Sets (or, when empty, removes) the alt text of one of a product's images in a language.
+    pub async fn set_image_alt(
+        db: &Db,
+        slug: &str,
+        src: &str,
+        lang: &Lang,
+        alt: &str,
+        now: Timestamp,
+    ) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let id: Option<Uuid> = sqlx::query_scalar(PRODUCT_ID).bind(slug).fetch_optional(&mut *tx).await?;
+            let id = id.ok_or(CatalogEditError::UnknownProduct)?;
+            let images: Vec<String> = sqlx::query_scalar(IMAGES_OF).bind(id).fetch_all(&mut *tx).await?;
+            let at = images.iter().position(|s| s == src).ok_or(CatalogEditError::UnknownImage)?;
+            let position = position_of(at)?;
+            if alt.trim().is_empty() {
+                sqlx::query(DELETE_IMAGE_ALT).bind(id).bind(position).bind(lang.as_str()).execute(&mut *tx).await?;
+            } else {
+                sqlx::query(UPSERT_IMAGE_ALT)
+                    .bind(id)
+                    .bind(position)
+                    .bind(lang.as_str())
+                    .bind(alt.trim())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(TOUCH_PRODUCT).bind(id).bind(now.as_micros()).execute(&mut *tx).await?;
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Writes a new collection, last in the list. `texts` are (language, name, description).
+    pub async fn create_collection(
+        db: &Db,
+        slug: &str,
+        texts: &[(String, String, String)],
+        now: Timestamp,
+    ) -> Result<Uuid, CatalogEditError> {
+        let id = new_id(now);
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let taken: Option<Uuid> = sqlx::query_scalar(COLLECTION_ID).bind(slug).fetch_optional(&mut *tx).await?;
+            if taken.is_some() {
+                return Err(CatalogEditError::Invalid(format!("a collection already has the handle {slug}")));
+            }
+            let position: i32 = sqlx::query_scalar(NEXT_COLLECTION_POSITION).fetch_one(&mut *tx).await?;
+            sqlx::query(INSERT_COLLECTION)
+                .bind(id)
+                .bind(slug)
+                .bind(None::<String>)
+                .bind(position)
+                .bind(now.as_micros())
+                .execute(&mut *tx)
+                .await?;
+            for (lang, name, description) in texts {
+                sqlx::query(INSERT_COLLECTION_TEXT).bind(id).bind(lang).bind(name).bind(description).execute(&mut *tx).await?;
+            }
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Moves a collection one place up or down in the storefront's navigation.
+    pub async fn move_collection(db: &Db, slug: &str, up: bool, now: Timestamp) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let mut order: Vec<String> = sqlx::query_scalar(COLLECTIONS_IN_ORDER).fetch_all(&mut *tx).await?;
+            let at = order
+                .iter()
+                .position(|s| s == slug)
+                .ok_or_else(|| CatalogEditError::Invalid("there is no collection with this handle".into()))?;
+            let to = if up { at.checked_sub(1) } else { Some(at + 1).filter(|&t| t < order.len()) };
+            if let Some(to) = to {
+                order.swap(at, to);
+                for (position, slug) in order.iter().enumerate() {
+                    sqlx::query(SET_COLLECTION_POSITION).bind(slug).bind(position_of(position)?).execute(&mut *tx).await?;
+                }
+                sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Files a product in a collection (last among its collections) or takes it out (and off
+    /// the collection's feature).
+    pub async fn file_product(
+        db: &Db,
+        product: &str,
+        collection: &str,
+        filed: bool,
+        now: Timestamp,
+    ) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let product_id: Option<Uuid> = sqlx::query_scalar(PRODUCT_ID).bind(product).fetch_optional(&mut *tx).await?;
+            let product_id = product_id.ok_or(CatalogEditError::UnknownProduct)?;
+            let collection_id: Option<Uuid> =
+                sqlx::query_scalar(COLLECTION_ID).bind(collection).fetch_optional(&mut *tx).await?;
+            let collection_id = collection_id
+                .ok_or_else(|| CatalogEditError::Invalid("there is no collection with this handle".into()))?;
+            let is_filed: i64 = sqlx::query_scalar(IS_FILED).bind(product_id).bind(collection_id).fetch_one(&mut *tx).await?;
+            match (filed, is_filed > 0) {
+                (true, false) => {
+                    let position: i32 =
+                        sqlx::query_scalar(NEXT_LINK_POSITION).bind(product_id).fetch_one(&mut *tx).await?;
+                    sqlx::query(INSERT_PRODUCT_COLLECTION)
+                        .bind(product_id)
+                        .bind(collection_id)
+                        .bind(position)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                (false, true) => {
+                    sqlx::query(UNFILE).bind(product_id).bind(collection_id).execute(&mut *tx).await?;
+                    sqlx::query(UNFEATURE).bind(collection_id).bind(product_id).execute(&mut *tx).await?;
+                }
+                _ => {}
+            }
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Puts a product first on a collection's page, filing it there if it was not. `None`
+    /// removes the feature.
+    pub async fn feature_in_collection(
+        db: &Db,
+        collection: &str,
+        product: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), CatalogEditError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let collection_id: Option<Uuid> =
+                sqlx::query_scalar(COLLECTION_ID).bind(collection).fetch_optional(&mut *tx).await?;
+            let collection_id = collection_id
+                .ok_or_else(|| CatalogEditError::Invalid("there is no collection with this handle".into()))?;
+            let product_id = match product {
+                None => None,
+                Some(slug) => {
+                    let product_id: Option<Uuid> =
+                        sqlx::query_scalar(PRODUCT_ID).bind(slug).fetch_optional(&mut *tx).await?;
+                    let product_id = product_id.ok_or(CatalogEditError::UnknownProduct)?;
+                    let is_filed: i64 =
+                        sqlx::query_scalar(IS_FILED).bind(product_id).bind(collection_id).fetch_one(&mut *tx).await?;
+                    if is_filed == 0 {
+                        let position: i32 =
+                            sqlx::query_scalar(NEXT_LINK_POSITION).bind(product_id).fetch_one(&mut *tx).await?;
+                        sqlx::query(INSERT_PRODUCT_COLLECTION)
+                            .bind(product_id)
+                            .bind(collection_id)
+                            .bind(position)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Some(product_id)
+                }
+            };
+            sqlx::query(SET_COLLECTION_FEATURE).bind(collection_id).bind(product_id).execute(&mut *tx).await?;
+            sqlx::query(BUMP_VERSION).bind(now.as_micros()).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })

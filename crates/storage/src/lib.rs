@@ -40,7 +40,9 @@ pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{
     CatalogStore, NewCatalog, NewCollection, NewColour, NewCurrency, NewProduct, NewVariant, STANDARD_TAX_CLASS,
 };
-pub use catalog_admin::{CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, check_text, media_src};
+pub use catalog_admin::{
+    CatalogAdmin, CatalogEditError, MAX_IMAGES, StoredMedia, VariantDetails, check_text, media_src,
+};
 pub use catalog_import::{
     CatalogImport, ImportWrite, ImportedImage, ImportedProduct, StoredColour, StoredImage, StoredProduct, StoredVariant,
 };

@@ -116,6 +116,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 17,
+        description: "collection feature",
+        portable: include_str!("../migrations/0017_collection_feature.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -13,6 +13,7 @@ mod backoffice;
 mod backoffice_data;
 mod backoffice_lists;
 mod backoffice_pages;
+mod catalog_admin;
 mod catalog_details;
 mod catalog_import;
 mod catalog_pages;

@@ -1,19 +1,23 @@
-//! The catalog in the back office: the list of products (filter by text and availability) and a
-//! product's page — texts per shop language, listing, prices per offered currency, variants'
-//! stock and availability, images (upload, remove, reorder). Roles with `ViewCatalog` read;
-//! only `EditCatalog` sees the forms and may post them. Every change goes through
-//! `storage::CatalogAdmin` (one transaction that moves the catalog's version, so the storefront
-//! reloads) and is written to the audit log as `catalog.*` with the product's slug.
+//! The catalog in the back office: the list of products (filter by text and availability), a
+//! new product with its variants, a product's page — publication (now, scheduled, draft),
+//! duplication, retirement, texts per shop language (Markdown, SEO), listing and tax class,
+//! prices per offered currency, variants (options, customs facts, stock), images with alt texts,
+//! collections — and the collections page (create, order, feature). Roles with `ViewCatalog`
+//! read; only `EditCatalog` sees the forms and may post them. Handlers read the form and call
+//! `shop::catalog::admin`, which checks, audits (`catalog.*`) and writes.
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use luxevault_core::catalog::snapshot::{Catalog, Product, ProductText};
+use luxevault_core::catalog::snapshot::{Catalog, Product};
 use luxevault_core::catalog::{Availability, StockState};
 use luxevault_core::media::{DEFAULT_MAX_BYTES, MediaError, accept_image};
 use luxevault_core::staff::Permission;
-use luxevault_core::{Currency, Money, MoneyError};
-use luxevault_storage::{CatalogAdmin, CatalogEditError};
+use luxevault_core::{Currency, Money, MoneyError, Timestamp};
+use luxevault_shop::ShopError;
+use luxevault_shop::catalog::admin;
+use luxevault_shop::staff::members::Actor;
+use luxevault_storage::CatalogEditError;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -65,6 +69,7 @@ fn colour_name(state: &AppState, catalog: &Catalog, code: &str) -> String {
 pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(query): Query<ListQuery>) -> PageResult {
     staff.require(Permission::ViewCatalog)?;
     let catalog = snapshot(&state).await?;
+    let now = state.clock().now();
     let needle = query.q.trim().to_lowercase();
     let availability = Availability::parse(&query.availability);
     let rows: Vec<Value> = catalog
@@ -93,6 +98,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
             json!({
                 "slug": p.slug, "name": name_of(&state, p), "collections": collections,
                 "availability": p.availability.as_str(), "featured": p.featured,
+                "publication": publication_of(p, now),
                 "price": base_price(&state, &catalog, p), "stock": stock,
                 "low": p.variants.iter().any(|v| v.stock_state() == StockState::LowStock),
                 "sold_out": p.sold_out(),
@@ -105,6 +111,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
         "q": query.q.trim(),
         "availability": availability.map(|a| a.as_str()),
         "base": catalog.currencies.base().code(),
+        "can_edit": staff.allows(Permission::EditCatalog),
     });
     Ok(page(&state, &staff, "admin/catalog.html", "Catalog", "/admin/catalog", data))
 }
@@ -127,12 +134,22 @@ fn product_of<'a>(
     catalog.product(slug).ok_or_else(|| not_found(state, staff))
 }
 
+/// Where a product stands: a draft, scheduled for later, or published.
+fn publication_of(product: &Product, now: Timestamp) -> &'static str {
+    match product.published_at {
+        None => "draft",
+        Some(at) if at > now => "scheduled",
+        Some(_) => "published",
+    }
+}
+
 /// A product's page.
 pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slug): Path<String>) -> PageResult {
     staff.require(Permission::ViewCatalog)?;
     let catalog = snapshot(&state).await?;
     let product = product_of(&state, &staff, &catalog, &slug)?;
-    let position = CatalogAdmin::position(state.db(), &slug).await.map_err(|_| unavailable())?.unwrap_or_default();
+    let now = state.clock().now();
+    let position = admin::product_position(state.shop(), &slug).await.map_err(|_| unavailable())?.unwrap_or_default();
     let texts: Vec<Value> = state
         .settings()
         .langs
@@ -146,6 +163,8 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
                 "subtitle": text.map(|t| t.subtitle.clone()).unwrap_or_default(),
                 "description": text.map(|t| t.description.join("\n\n")).unwrap_or_default(),
                 "details": text.map(|t| t.details.join("\n")).unwrap_or_default(),
+                "seo_title": text.map(|t| t.seo_title.clone()).unwrap_or_default(),
+                "seo_description": text.map(|t| t.seo_description.clone()).unwrap_or_default(),
                 "missing": text.is_none(),
             })
         })
@@ -173,7 +192,9 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
         .map(|v| {
             json!({
                 "sku": v.sku, "colour": v.colour.as_deref().map(|code| colour_name(&state, &catalog, code)),
-                "size": v.size, "stock": v.stock,
+                "colour_code": v.colour.clone().unwrap_or_default(),
+                "size": v.size, "stock": v.stock, "material": v.material,
+                "barcode": v.barcode, "weight": v.weight_grams, "hs_code": v.hs_code, "origin": v.origin_country,
                 "availability": v.availability.as_str(), "state": v.stock_state().as_str(),
             })
         })
@@ -184,9 +205,18 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
         .iter()
         .enumerate()
         .map(|(i, src)| {
+            let alts: Vec<Value> = state
+                .settings()
+                .langs
+                .iter()
+                .map(|l| {
+                    let alt = product.image_alts.get(i).and_then(|a| a.get(l.as_str())).cloned().unwrap_or_default();
+                    json!({"lang": l.as_str(), "alt": alt})
+                })
+                .collect();
             json!({
                 "src": src, "url": crate::present::media_url(src), "n": i + 1,
-                "first": i == 0, "last": i + 1 == count, "uploaded": !src.contains('/'),
+                "first": i == 0, "last": i + 1 == count, "uploaded": !src.contains('/'), "alts": alts,
             })
         })
         .collect();
@@ -195,7 +225,16 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
             "slug": product.slug, "name": name_of(&state, product),
             "availability": product.availability.as_str(), "featured": product.featured, "position": position,
             "price": base_price(&state, &catalog, product),
+            "tax_class": product.tax_class,
+            "publication": publication_of(product, now),
+            "published_at": product.published_at.map(|t| t.to_rfc3339()),
+            "on_sale": product.on_sale(now),
         },
+        "collections": catalog.collections.iter().map(|c| json!({
+            "slug": c.slug, "name": collection_name(&state, c), "filed": product.collections.contains(&c.id),
+        })).collect::<Vec<_>>(),
+        "colours": colour_options(&state, &catalog),
+        "blank_variant": blank_variant(),
         "texts": texts,
         "prices": prices,
         "variants": variants,
@@ -215,20 +254,26 @@ fn refused(state: &AppState, staff: &StaffContext, status: StatusCode, text: &st
     Halt::from(message(state, status, Some(staff), "Not saved", text))
 }
 
-/// A refused edit as a page; nothing was written.
-fn edit_error(state: &AppState, staff: &StaffContext, error: CatalogEditError) -> Halt {
+/// A refused use case as a page; nothing was written.
+fn shop_error(state: &AppState, staff: &StaffContext, error: ShopError) -> Halt {
     let status = match &error {
-        CatalogEditError::Db(_) => return unavailable(),
-        CatalogEditError::UnknownProduct
-        | CatalogEditError::UnknownVariant
-        | CatalogEditError::UnknownMedia
-        | CatalogEditError::UnknownImage => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+        ShopError::NotFound(_) => StatusCode::NOT_FOUND,
+        ShopError::Invalid { .. } | ShopError::Rejected { .. } | ShopError::Conflict { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => return unavailable(),
     };
-    let text = error.to_string();
-    let mut chars = text.chars();
-    let sentence = chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default();
-    refused(state, staff, status, &format!("{sentence}. Nothing was changed."))
+    refused(state, staff, status, &error.message())
+}
+
+/// A storage refusal as a page (the upload's checks before the use case).
+fn edit_error(state: &AppState, staff: &StaffContext, error: CatalogEditError) -> Halt {
+    shop_error(state, staff, admin::edit_error(error))
+}
+
+/// Who is editing, for the audit trail.
+fn by(staff: &StaffContext) -> (String, String) {
+    (staff.actor(), staff.client.clone())
 }
 
 /// Checks the role and that the product exists, before anything is read from the form.
@@ -249,6 +294,10 @@ pub struct TextForm {
     description: String,
     #[serde(default)]
     details: String,
+    #[serde(default)]
+    seo_title: String,
+    #[serde(default)]
+    seo_description: String,
 }
 
 pub async fn save_text(
@@ -257,36 +306,21 @@ pub async fn save_text(
     StaffForm { staff, form }: StaffForm<TextForm>,
 ) -> PageResult {
     editable(&state, &staff, &slug).await?;
-    let Some(lang) = state.settings().langs.iter().find(|l| l.as_str() == form.lang).cloned() else {
-        return Err(refused(
-            &state,
-            &staff,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The shop does not offer this language.",
-        ));
+    let input = admin::TextInput {
+        lang: form.lang,
+        name: form.name,
+        subtitle: form.subtitle,
+        description: form.description,
+        details: form.details,
+        seo_title: form.seo_title,
+        seo_description: form.seo_description,
     };
-    // Published text passes the sensitive-data guard like every other free text (P4).
-    let guard = luxevault_shop::guard::free_text;
-    let description = guard(&form.description.replace("\r\n", "\n"), "description");
-    let text = ProductText {
-        name: guard(&form.name, "name"),
-        subtitle: guard(&form.subtitle, "subtitle"),
-        description: description.split("\n\n").map(str::to_string).collect(),
-        details: guard(&form.details, "details").lines().map(str::to_string).collect(),
-        ..ProductText::default()
-    };
-    luxevault_storage::check_text(&text).map_err(|e| edit_error(&state, &staff, e))?;
-    staff.audit(&state, "catalog.text", "product", &slug, Some(lang.as_str())).await?;
-    CatalogAdmin::set_product_text(state.db(), &slug, &lang, &text, state.clock().now())
+    let (actor, client) = by(&staff);
+    admin::set_text(state.shop(), Actor { actor: &actor, client: &client }, &slug, &input)
         .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+        .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "texts")
 }
-
-/// Bounds on what staff type, so that totals and lists stay sane (a stock of 2^63−1 would make
-/// the back office's sums overflow).
-const MAX_STOCK: i64 = 1_000_000;
-const MAX_POSITION: i32 = 10_000;
 
 #[derive(Deserialize)]
 pub struct ListingForm {
@@ -305,7 +339,7 @@ pub async fn save_listing(
     let Some(availability) = Availability::parse(&form.availability) else {
         return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Choose active or retired."));
     };
-    let Some(position) = form.position.trim().parse::<i32>().ok().filter(|p| (0..=MAX_POSITION).contains(p)) else {
+    let Ok(position) = form.position.trim().parse::<i32>() else {
         return Err(refused(
             &state,
             &staff,
@@ -313,11 +347,11 @@ pub async fn save_listing(
             "The position is a whole number from 0 to 10000 (lower comes first).",
         ));
     };
+    let (actor, client) = by(&staff);
     let featured = form.featured.is_some();
-    staff.audit(&state, "catalog.listing", "product", &slug, None).await?;
-    CatalogAdmin::set_product_listing(state.db(), &slug, availability, featured, position, state.clock().now())
+    admin::set_listing(state.shop(), Actor { actor: &actor, client: &client }, &slug, availability, featured, position)
         .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+        .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "listing")
 }
 
@@ -374,10 +408,10 @@ pub async fn set_price(
     let price = parse_amount(&form.amount, currency)
         .and_then(|price| if price.minor() > 0 { Ok(price) } else { Err("A price is more than zero.".to_string()) })
         .map_err(|text| refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, &text))?;
-    staff.audit(&state, "catalog.price_set", "product", &slug, Some(currency.code())).await?;
-    CatalogAdmin::set_price(state.db(), &slug, price, state.clock().now())
+    let (actor, client) = by(&staff);
+    admin::set_price(state.shop(), Actor { actor: &actor, client: &client }, &slug, price)
         .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+        .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "prices")
 }
 
@@ -388,13 +422,10 @@ pub async fn remove_price(
 ) -> PageResult {
     let catalog = editable(&state, &staff, &slug).await?;
     let currency = offered_currency(&state, &staff, &catalog, &form.currency)?;
-    if currency == catalog.currencies.base() {
-        return Err(edit_error(&state, &staff, CatalogEditError::BasePriceRequired(currency.code().to_string())));
-    }
-    staff.audit(&state, "catalog.price_remove", "product", &slug, Some(currency.code())).await?;
-    CatalogAdmin::remove_price(state.db(), &slug, currency, state.clock().now())
+    let (actor, client) = by(&staff);
+    admin::remove_price(state.shop(), Actor { actor: &actor, client: &client }, &slug, currency)
         .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+        .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "prices")
 }
 
@@ -414,33 +445,28 @@ pub async fn save_variant(
     if catalog.variant(&form.sku).is_none_or(|(p, _)| p.slug != slug) {
         return Err(edit_error(&state, &staff, CatalogEditError::UnknownVariant));
     }
-    let stock = match form.stock.trim().parse::<i64>() {
-        Ok(n) if n > MAX_STOCK => {
-            return Err(refused(
-                &state,
-                &staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "The stock is at most 1,000,000 pieces of one variant.",
-            ));
-        }
-        Ok(n) if n >= 0 => n,
-        Ok(_) => return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Stock cannot be negative.")),
-        Err(_) => {
-            return Err(refused(
-                &state,
-                &staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "The stock is a whole number of pieces.",
-            ));
-        }
+    let Ok(stock) = form.stock.trim().parse::<i64>() else {
+        return Err(refused(
+            &state,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The stock is a whole number of pieces.",
+        ));
     };
     let Some(availability) = Availability::parse(&form.availability) else {
         return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Choose active or retired."));
     };
-    staff.audit(&state, "catalog.variant", "product", &slug, Some(&form.sku)).await?;
-    CatalogAdmin::set_variant(state.db(), &form.sku, stock, availability, state.clock().now())
-        .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+    let (actor, client) = by(&staff);
+    admin::set_variant_stock(
+        state.shop(),
+        Actor { actor: &actor, client: &client },
+        &slug,
+        &form.sku,
+        stock,
+        availability,
+    )
+    .await
+    .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "variants")
 }
 
@@ -456,14 +482,11 @@ pub async fn remove_image(
     Path(slug): Path<String>,
     StaffForm { staff, form }: StaffForm<ImageForm>,
 ) -> PageResult {
-    let catalog = editable(&state, &staff, &slug).await?;
-    if !product_of(&state, &staff, &catalog, &slug)?.images.contains(&form.src) {
-        return Err(edit_error(&state, &staff, CatalogEditError::UnknownImage));
-    }
-    staff.audit(&state, "catalog.image_remove", "product", &slug, None).await?;
-    CatalogAdmin::detach_image(state.db(), &slug, &form.src, state.clock().now())
+    editable(&state, &staff, &slug).await?;
+    let (actor, client) = by(&staff);
+    admin::remove_image(state.shop(), Actor { actor: &actor, client: &client }, &slug, &form.src)
         .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+        .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "images")
 }
 
@@ -473,21 +496,43 @@ pub async fn move_image(
     StaffForm { staff, form }: StaffForm<ImageForm>,
 ) -> PageResult {
     editable(&state, &staff, &slug).await?;
-    let mut images = CatalogAdmin::images(state.db(), &slug).await.map_err(|e| edit_error(&state, &staff, e))?;
-    let Some(at) = images.iter().position(|s| *s == form.src) else {
-        return Err(edit_error(&state, &staff, CatalogEditError::UnknownImage));
-    };
-    let to = match form.direction.as_str() {
-        "up" => at.checked_sub(1),
-        "down" => Some(at + 1).filter(|&t| t < images.len()),
+    let up = match form.direction.as_str() {
+        "up" => true,
+        "down" => false,
         _ => return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Move an image up or down.")),
     };
-    let Some(to) = to else { return back(&slug, "images") };
-    images.swap(at, to);
-    staff.audit(&state, "catalog.image_move", "product", &slug, None).await?;
-    CatalogAdmin::reorder_images(state.db(), &slug, &images, state.clock().now())
+    let (actor, client) = by(&staff);
+    admin::move_image(state.shop(), Actor { actor: &actor, client: &client }, &slug, &form.src, up)
         .await
-        .map_err(|e| edit_error(&state, &staff, e))?;
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "images")
+}
+
+#[derive(Deserialize)]
+pub struct AltForm {
+    src: String,
+    lang: String,
+    #[serde(default)]
+    alt: String,
+}
+
+pub async fn save_image_alt(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<AltForm>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let (actor, client) = by(&staff);
+    admin::set_image_alt(
+        state.shop(),
+        Actor { actor: &actor, client: &client },
+        &slug,
+        &form.src,
+        &form.lang,
+        &form.alt,
+    )
+    .await
+    .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "images")
 }
 
@@ -579,15 +624,404 @@ pub async fn upload_image(
             return Err(refused(&state, &staff, status, &text));
         }
     };
-    let now = state.clock().now();
-    let images = CatalogAdmin::images(state.db(), &slug).await.map_err(|e| edit_error(&state, &staff, e))?;
-    if images.len() >= luxevault_storage::MAX_IMAGES {
-        return Err(edit_error(&state, &staff, CatalogEditError::TooManyImages));
-    }
-    staff.audit(&state, "catalog.image_upload", "product", &slug, Some(clean.kind.content_type())).await?;
-    let id = CatalogAdmin::store_media(state.db(), &clean, now).await.map_err(|e| edit_error(&state, &staff, e))?;
-    CatalogAdmin::attach_image(state.db(), &slug, id, now).await.map_err(|e| edit_error(&state, &staff, e))?;
+    let (actor, client) = by(&staff);
+    admin::add_image(state.shop(), Actor { actor: &actor, client: &client }, &slug, &clean)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "images")
+}
+
+/// Reads a form posted as name/value pairs (rows of variants, one block per language).
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+/// A whole number typed in a form; empty reads as zero.
+fn whole(text: &str, what: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse::<i64>().map_err(|_| format!("The {what} is a whole number."))
+}
+
+fn variant_row(fields: &[(String, String)], prefix: &str, label: &str) -> Result<Option<admin::VariantInput>, String> {
+    let get = |name: &str| field(fields, &format!("{prefix}{name}"));
+    if get("sku").trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(admin::VariantInput {
+        sku: get("sku").to_string(),
+        size: get("size").to_string(),
+        colour: get("colour").to_string(),
+        material: get("material").to_string(),
+        barcode: get("barcode").to_string(),
+        weight_grams: whole(get("weight"), &format!("weight of {label} (grams)"))?,
+        hs_code: get("hs_code").to_string(),
+        origin_country: get("origin").to_string(),
+        stock: whole(get("stock"), &format!("stock of {label}"))?,
+    }))
+}
+
+fn blank_variant() -> Value {
+    json!({"size": "", "colour_code": "", "material": "", "barcode": "", "weight": 0, "hs_code": "", "origin": ""})
+}
+
+/// How many empty variant rows the new-product form offers.
+const NEW_VARIANT_ROWS: usize = 6;
+
+fn colour_options(state: &AppState, catalog: &Catalog) -> Vec<Value> {
+    catalog.colours.iter().map(|c| json!({"code": c.code, "name": colour_name(state, catalog, &c.code)})).collect()
+}
+
+fn lang_blocks(state: &AppState) -> Vec<Value> {
+    state
+        .settings()
+        .langs
+        .iter()
+        .map(|l| json!({"lang": l.as_str(), "label": luxevault_shop::settings::lang_label(l)}))
+        .collect()
+}
+
+/// `GET /admin/catalog/new`: the form for a new product with its variants.
+pub async fn new_product(State(state): State<AppState>, staff: StaffContext) -> PageResult {
+    staff.require(Permission::EditCatalog)?;
+    let catalog = snapshot(&state).await?;
+    let data = json!({
+        "langs": lang_blocks(&state),
+        "colours": colour_options(&state, &catalog),
+        "rows": (0..NEW_VARIANT_ROWS).collect::<Vec<_>>(),
+        "blank_variant": blank_variant(),
+        "base": catalog.currencies.base().code(),
+        "collections": catalog.collections.iter().map(|c| json!({"slug": c.slug, "name": collection_name(&state, c)})).collect::<Vec<_>>(),
+    });
+    Ok(page(&state, &staff, "admin/product_new.html", "New product", "/admin/catalog", data))
+}
+
+/// `POST /admin/catalog/new`: creates the product as a draft and opens its page.
+pub async fn create_product(
+    State(state): State<AppState>,
+    StaffForm { staff, form }: StaffForm<Vec<(String, String)>>,
+) -> PageResult {
+    staff.require(Permission::EditCatalog)?;
+    let catalog = snapshot(&state).await?;
+    let unprocessable = |text: String| refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, &text);
+    let base = catalog.currencies.base();
+    let price = parse_amount(field(&form, "price"), base).map_err(unprocessable)?;
+    let texts = state
+        .settings()
+        .langs
+        .iter()
+        .map(|l| {
+            let get = |name: &str| field(&form, &format!("{name}_{}", l.as_str())).to_string();
+            admin::TextInput {
+                lang: l.as_str().to_string(),
+                name: get("name"),
+                subtitle: get("subtitle"),
+                description: get("description"),
+                details: get("details"),
+                seo_title: get("seo_title"),
+                seo_description: get("seo_description"),
+            }
+        })
+        .collect();
+    let mut variants = Vec::new();
+    for row in 0..NEW_VARIANT_ROWS {
+        if let Some(v) =
+            variant_row(&form, &format!("v{row}_"), &format!("variant {}", row + 1)).map_err(unprocessable)?
+        {
+            variants.push(v);
+        }
+    }
+    let collections = form.iter().filter(|(k, v)| k == "collection" && !v.is_empty()).map(|(_, v)| v.clone()).collect();
+    let input = admin::ProductInput {
+        handle: field(&form, "handle").to_string(),
+        texts,
+        price,
+        tax_class: field(&form, "tax_class").to_string(),
+        variants,
+        collections,
+    };
+    let (actor, client) = by(&staff);
+    let slug = admin::create_product(state.shop(), Actor { actor: &actor, client: &client }, &input)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "publication")
+}
+
+/// `POST /admin/catalog/{slug}/variants`: adds a variant.
+pub async fn add_variant(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<Vec<(String, String)>>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let unprocessable = |text: String| refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, &text);
+    let Some(input) = variant_row(&form, "", "the variant").map_err(unprocessable)? else {
+        return Err(unprocessable("Give the variant a SKU.".into()));
+    };
+    let (actor, client) = by(&staff);
+    admin::add_variant(state.shop(), Actor { actor: &actor, client: &client }, &slug, &input)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "variants")
+}
+
+/// `POST /admin/catalog/{slug}/variant/details`: a variant's options and customs facts.
+pub async fn save_variant_details(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<Vec<(String, String)>>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let unprocessable = |text: String| refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, &text);
+    let Some(input) = variant_row(&form, "", "the variant").map_err(unprocessable)? else {
+        return Err(edit_error(&state, &staff, CatalogEditError::UnknownVariant));
+    };
+    let (actor, client) = by(&staff);
+    admin::edit_variant_details(state.shop(), Actor { actor: &actor, client: &client }, &slug, &input)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "variants")
+}
+
+/// A `datetime-local` value (`2033-11-23T09:30`), read as UTC.
+fn parse_datetime(text: &str) -> Option<Timestamp> {
+    let (date, time) = text.trim().split_once('T')?;
+    let day = Timestamp::from_date(date)?;
+    let mut parts = time.split(':');
+    let hours: i64 = parts.next()?.parse().ok().filter(|h| (0..24).contains(h))?;
+    let minutes: i64 = parts.next()?.parse().ok().filter(|m| (0..60).contains(m))?;
+    Some(day.plus_seconds(hours * 3_600 + minutes * 60))
+}
+
+#[derive(Deserialize)]
+pub struct PublicationForm {
+    mode: String,
+    #[serde(default)]
+    at: String,
+}
+
+/// `POST /admin/catalog/{slug}/publication`: publish now, schedule, or back to draft.
+pub async fn save_publication(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<PublicationForm>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let publication = match form.mode.as_str() {
+        "now" => admin::Publication::Now,
+        "draft" => admin::Publication::Draft,
+        "schedule" => match parse_datetime(&form.at) {
+            Some(at) => admin::Publication::At(at),
+            None => {
+                return Err(refused(
+                    &state,
+                    &staff,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Give the date and time of the publication, like 2033-11-23 09:30 (UTC).",
+                ));
+            }
+        },
+        _ => {
+            return Err(refused(
+                &state,
+                &staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose publish, schedule or draft.",
+            ));
+        }
+    };
+    let (actor, client) = by(&staff);
+    admin::set_publication(state.shop(), Actor { actor: &actor, client: &client }, &slug, publication)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "publication")
+}
+
+#[derive(Deserialize)]
+pub struct HandleForm {
+    handle: String,
+}
+
+/// `POST /admin/catalog/{slug}/duplicate`: a draft copy under a new handle, opened at once.
+pub async fn duplicate(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<HandleForm>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let (actor, client) = by(&staff);
+    admin::duplicate_product(state.shop(), Actor { actor: &actor, client: &client }, &slug, &form.handle)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(form.handle.trim(), "publication")
+}
+
+#[derive(Deserialize)]
+pub struct AvailabilityForm {
+    availability: String,
+}
+
+/// `POST /admin/catalog/{slug}/availability`: retire a product, or offer it again.
+pub async fn save_availability(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<AvailabilityForm>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let (actor, client) = by(&staff);
+    let by = Actor { actor: &actor, client: &client };
+    let done = match Availability::parse(&form.availability) {
+        Some(Availability::Retired) => admin::retire_product(state.shop(), by, &slug).await,
+        Some(Availability::Active) => admin::reactivate_product(state.shop(), by, &slug).await,
+        None => return Err(refused(&state, &staff, StatusCode::UNPROCESSABLE_ENTITY, "Choose active or retired.")),
+    };
+    done.map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "publication")
+}
+
+#[derive(Deserialize)]
+pub struct TaxClassForm {
+    tax_class: String,
+}
+
+pub async fn save_tax_class(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<TaxClassForm>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let (actor, client) = by(&staff);
+    admin::set_tax_class(state.shop(), Actor { actor: &actor, client: &client }, &slug, &form.tax_class)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "listing")
+}
+
+#[derive(Deserialize)]
+pub struct FileForm {
+    collection: String,
+    #[serde(default)]
+    filed: String,
+}
+
+/// `POST /admin/catalog/{slug}/collections`: files the product in a collection or takes it out.
+pub async fn file_in_collection(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<FileForm>,
+) -> PageResult {
+    editable(&state, &staff, &slug).await?;
+    let (actor, client) = by(&staff);
+    let filed = form.filed != "no";
+    admin::file_product(state.shop(), Actor { actor: &actor, client: &client }, &slug, &form.collection, filed)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    back(&slug, "collections")
+}
+
+fn collection_name(state: &AppState, c: &luxevault_core::catalog::snapshot::Collection) -> String {
+    let lang = state.settings().default_lang();
+    luxevault_core::catalog::snapshot::localized(&c.texts, lang, lang)
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| c.slug.clone())
+}
+
+/// `GET /admin/collections`: the collections in navigation order, each with its products and
+/// featured product; forms to create, order and feature.
+pub async fn collections(State(state): State<AppState>, staff: StaffContext) -> PageResult {
+    staff.require(Permission::ViewCatalog)?;
+    let catalog = snapshot(&state).await?;
+    let count = catalog.collections.len();
+    let rows: Vec<Value> = catalog
+        .collections
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let products: Vec<Value> = catalog
+                .products
+                .iter()
+                .filter(|p| p.collections.contains(&c.id))
+                .map(|p| json!({"slug": p.slug, "name": name_of(&state, p), "featured": Some(p.id) == c.featured_product}))
+                .collect();
+            json!({
+                "slug": c.slug, "name": collection_name(&state, c), "first": i == 0, "last": i + 1 == count,
+                "products": products,
+            })
+        })
+        .collect();
+    let data = json!({
+        "collections": rows,
+        "langs": lang_blocks(&state),
+        "can_edit": staff.allows(Permission::EditCatalog),
+    });
+    Ok(page(&state, &staff, "admin/collections.html", "Collections", "/admin/collections", data))
+}
+
+fn to_collections() -> PageResult {
+    Ok(Redirect::to("/admin/collections").into_response())
+}
+
+/// `POST /admin/collections`: a new collection.
+pub async fn create_collection(
+    State(state): State<AppState>,
+    StaffForm { staff, form }: StaffForm<Vec<(String, String)>>,
+) -> PageResult {
+    staff.require(Permission::EditCatalog)?;
+    let texts: Vec<admin::CollectionTextInput> = state
+        .settings()
+        .langs
+        .iter()
+        .map(|l| admin::CollectionTextInput {
+            lang: l.as_str().to_string(),
+            name: field(&form, &format!("name_{}", l.as_str())).to_string(),
+            description: field(&form, &format!("description_{}", l.as_str())).to_string(),
+        })
+        .collect();
+    let (actor, client) = by(&staff);
+    admin::create_collection(state.shop(), Actor { actor: &actor, client: &client }, field(&form, "handle"), &texts)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    to_collections()
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    direction: String,
+}
+
+pub async fn move_collection(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<MoveForm>,
+) -> PageResult {
+    staff.require(Permission::EditCatalog)?;
+    let (actor, client) = by(&staff);
+    admin::move_collection(state.shop(), Actor { actor: &actor, client: &client }, &slug, form.direction == "up")
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    to_collections()
+}
+
+#[derive(Deserialize)]
+pub struct FeatureForm {
+    #[serde(default)]
+    product: String,
+}
+
+pub async fn feature_in_collection(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StaffForm { staff, form }: StaffForm<FeatureForm>,
+) -> PageResult {
+    staff.require(Permission::EditCatalog)?;
+    let (actor, client) = by(&staff);
+    let product = Some(form.product.trim()).filter(|p| !p.is_empty());
+    admin::feature_in_collection(state.shop(), Actor { actor: &actor, client: &client }, &slug, product)
+        .await
+        .map_err(|e| shop_error(&state, &staff, e))?;
+    to_collections()
 }
 
 #[cfg(test)]

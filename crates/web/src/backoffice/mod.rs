@@ -86,7 +86,19 @@ fn catalog_routes() -> Router<AppState> {
                 .post(catalog_import::upload)
                 .layer(DefaultBodyLimit::max(catalog_import::IMPORT_BODY_BYTES)),
         )
+        .route("/admin/catalog/new", get(catalog::new_product).post(catalog::create_product))
         .route("/admin/catalog/{slug}", get(catalog::detail))
+        .route("/admin/catalog/{slug}/publication", post(catalog::save_publication))
+        .route("/admin/catalog/{slug}/duplicate", post(catalog::duplicate))
+        .route("/admin/catalog/{slug}/availability", post(catalog::save_availability))
+        .route("/admin/catalog/{slug}/tax-class", post(catalog::save_tax_class))
+        .route("/admin/catalog/{slug}/collections", post(catalog::file_in_collection))
+        .route("/admin/catalog/{slug}/variants", post(catalog::add_variant))
+        .route("/admin/catalog/{slug}/variant/details", post(catalog::save_variant_details))
+        .route("/admin/catalog/{slug}/images/alt", post(catalog::save_image_alt))
+        .route("/admin/collections", get(catalog::collections).post(catalog::create_collection))
+        .route("/admin/collections/{slug}/move", post(catalog::move_collection))
+        .route("/admin/collections/{slug}/feature", post(catalog::feature_in_collection))
         .route("/admin/catalog/{slug}/text", post(catalog::save_text))
         .route("/admin/catalog/{slug}/listing", post(catalog::save_listing))
         .route("/admin/catalog/{slug}/price", post(catalog::set_price))
@@ -106,6 +118,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/orders", "Orders", Permission::ViewOrders),
     ("/admin/customers", "Customers", Permission::ViewCustomers),
     ("/admin/catalog", "Catalog", Permission::ViewCatalog),
+    ("/admin/collections", "Collections", Permission::ViewCatalog),
     ("/admin/privacy/requests", "Privacy requests", Permission::HandlePrivacyRequests),
     ("/admin/privacy/consents", "Consents", Permission::ViewConsents),
     ("/admin/privacy/retention", "Retention", Permission::ViewRetention),

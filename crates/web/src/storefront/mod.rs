@@ -2,6 +2,7 @@
 //! They set no cookies: the cart and the chosen currency live in the browser's localStorage.
 
 pub mod checkout;
+mod markdown;
 pub mod unsubscribe;
 
 use axum::Extension;
@@ -279,17 +280,33 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
                 .collect()
         })
         .unwrap_or_default();
-    let images: Vec<Value> = product.images.iter().map(|src| json!({"src": media_url(src), "alt": name})).collect();
-    let description = text.map(|t| t.description.clone()).unwrap_or_default();
-    let meta_description = description.first().cloned().unwrap_or_else(|| subtitle.clone());
+    let images: Vec<Value> = product
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, src)| {
+            let alt = product.image_alt(i, lang, settings.default_lang());
+            json!({"src": media_url(src), "alt": if alt.is_empty() { name.as_str() } else { alt }})
+        })
+        .collect();
+    let description = text.map(|t| t.description.join("\n\n")).unwrap_or_default();
+    let description_html = markdown::to_html(&description);
+    let seo_title = text.map(|t| t.seo_title.clone()).filter(|t| !t.is_empty());
+    let page_title = seo_title.unwrap_or_else(|| title(state, &name));
+    let meta_description = text
+        .map(|t| t.seo_description.clone())
+        .filter(|d| !d.is_empty())
+        .or_else(|| text.and_then(|t| t.description.first()).map(|p| markdown::to_plain(p)))
+        .unwrap_or_else(|| subtitle.clone());
     let context = merge(
-        frame(state, &catalog, lang, &format!("/products/{slug}"), &title(state, &name), &meta_description),
+        frame(state, &catalog, lang, &format!("/products/{slug}"), &page_title, &meta_description),
         json!({
             "product": {
                 "slug": product.slug,
                 "name": name,
                 "subtitle": subtitle,
-                "description": description,
+                "description": !description.is_empty(),
+                "description_html": description_html,
                 "details": text.map(|t| t.details.clone()).unwrap_or_default(),
                 "images": images,
                 "price": price_view(&catalog, product, lang),

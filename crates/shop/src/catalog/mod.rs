@@ -2,9 +2,14 @@
 //! and how its facts read in a language: prices in an offered currency, names, variant labels
 //! (the order flow records them on each line; the pages and the API show the same words).
 //!
+//! Staff's catalog edits (creating, publishing, duplicating, retiring products; collections)
+//! are in `admin`.
+//!
 //! Every read checks the version (one primary-key lookup), so several nodes on one PostgreSQL
 //! see each other's catalog writes on their next request; reloads are serialised so a change
 //! does not make every concurrent request load the catalog at once.
+
+pub mod admin;
 
 use std::sync::{Arc, RwLock};
 
