@@ -16,6 +16,7 @@ mod checkout;
 mod cli;
 mod conformance;
 mod consent;
+mod hostile;
 mod inventory;
 mod marketing;
 mod payments;
