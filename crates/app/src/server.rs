@@ -244,11 +244,6 @@ impl Application {
         self.worker.take()
     }
 
-    /// The bounds on client connections in force (after fitting the open-file limit).
-    pub fn connection_limits(&self) -> ConnectionLimits {
-        self.connections
-    }
-
     /// Serves until `shutdown` completes, then finishes the requests in flight (for at most the
     /// drain time) and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {

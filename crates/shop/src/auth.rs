@@ -117,10 +117,17 @@ pub struct SignInLimits {
     pub per_account: i32,
     /// One address against any account, for clients it is not known to.
     pub per_address: i32,
+    /// What a refused try is told.
+    pub refusal: &'static str,
 }
 
 /// The storefront's sign-in.
-pub const CUSTOMER_SIGN_IN: SignInLimits = SignInLimits { per_client: 5, per_account: 10, per_address: 100 };
+pub const CUSTOMER_SIGN_IN: SignInLimits = SignInLimits {
+    per_client: 5,
+    per_account: 10,
+    per_address: 100,
+    refusal: "Too many attempts. Please wait 15 minutes and try again, or reset your password.",
+};
 
 /// The throttle subject of a client address: an IPv6 address by its /64 (one subscriber's
 /// network), so that rotating through it buys no fresh budget.
@@ -172,9 +179,7 @@ pub async fn begin_sign_in(
         Some((account_key, address_key))
     };
     if !allowed {
-        return Err(ShopError::throttled(
-            "Too many attempts. Please wait 15 minutes and try again, or reset your password.",
-        ));
+        return Err(ShopError::throttled(limits.refusal));
     }
     Ok(SignInAttempt { pair, known, unknown })
 }
@@ -270,6 +275,16 @@ mod tests {
         assert!(!verify_password(&hashers, "la soie du soir".into(), Some(hash)).await.unwrap_or(true));
         let unknown = verify_password(&hashers, "anything".into(), None).await.unwrap_or(true);
         assert!(!unknown, "unknown accounts never verify");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_network() {
+        let subject = |text: &str| client_subject(text.parse().ok());
+        assert_eq!(subject("2001:db8:1:2:aaaa::1"), subject("2001:db8:1:2:bbbb::9"), "one subscriber's /64");
+        assert_ne!(subject("2001:db8:1:2::1"), subject("2001:db8:1:3::1"));
+        assert_eq!(subject("::ffff:198.51.100.4"), "198.51.100.4");
+        assert_eq!(subject("198.51.100.4"), "198.51.100.4");
+        assert_eq!(client_subject(None), "");
     }
 
     #[test]

@@ -15,7 +15,12 @@ use crate::staff::second_factor;
 
 /// Sign-in guesses per throttle window, as for customers (`auth::begin_sign_in`): per member and
 /// client, per member from clients that never signed in as them, per address from such clients.
-pub const STAFF_SIGN_IN: auth::SignInLimits = auth::SignInLimits { per_client: 5, per_account: 10, per_address: 50 };
+pub const STAFF_SIGN_IN: auth::SignInLimits = auth::SignInLimits {
+    per_client: 5,
+    per_account: 10,
+    per_address: 50,
+    refusal: "Too many attempts. Wait 15 minutes and try again.",
+};
 /// Password guesses of a signed-in member (changing their own password).
 pub const REAUTH_ATTEMPTS_PER_USER: i32 = 5;
 const SIGN_IN_DOOR: &str = "staff-login";
