@@ -141,7 +141,7 @@ impl Default for Config {
             policy_file: String::new(),
             trusted_proxies: Vec::new(),
             unpaid_order_hours: 24,
-            password_verifiers: 2,
+            password_verifiers: 1,
             password_queue: 64,
             password_queue_wait_seconds: 5,
             max_connections: 1000,

@@ -29,7 +29,7 @@ pub struct HashingLimits {
 
 impl Default for HashingLimits {
     fn default() -> Self {
-        Self { verifiers: 2, queue: 64, queue_wait: Duration::from_secs(5) }
+        Self { verifiers: 1, queue: 64, queue_wait: Duration::from_secs(5) }
     }
 }
 
