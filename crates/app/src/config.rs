@@ -4,10 +4,12 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use luxevault_core::Lang;
+use luxevault_shop::auth::HashingLimits;
 use luxevault_shop::{Controller, ShopSettings, StorageKeys};
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +53,20 @@ pub struct Config {
     pub admin_token: Secret,
     /// Orders left unpaid this long are cancelled and their stock released.
     pub unpaid_order_hours: i64,
+    /// Password checks (Argon2id) run at once; each verifier keeps 19 MiB for the process's life.
+    pub password_verifiers: usize,
+    /// Password checks that may wait for a verifier; beyond them the answer is 503 + Retry-After.
+    pub password_queue: usize,
+    /// How long a password check waits for a verifier before the answer is 503 + Retry-After.
+    pub password_queue_wait_seconds: u64,
+    /// Open client connections at most (lowered to fit the process's open-file limit).
+    pub max_connections: usize,
+    /// A client has this long to send a request's headers, and a kept-alive connection may sit
+    /// idle this long between requests; then the server closes it.
+    pub header_read_timeout_seconds: u64,
+    /// After SIGTERM or Ctrl-C, requests in flight get this long to finish; then the rest of the
+    /// connections are dropped and the process exits.
+    pub shutdown_drain_seconds: u64,
     pub shop: ShopConfig,
 }
 
@@ -125,6 +141,12 @@ impl Default for Config {
             policy_file: String::new(),
             trusted_proxies: Vec::new(),
             unpaid_order_hours: 24,
+            password_verifiers: 1,
+            password_queue: 64,
+            password_queue_wait_seconds: 5,
+            max_connections: 1000,
+            header_read_timeout_seconds: 10,
+            shutdown_drain_seconds: 10,
             shop: ShopConfig {
                 name: "Maison Élégance".into(),
                 tagline: "Maison de couture, Paris".into(),
@@ -182,6 +204,12 @@ fn is_config_key(key: &str) -> bool {
         "policy_file",
         "trusted_proxies",
         "unpaid_order_hours",
+        "password_verifiers",
+        "password_queue",
+        "password_queue_wait_seconds",
+        "max_connections",
+        "header_read_timeout_seconds",
+        "shutdown_drain_seconds",
     ];
     let key = key.to_ascii_lowercase();
     TOP.contains(&key.as_str()) || key.starts_with("shop__")
@@ -230,6 +258,20 @@ impl Config {
         }
         if !self.admin_token.is_empty() && self.admin_token.expose().chars().count() < 32 {
             return Err(ConfigError::Invalid("admin_token must have at least 32 characters".into()));
+        }
+        if !(1..=64).contains(&self.password_verifiers) {
+            return Err(ConfigError::Invalid("password_verifiers must be between 1 and 64 (each takes 19 MiB)".into()));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Invalid("max_connections must be at least 1".into()));
+        }
+        if !(1..=3600).contains(&self.header_read_timeout_seconds) {
+            return Err(ConfigError::Invalid("header_read_timeout_seconds must be between 1 and 3600".into()));
+        }
+        if self.password_queue_wait_seconds > 600 || self.shutdown_drain_seconds > 3600 {
+            return Err(ConfigError::Invalid(
+                "password_queue_wait_seconds must be at most 600 and shutdown_drain_seconds at most 3600".into(),
+            ));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid("database_max_connections must be at least 1".into()));
@@ -280,6 +322,15 @@ impl Config {
             // The house's own zone comes from its profile (`luxevault init`); UTC until then.
             time_zone: luxevault_core::local_time::ShopTimeZone::utc(),
         })
+    }
+
+    /// The password verifiers' limits.
+    pub fn password_hashing(&self) -> HashingLimits {
+        HashingLimits {
+            verifiers: self.password_verifiers,
+            queue: self.password_queue,
+            queue_wait: Duration::from_secs(self.password_queue_wait_seconds),
+        }
     }
 
     /// The public address, without a trailing slash; the listening address when not configured.

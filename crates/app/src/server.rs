@@ -1,6 +1,10 @@
 //! Wiring: open the database, migrate it, seed the demo shop, build the web state and serve
 //! until told to stop.
 
+mod connections;
+
+pub use connections::ConnectionLimits;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -126,6 +130,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     worker: Option<Worker>,
+    connections: ConnectionLimits,
 }
 
 fn payment_gateway(config: &Config) -> anyhow::Result<PaymentGateway> {
@@ -249,6 +254,7 @@ impl Application {
             admin_token: Some(config.admin_token.expose().to_string()).filter(|t| !t.trim().is_empty()),
             trusted_proxies: config.trusted_proxies.clone(),
             stripe_webhook_secret: Some(config.stripe_webhook_secret.expose().to_string()).filter(|s| !s.is_empty()),
+            password_hashing: config.password_hashing(),
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;
         let policy = load_policy(config, &db, clock.as_ref()).await?;
@@ -256,7 +262,13 @@ impl Application {
             .map_err(anyhow::Error::msg)?;
         let worker = Worker::new(shop.clone(), mailer).map_err(anyhow::Error::msg)?;
         let state = AppState::new(shop, media).map_err(anyhow::Error::msg)?;
-        Ok(Self { listener, state, worker: Some(worker) })
+        let connections = ConnectionLimits {
+            max_connections: config.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_seconds),
+            drain: std::time::Duration::from_secs(config.shutdown_drain_seconds),
+        }
+        .fitted_to_open_files(config.database_max_connections);
+        Ok(Self { listener, state, worker: Some(worker), connections })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -272,22 +284,20 @@ impl Application {
         self.worker.take()
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight and closes the
-    /// database.
+    /// Serves until `shutdown` completes, then finishes the requests in flight (for at most the
+    /// drain time) and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let db = self.state.db().clone();
         let (stop_worker, stopped) = tokio::sync::watch::channel(false);
         let worker = self.worker.map(|worker| tokio::spawn(worker.run(stopped)));
         let app = luxevault_web::router(self.state);
-        // Peer addresses feed login throttling only; they are never stored raw.
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        connections::serve(self.listener, app, self.connections, shutdown).await;
         let _ = stop_worker.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
         }
         db.close().await;
-        result
+        Ok(())
     }
 }
 

@@ -48,8 +48,11 @@ pub async fn create(
         anyhow!("{role:?} is not a role; choose one of {}", roles.join(", "))
     })?;
     let db = open_database(config).await?;
+    let limits = luxevault_shop::auth::HashingLimits { verifiers: 1, ..config.password_hashing() };
+    let hashers = luxevault_shop::auth::PasswordHashers::start(limits).map_err(|e| anyhow!("{e}"))?;
+    let display_name = name.unwrap_or(username);
     let result =
-        staff_members::create(&db, &SystemClock, CLI_ACTOR, username, name.unwrap_or(username), role, password).await;
+        staff_members::create(&db, &SystemClock, &hashers, CLI_ACTOR, username, display_name, role, password).await;
     db.close().await;
     let id = result.map_err(|e| anyhow!("{e}"))?;
     Ok(format!(

@@ -1,8 +1,9 @@
 //! Customer accounts (P3, P16, P18): registration, sign-in and out, password change and reset,
 //! corrections of the account's details. Passwords are only ever kept as Argon2id hashes and
 //! never echoed or logged; answers never tell whether an email has an account (sign-in, reset);
-//! guesses are throttled per account and per client address, counted before the check so that
-//! parallel guesses cannot outrun the limit.
+//! guesses are throttled so that an attacker is slowed but cannot lock the customer out
+//! (`auth::begin_sign_in`), counted before the check so that parallel guesses cannot outrun the
+//! limit.
 
 use std::net::IpAddr;
 
@@ -77,7 +78,7 @@ fn check_username(username: &str) -> Result<(), ShopError> {
 }
 
 fn address_key(shop: &Shop, kind: &str, client: Option<IpAddr>) -> String {
-    auth::throttle_key(shop.order_link_key(), kind, &client.map(|a| a.to_string()).unwrap_or_default())
+    auth::throttle_key(shop.order_link_key(), kind, &auth::client_subject(client))
 }
 
 async fn open_session(shop: &Shop, customer: Uuid, account: Account) -> Result<Session, ShopError> {
@@ -104,7 +105,7 @@ pub async fn register(shop: &Shop, registration: Registration<'_>) -> Result<Ses
         return Err(ShopError::invalid("not_a_consent_purpose", "This shop's policy offers no marketing to agree to."));
     }
     let lang = lang_or_default(shop, registration.lang);
-    let hash = auth::hash_password(registration.password.into_inner()).await?;
+    let hash = auth::hash_password(shop.hashers(), registration.password.into_inner()).await?;
     let now = shop.clock().now();
     let customer = NewCustomer { username: &username, email: &email, password_hash: &hash, lang: lang.as_str() };
     let id = match Accounts::create(shop.db(), &customer, now).await? {
@@ -122,6 +123,7 @@ pub async fn register(shop: &Shop, registration: Registration<'_>) -> Result<Ses
         }
     };
     queue_email(shop.db(), &EmailJob::Welcome { customer_id: id }, now).await?;
+    auth::known_from(shop, SIGN_IN_DOOR, &email.normalized(), &auth::client_subject(registration.client)).await?;
     if registration.marketing_opt_in {
         // The page the customer ticked the box on, in their language.
         let page = format!("{}/account", shop.settings().prefix(&lang));
@@ -142,25 +144,29 @@ pub async fn sign_in(
 ) -> Result<Session, ShopError> {
     let now = shop.clock().now();
     let email = Email::parse(email).map_err(|_| bad_credentials())?;
-    let account_key = auth::throttle_key(shop.order_link_key(), "login:account", &email.normalized());
-    let address_key = address_key(shop, "login:address", client);
     // Counted before the password is checked: parallel guesses cannot outrun the limit.
-    if !auth::attempt(shop.db(), &address_key, auth::ADDRESS_ATTEMPTS_ALLOWED, now).await?
-        || !auth::attempt(shop.db(), &account_key, auth::ACCOUNT_ATTEMPTS_ALLOWED, now).await?
-    {
-        return Err(too_many());
-    }
+    let attempt = auth::begin_sign_in(
+        shop,
+        SIGN_IN_DOOR,
+        &email.normalized(),
+        &auth::client_subject(client),
+        auth::CUSTOMER_SIGN_IN,
+    )
+    .await?;
     let customer = Accounts::by_email(shop.db(), &email).await?;
     let stored = customer.as_ref().map(|c| c.password_hash.clone());
-    if !auth::verify_password(password.into_inner(), stored).await? {
+    if !auth::verify_password(shop.hashers(), password.into_inner(), stored).await? {
         return Err(bad_credentials());
     }
     let Some(customer) = customer else { return Err(bad_credentials()) };
-    Accounts::clear_throttle(shop.db(), &account_key).await?;
+    auth::signed_in(shop, attempt).await?;
     Accounts::touch(shop.db(), customer.id, now).await?;
     let account = Account { username: customer.username, email: customer.email, lang: customer.lang };
     open_session(shop, customer.id, account).await
 }
+
+/// The throttles' name for the storefront's sign-in.
+const SIGN_IN_DOOR: &str = "login";
 
 /// Ends one session (by the hash of its token).
 pub async fn sign_out(shop: &Shop, session_hash: &str) -> Result<(), ShopError> {
@@ -190,8 +196,11 @@ pub async fn change_password(
     let now = shop.clock().now();
     let row = reauthenticate(shop, customer, current, "The current password is not right.").await?;
     check_password(new.expose(), &[row.username.expose(), row.email.expose()]).map_err(password_error)?;
-    let hash = auth::hash_password(new.into_inner()).await?;
+    let hash = auth::hash_password(shop.hashers(), new.into_inner()).await?;
     Accounts::set_password(shop.db(), customer, &hash, now).await?;
+    if let Ok(email) = Email::parse(row.email.expose()) {
+        auth::password_replaced(shop, SIGN_IN_DOOR, &email.normalized()).await?;
+    }
     let account = Account { username: row.username, email: row.email, lang: row.lang };
     open_session(shop, customer, account).await
 }
@@ -232,9 +241,12 @@ pub async fn confirm_reset(shop: &Shop, token: &str, new: Pii<String>) -> Result
     let customer = Accounts::peek_reset(shop.db(), &hash_of_token, now).await?.ok_or_else(invalid)?;
     let row = Accounts::by_id(shop.db(), customer).await?.ok_or_else(invalid)?;
     check_password(new.expose(), &[row.username.expose(), row.email.expose()]).map_err(password_error)?;
-    let hash = auth::hash_password(new.into_inner()).await?;
+    let hash = auth::hash_password(shop.hashers(), new.into_inner()).await?;
     let taken = Accounts::take_reset(shop.db(), &hash_of_token, now).await?.ok_or_else(invalid)?;
     Accounts::set_password(shop.db(), taken, &hash, now).await?;
+    if let Ok(email) = Email::parse(row.email.expose()) {
+        auth::password_replaced(shop, SIGN_IN_DOOR, &email.normalized()).await?;
+    }
     Ok(())
 }
 

@@ -30,6 +30,8 @@ pub struct CommerceSettings {
     pub admin_token: Option<String>,
     /// The Stripe webhook signing secret (`whsec_…`), when Stripe is used.
     pub stripe_webhook_secret: Option<String>,
+    /// How many password checks run at once and how many wait (memory: 19 MiB per verifier).
+    pub password_hashing: crate::auth::HashingLimits,
 }
 
 /// The privacy policy in force, with its canonical JSON (what `/privacy.json` serves).
@@ -56,6 +58,7 @@ struct Inner {
     delivery: crate::delivery::DeliveryCache,
     opened: std::sync::atomic::AtomicBool,
     translations: Translations,
+    hashers: crate::auth::PasswordHashers,
 }
 
 /// What the binary wires together into the shop.
@@ -81,6 +84,7 @@ impl Shop {
         let translations = Translations::load(&settings.langs)?;
         translations.check_required()?;
         let json = serde_json::to_value(&policy).map_err(|e| format!("policy: {e}"))?;
+        let hashers = crate::auth::PasswordHashers::start(commerce.password_hashing)?;
         Ok(Self(Arc::new(Inner {
             db,
             policy: PublishedPolicy { policy, json },
@@ -93,6 +97,7 @@ impl Shop {
             delivery: Default::default(),
             opened: std::sync::atomic::AtomicBool::new(false),
             translations,
+            hashers,
         })))
     }
 
@@ -117,6 +122,11 @@ impl Shop {
     }
 
     /// The installation's secret key (order links, keyed hashes of addresses and throttles).
+    /// The password verifiers: every password check of the shop goes through them.
+    pub fn hashers(&self) -> &crate::auth::PasswordHashers {
+        &self.0.hashers
+    }
+
     pub fn order_link_key(&self) -> &[u8] {
         &self.0.order_link_key
     }

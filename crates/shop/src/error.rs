@@ -34,6 +34,10 @@ pub enum ShopError {
     /// A part of the shop (the database, the audit log, a provider) cannot answer now.
     #[error("the shop is busy")]
     Unavailable,
+    /// Every password verifier is taken and the queue is full or too slow: try again in
+    /// [`BUSY_RETRY_AFTER_SECS`] (a burst of sign-ins, or someone hammering them).
+    #[error("too many password checks at once")]
+    Busy,
     /// A fault of ours, already logged without personal data.
     #[error("internal error")]
     Internal,
@@ -71,6 +75,7 @@ impl ShopError {
             | Self::Conflict { message, .. }
             | Self::Unauthenticated { message, .. } => Cow::Borrowed(message),
             Self::Unavailable => "The shop is busy. Please try again in a moment.".into(),
+            Self::Busy => "Too many sign-ins at once. Please try again in a few seconds.".into(),
             Self::Db(error) if error.is_busy() => "The shop is busy. Please try again in a moment.".into(),
             Self::Internal | Self::Db(_) => "Something went wrong on our side. Please try again.".into(),
         }
@@ -78,8 +83,11 @@ impl ShopError {
 
     /// Worth trying again later (the job runner retries these).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unavailable | Self::Db(_))
+        matches!(self, Self::Unavailable | Self::Busy | Self::Db(_))
     }
 }
+
+/// How long a client told [`ShopError::Busy`] should wait before asking again.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
 
 pub type ShopResult<T> = Result<T, ShopError>;

@@ -47,6 +47,13 @@ const COUNT_ATTEMPT: &str = "INSERT INTO throttles (key, failures, window_starte
      window_started_at = CASE WHEN throttles.window_started_at < $3 THEN $2 ELSE throttles.window_started_at END \
      RETURNING failures, window_started_at, blocked_until";
 const BLOCK: &str = "UPDATE throttles SET blocked_until = $2 WHERE key = $1";
+// A right password was counted before it was checked: it is taken back, so only failures count.
+const UNCOUNT_ATTEMPT: &str = "UPDATE throttles SET failures = failures - 1 WHERE key = $1 AND failures > 0";
+// A client that signed in to an account: a row of its own (no failures, never blocked) whose
+// window start is when it last signed in.
+const MARK_KNOWN: &str = "INSERT INTO throttles (key, failures, window_started_at, blocked_until) VALUES ($1, 0, $2, 0) \
+     ON CONFLICT (key) DO UPDATE SET window_started_at = $2";
+const KNOWN_SINCE: &str = "SELECT window_started_at FROM throttles WHERE key = $1";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.insert_customer", INSERT_CUSTOMER),
@@ -71,6 +78,9 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("accounts.clear_throttle", CLEAR_THROTTLE),
     ("accounts.count_attempt", COUNT_ATTEMPT),
     ("accounts.block", BLOCK),
+    ("accounts.uncount_attempt", UNCOUNT_ATTEMPT),
+    ("accounts.mark_known_client", MARK_KNOWN),
+    ("accounts.known_client_since", KNOWN_SINCE),
 ];
 
 #[derive(FromRow)]
@@ -329,6 +339,24 @@ impl Accounts {
     pub async fn block(db: &Db, key: &str, until: Timestamp) -> Result<(), DbError> {
         on_db!(db, pool => sqlx::query(BLOCK).bind(key).bind(until.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Takes back one counted attempt (it was a right password).
+    pub async fn uncount_attempt(db: &Db, key: &str) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(UNCOUNT_ATTEMPT).bind(key).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Records that the client behind `key` signed in at `now`.
+    pub async fn mark_known_client(db: &Db, key: &str, now: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(MARK_KNOWN).bind(key).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// When the client behind `key` last signed in, if ever.
+    pub async fn known_client_since(db: &Db, key: &str) -> Result<Option<Timestamp>, DbError> {
+        let at: Option<i64> = on_db!(db, pool => sqlx::query_scalar(KNOWN_SINCE).bind(key).fetch_optional(pool).await)?;
+        Ok(at.map(Timestamp))
     }
 
     pub async fn clear_throttle(db: &Db, key: &str) -> Result<(), DbError> {

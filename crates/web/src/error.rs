@@ -19,6 +19,8 @@ pub struct ApiError {
     pub message: String,
     /// Machine-readable specifics (the fields to correct, the SKUs out of stock).
     pub details: Option<serde_json::Value>,
+    /// Seconds after which asking again is worth it (`Retry-After`), for a busy shop.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -40,7 +42,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None }
+        Self { status, code, message: message.into(), details: None, retry_after: None }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -82,6 +84,10 @@ impl From<ShopError> for ApiError {
             ShopError::Unauthenticated { code, .. } => ApiError::new(StatusCode::UNAUTHORIZED, code, message),
             ShopError::Throttled(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message),
             ShopError::Unavailable => ApiError::unavailable(),
+            ShopError::Busy => ApiError {
+                retry_after: Some(luxevault_shop::error::BUSY_RETRY_AFTER_SECS),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+            },
             ShopError::Internal => ApiError::internal(),
             ShopError::Db(db) => ApiError::from(db),
         }
@@ -93,7 +99,11 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail { code: self.code.to_string(), message: self.message, details: self.details },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -90,8 +90,9 @@ where
 }
 
 /// The client's address, for throttling only (never stored raw: throttle keys are keyed
-/// hashes). Behind the configured reverse proxies, the address they report in
-/// `X-Forwarded-For`; the header is ignored from anyone else, who could forge it.
+/// hashes). Behind the configured reverse proxies, or a proxy on this machine (a loopback
+/// peer), the address they report in `X-Forwarded-For`; the header is ignored from anyone
+/// else, who could forge it.
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl<S> FromRequestParts<S> for ClientAddr
@@ -113,14 +114,18 @@ where
     }
 }
 
-/// The nearest address in the forwarding chain that is not one of our proxies.
+/// The nearest address in the forwarding chain that is not one of our proxies. A peer on the
+/// loopback address is a process of this machine — a reverse proxy in front of the shop, since
+/// nobody else can connect from there — and is believed like a listed one: otherwise, behind
+/// a local proxy nobody listed, every customer would share one address and one throttle.
 pub(crate) fn client_address(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
     let peer = peer?;
-    if !trusted.contains(&peer) {
+    let ours = |a: &IpAddr| a.is_loopback() || trusted.contains(a);
+    if !ours(&peer) {
         return Some(peer);
     }
     let chain: Vec<IpAddr> = forwarded.unwrap_or_default().split(',').filter_map(|a| a.trim().parse().ok()).collect();
-    chain.into_iter().rev().find(|a| !trusted.contains(a)).or(Some(peer))
+    chain.into_iter().rev().find(|a| !ours(a)).or(Some(peer))
 }
 
 /// The signed-in customer behind a page view, if any. A stale token is no error here: the view
@@ -193,5 +198,10 @@ mod tests {
         );
         assert_eq!(client_address(Some(ip("10.0.0.2")), Some("garbage"), &proxy), Some(ip("10.0.0.2")));
         assert_eq!(client_address(None, None, &proxy), None);
+        // A proxy on this machine is believed without being listed; its own address counts
+        // when it forwards nothing.
+        assert_eq!(client_address(Some(ip("127.0.0.1")), Some("198.51.100.7"), &[]), Some(ip("198.51.100.7")));
+        assert_eq!(client_address(Some(ip("::1")), Some("2001:db8::1"), &[]), Some(ip("2001:db8::1")));
+        assert_eq!(client_address(Some(ip("127.0.0.1")), None, &[]), Some(ip("127.0.0.1")));
     }
 }

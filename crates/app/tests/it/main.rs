@@ -21,6 +21,7 @@ mod checkout;
 mod cli;
 mod conformance;
 mod consent;
+mod hostile;
 mod inventory;
 mod marketing;
 mod openapi;

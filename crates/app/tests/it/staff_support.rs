@@ -46,6 +46,7 @@ impl TestApp {
         luxevault_shop::staff::members::create(
             &self.db,
             &self.clock,
+            self.shop.hashers(),
             by,
             username,
             username,

@@ -34,9 +34,11 @@ pub struct Actor<'a> {
 }
 
 /// Creates a member who will set up their second factor at first sign-in.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &Db,
     clock: &dyn Clock,
+    hashers: &auth::PasswordHashers,
     by: Actor<'_>,
     username: &str,
     display_name: &str,
@@ -48,7 +50,7 @@ pub async fn create(
         return Err(MemberError::Username);
     }
     valid_password(password.expose()).map_err(MemberError::Password)?;
-    let hash = auth::hash_password(password.expose().clone()).await.map_err(|_| MemberError::Hashing)?;
+    let hash = auth::hash_password(hashers, password.expose().clone()).await.map_err(|_| MemberError::Hashing)?;
     let display_name = if display_name.trim().is_empty() { username.as_str() } else { display_name.trim() };
     let display_name = crate::guard::free_text(&display_name.chars().take(80).collect::<String>(), "display_name");
     let now = clock.now();

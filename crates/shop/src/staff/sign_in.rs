@@ -13,9 +13,17 @@ use crate::error::ShopError;
 use crate::staff::audit_trail::{self, AuditEvent};
 use crate::staff::second_factor;
 
-/// Sign-in guesses per username, and per client address, per throttle window.
-pub const LOGIN_ATTEMPTS_PER_USER: i32 = 5;
-pub const LOGIN_ATTEMPTS_PER_ADDRESS: i32 = 50;
+/// Sign-in guesses per throttle window, as for customers (`auth::begin_sign_in`): per member and
+/// client, per member from clients that never signed in as them, per address from such clients.
+pub const STAFF_SIGN_IN: auth::SignInLimits = auth::SignInLimits {
+    per_client: 5,
+    per_account: 10,
+    per_address: 50,
+    refusal: "Too many attempts. Wait 15 minutes and try again.",
+};
+/// Password guesses of a signed-in member (changing their own password).
+pub const REAUTH_ATTEMPTS_PER_USER: i32 = 5;
+const SIGN_IN_DOOR: &str = "staff-login";
 
 /// What the member does next once the password is right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,19 +71,13 @@ pub async fn prove_password(
     let db = shop.db();
     let now = shop.clock().now();
     let username = username.trim().to_lowercase();
-    let user_key = auth::throttle_key(shop.order_link_key(), "staff-login:user", &username);
-    let addr_key = auth::throttle_key(shop.order_link_key(), "staff-login:addr", client);
-    // Both counted, whichever is over its limit.
-    let per_user = auth::attempt(db, &user_key, LOGIN_ATTEMPTS_PER_USER, now).await?;
-    let per_address = auth::attempt(db, &addr_key, LOGIN_ATTEMPTS_PER_ADDRESS, now).await?;
-    if !(per_user && per_address) {
-        return Err(too_many("Too many attempts. Wait 15 minutes and try again."));
-    }
+    let subject = auth::client_subject(client.parse().ok());
+    let attempt = auth::begin_sign_in(shop, SIGN_IN_DOOR, &username, &subject, STAFF_SIGN_IN).await?;
     let member = Staff::by_username(db, &username).await?;
     let stored = member.as_ref().filter(|m| m.active).map(|m| m.password_hash.expose().clone());
-    let right = match auth::verify_password(password, stored).await {
+    let right = match auth::verify_password(shop.hashers(), password, stored).await {
         Ok(right) => right,
-        Err(auth::AuthError::Busy) => return Err(ShopError::Unavailable),
+        Err(auth::AuthError::Busy) => return Err(ShopError::Busy),
         Err(_) => false,
     };
     let Some(member) = member.filter(|_| right) else {
@@ -84,8 +86,8 @@ pub async fn prove_password(
             message: "The username or the password is not right.".into(),
         });
     };
-    // The password was right: its guesses start again from zero (the code has its own limit).
-    let _ = Accounts::clear_throttle(db, &user_key).await;
+    // The password was right: its count is taken back (the code has its own limit).
+    auth::signed_in(shop, attempt).await?;
     let next = if member.totp_secret.is_some() { NextStep::SecondFactor } else { NextStep::Enrol };
     let token = new_token()?;
     Staff::insert_session(db, &token_hash(&token), member.id, next.stage(), client, device, now).await?;
@@ -191,12 +193,13 @@ pub async fn change_own_password(
 ) -> Result<(), ShopError> {
     let db = shop.db();
     let now = shop.clock().now();
-    let key = auth::throttle_key(shop.order_link_key(), "staff-login:user", &member.username);
-    if !auth::attempt(db, &key, LOGIN_ATTEMPTS_PER_USER, now).await? {
+    // Its own budget: guesses at the sign-in page cannot stop a signed-in member here.
+    let key = auth::throttle_key(shop.order_link_key(), "staff-reauth:user", &member.username);
+    if !auth::attempt(db, &key, REAUTH_ATTEMPTS_PER_USER, now).await? {
         return Err(too_many("Too many attempts. Wait 15 minutes and try again."));
     }
     let stored = Some(member.password_hash.expose().clone());
-    if !auth::verify_password(current, stored).await.unwrap_or(false) {
+    if !auth::verify_password(shop.hashers(), current, stored).await? {
         return Err(ShopError::Unauthenticated {
             code: "invalid_credentials",
             message: "The current password is not right.".into(),
@@ -208,8 +211,9 @@ pub async fn change_own_password(
     if let Err(rule) = valid_password(&new) {
         return Err(ShopError::rejected("weak_password", format!("The new password is refused: {rule}.")));
     }
-    let hash = auth::hash_password(new).await?;
+    let hash = auth::hash_password(shop.hashers(), new).await?;
     Staff::set_password(db, member.id, &hash, now).await?;
+    auth::password_replaced(shop, SIGN_IN_DOOR, &member.username).await?;
     // Other devices signed in with the old password are signed out.
     for other in Staff::sessions_of(db, member.id).await?.iter().filter(|s| s.token_hash != this_session) {
         let _ = Staff::delete_session(db, &other.token_hash).await;

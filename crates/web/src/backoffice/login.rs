@@ -58,6 +58,13 @@ pub async fn login(State(state): State<AppState>, request: axum::extract::Reques
             let next = if next == NextStep::Enrol { "/admin/enrol" } else { "/admin/login/code" };
             with_cookie(Redirect::to(next).into_response(), session::set_cookie(&token))
         }
+        Err(ShopError::Busy) => {
+            let message = ShopError::Busy.message().into_owned();
+            let mut page = login_refused(&state, StatusCode::SERVICE_UNAVAILABLE, &message);
+            let wait = axum::http::HeaderValue::from(luxevault_shop::error::BUSY_RETRY_AFTER_SECS);
+            page.headers_mut().insert(header::RETRY_AFTER, wait);
+            page
+        }
         Err(error) => match refusal(error) {
             Some((status, text)) => login_refused(&state, status, &text),
             None => unavailable(),

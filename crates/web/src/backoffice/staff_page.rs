@@ -88,9 +88,18 @@ pub async fn create(State(state): State<AppState>, StaffForm { staff, form }: St
     let role = Role::parse(&form.role).ok_or_else(|| refused(&state, &staff, &MemberError::Unknown))?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
-    members::create(state.db(), state.clock(), by, &form.username, &form.name, role, Pii::new(form.password))
-        .await
-        .map_err(|e| refused(&state, &staff, &e))?;
+    members::create(
+        state.db(),
+        state.clock(),
+        state.hashers(),
+        by,
+        &form.username,
+        &form.name,
+        role,
+        Pii::new(form.password),
+    )
+    .await
+    .map_err(|e| refused(&state, &staff, &e))?;
     Ok(Redirect::to("/admin/staff").into_response())
 }
 
