@@ -5,6 +5,12 @@
 
 use crate::clock::Timestamp;
 
+/// An instant written as RFC 3339 (`2027-01-15T09:00:00+01:00`), as the API takes times.
+pub fn parse_instant(text: &str) -> Option<Timestamp> {
+    let at: jiff::Timestamp = text.trim().parse().ok()?;
+    Some(Timestamp(at.as_microsecond()))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShopTimeZone {
     name: String,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -58,7 +58,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/account/orders", get(orders::my_orders))
         .route("/api/v1/admin/orders", get(admin_lists::orders))
         .route("/api/v1/admin/customers", get(admin_lists::customers))
-        .route("/api/v1/admin/products", get(admin_lists::products))
+        .route("/api/v1/admin/products", get(admin_lists::products).post(admin_lists::create_product))
+        .route("/api/v1/admin/products/{handle}/publication", post(admin_lists::set_publication))
+        .route("/api/v1/admin/products/{handle}/variants/{sku}/stock", put(admin_lists::set_stock))
         .route("/api/v1/admin/orders/{id}/capture", post(admin::capture))
         .route("/api/v1/admin/orders/{id}/cancel", post(admin::cancel))
         .route("/api/v1/admin/orders/{id}/refund", post(admin::refund))

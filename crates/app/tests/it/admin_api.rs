@@ -3,11 +3,11 @@
 //! read.
 
 use luxevault_storage::AuditLog;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, pick};
 
-backend_tests!(orders_customers_and_products_page_through_with_cursors);
+backend_tests!(orders_customers_and_products_page_through_with_cursors, an_erp_writes_the_catalog);
 
 const ADMIN: &str = "an-admin-token-of-at-least-32-characters";
 
@@ -83,4 +83,67 @@ async fn orders_customers_and_products_page_through_with_cursors(backend: Backen
     let reads: Vec<&str> = entries.iter().filter(|e| e.actor == "api-token").map(|e| e.action.as_str()).collect();
     assert!(reads.iter().filter(|a| **a == "orders.list").count() >= 4, "every page of orders is audited: {reads:?}");
     assert!(reads.contains(&"customers.list"));
+}
+
+async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+    let response = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(ADMIN)
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn an_erp_writes_the_catalog(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.admin_token = luxevault::config::Secret::new(ADMIN)).await;
+    let product = json!({
+        "handle": "gilet-erp",
+        "price": "890.00",
+        "texts": [{"lang": "en", "name": "Cashmere waistcoat", "description": "Knitted in Scotland."}],
+        "variants": [
+            {"sku": "GILET-ERP-S", "size": "S", "stock": 2, "weight_grams": 300, "hs_code": "611012", "origin_country": "GB"},
+            {"sku": "GILET-ERP-M", "size": "M", "stock": 3, "weight_grams": 320},
+        ],
+    });
+    let (status, created) = send(&app, reqwest::Method::POST, "/api/v1/admin/products", &product).await;
+    assert_eq!((status, created["status"].as_str()), (201, Some("draft")), "{created}");
+    assert_eq!(app.get("/products/gilet-erp").await.status().as_u16(), 404, "a draft is not on the storefront");
+    let (status, again) = send(&app, reqwest::Method::POST, "/api/v1/admin/products", &product).await;
+    assert_eq!(status, 422, "the handle is taken: {again}");
+    let mut bad = product.clone();
+    bad["handle"] = json!("gilet-erp-2");
+    bad["price"] = json!("eight hundred");
+    assert_eq!(send(&app, reqwest::Method::POST, "/api/v1/admin/products", &bad).await.0, 400);
+
+    let (status, published) =
+        send(&app, reqwest::Method::POST, "/api/v1/admin/products/gilet-erp/publication", &json!({"publish": "now"}))
+            .await;
+    assert_eq!((status, published["status"].as_str()), (200, Some("published")), "{published}");
+    let page = app.get("/products/gilet-erp").await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap_or_default().contains("Cashmere waistcoat"));
+
+    let stock = "/api/v1/admin/products/gilet-erp/variants/GILET-ERP-S/stock";
+    assert_eq!(send(&app, reqwest::Method::PUT, stock, &json!({"stock": 7})).await.0, 204);
+    let catalog = app.catalog().await;
+    assert_eq!(catalog.variant("GILET-ERP-S").map(|(_, v)| v.stock), Some(7));
+    assert_eq!(send(&app, reqwest::Method::PUT, stock, &json!({"stock": -1})).await.0, 422);
+    let missing = "/api/v1/admin/products/gilet-erp/variants/NO-SUCH/stock";
+    assert_eq!(send(&app, reqwest::Method::PUT, missing, &json!({"stock": 1})).await.0, 404);
+    let (status, _) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/admin/products/gilet-erp/publication",
+        &json!({"publish": "next tuesday"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let entries = AuditLog::after(&app.db, 0, 1_000).await.unwrap_or_default();
+    let writes: Vec<&str> = entries.iter().filter(|e| e.actor == "api-token").map(|e| e.action.as_str()).collect();
+    assert!(writes.iter().any(|a| a.starts_with("catalog.")), "catalog writes are audited: {writes:?}");
 }

@@ -213,6 +213,7 @@ async fn operations_that_need_a_token_declare_its_scheme(backend: Backend) {
         let url = app.url(&concrete(&path));
         let request = match method.as_str() {
             "GET" => app.client.get(url),
+            "PUT" => app.client.put(url).json(&serde_json::json!({})),
             _ => app.client.post(url).json(&serde_json::json!({})),
         };
         let status = request.send().await.unwrap_or_else(|e| panic!("{method} {path}: {e}")).status().as_u16();

@@ -1,7 +1,8 @@
 //! What a headless front end or an ERP reads with the admin token: products (drafts and
 //! retired pieces too), orders and customers, each a page at a time with an opaque cursor and
 //! filters. Orders and customers hold personal data: every page read is written to the audit
-//! log (actor `api-token`) before it is answered.
+//! log (actor `api-token`) before it is answered. Writes (create a product, publish it, set a
+//! variant's stock) go through the same catalog use cases as the back office.
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -312,4 +313,213 @@ pub async fn products(
         })
         .collect();
     Ok(Json(AdminProductList { products, next_cursor }))
+}
+
+// ---- writes: what an ERP pushes into the catalog ------------------------------------------
+
+use luxevault_shop::catalog::admin::{self as catalog_admin, ProductInput, Publication, TextInput, VariantInput};
+use luxevault_shop::staff::members::Actor;
+
+use crate::error::{ApiJson, ApiPath};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProductText {
+    /// A language the shop offers, e.g. `en`.
+    pub lang: String,
+    pub name: String,
+    #[serde(default)]
+    pub subtitle: String,
+    /// Markdown; a blank line separates paragraphs.
+    #[serde(default)]
+    pub description: String,
+    /// One detail per line.
+    #[serde(default)]
+    pub details: String,
+    #[serde(default)]
+    pub seo_title: String,
+    #[serde(default)]
+    pub seo_description: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProductVariant {
+    pub sku: String,
+    #[serde(default)]
+    pub size: String,
+    /// A colour code of the shop's palette.
+    #[serde(default)]
+    pub colour: String,
+    #[serde(default)]
+    pub material: String,
+    #[serde(default)]
+    pub barcode: String,
+    #[serde(default)]
+    pub weight_grams: i64,
+    #[serde(default)]
+    pub hs_code: String,
+    #[serde(default)]
+    pub origin_country: String,
+    #[serde(default)]
+    pub stock: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    pub handle: String,
+    /// In the base currency, major units: `1250` or `1250.00`.
+    pub price: String,
+    /// `standard` when absent.
+    #[serde(default)]
+    pub tax_class: Option<String>,
+    pub texts: Vec<NewProductText>,
+    pub variants: Vec<NewProductVariant>,
+    /// Collection handles.
+    #[serde(default)]
+    pub collections: Vec<String>,
+    /// Publish at once; otherwise the product is a draft.
+    #[serde(default)]
+    pub publish: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WrittenProduct {
+    pub handle: String,
+    pub status: String,
+}
+
+fn api_actor(client: Option<std::net::IpAddr>) -> String {
+    client.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Creates a product with its variants (a draft unless `publish`).
+#[utoipa::path(post, path = "/api/v1/admin/products", tag = "staff", security(("admin_token" = [])), request_body = NewProduct,
+    responses((status = 201, description = "Created", body = WrittenProduct), (status = 400, description = "A malformed body", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody), (status = 422, description = "A value the catalog refuses, said in a sentence", body = ErrorBody)))]
+pub async fn create_product(
+    State(state): State<AppState>,
+    _: Operator,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<NewProduct>,
+) -> Result<(axum::http::StatusCode, Json<WrittenProduct>), ApiError> {
+    let catalog = state.catalog().await?;
+    let base = catalog.currencies.base();
+    let price = Money::parse_major(body.price.trim(), base)
+        .map_err(|_| ApiError::bad_request("bad_price", format!("price must be an amount in {base}, e.g. 1250.00.")))?;
+    let input = ProductInput {
+        handle: body.handle,
+        texts: body
+            .texts
+            .into_iter()
+            .map(|t| TextInput {
+                lang: t.lang,
+                name: t.name,
+                subtitle: t.subtitle,
+                description: t.description,
+                details: t.details,
+                seo_title: t.seo_title,
+                seo_description: t.seo_description,
+            })
+            .collect(),
+        price,
+        tax_class: body.tax_class.unwrap_or_else(|| luxevault_core::tax::STANDARD.to_string()),
+        variants: body
+            .variants
+            .into_iter()
+            .map(|v| VariantInput {
+                sku: v.sku,
+                size: v.size,
+                colour: v.colour,
+                material: v.material,
+                barcode: v.barcode,
+                weight_grams: v.weight_grams,
+                hs_code: v.hs_code,
+                origin_country: v.origin_country,
+                stock: v.stock,
+            })
+            .collect(),
+        collections: body.collections,
+    };
+    let client = api_actor(client);
+    let by = Actor { actor: crate::api::admin::API_AUDIT_ACTOR, client: &client };
+    let handle = catalog_admin::create_product(&state, by, &input).await?;
+    if body.publish {
+        let by = Actor { actor: crate::api::admin::API_AUDIT_ACTOR, client: &client };
+        catalog_admin::set_publication(&state, by, &handle, Publication::Now).await?;
+    }
+    let status = if body.publish { "published" } else { "draft" }.to_string();
+    Ok((axum::http::StatusCode::CREATED, Json(WrittenProduct { handle, status })))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationChange {
+    /// `now`, `draft`, or an RFC 3339 time to schedule it.
+    pub publish: String,
+}
+
+/// Publishes a product now, schedules it, or makes it a draft again.
+#[utoipa::path(post, path = "/api/v1/admin/products/{handle}/publication", tag = "staff", security(("admin_token" = [])),
+    params(("handle" = String, Path)), request_body = PublicationChange,
+    responses((status = 200, description = "Done", body = WrittenProduct), (status = 400, description = "Not now, draft or a time", body = ErrorBody),
+        (status = 401, description = "No valid admin token", body = ErrorBody), (status = 404, description = "No such product", body = ErrorBody)))]
+pub async fn set_publication(
+    State(state): State<AppState>,
+    _: Operator,
+    ClientAddr(client): ClientAddr,
+    ApiPath(handle): ApiPath<String>,
+    ApiJson(body): ApiJson<PublicationChange>,
+) -> Result<Json<WrittenProduct>, ApiError> {
+    let (publication, status) = match body.publish.trim() {
+        "now" => (Publication::Now, "published"),
+        "draft" => (Publication::Draft, "draft"),
+        time => {
+            let at = luxevault_core::local_time::parse_instant(time).ok_or_else(|| {
+                ApiError::bad_request(
+                    "bad_publication",
+                    "publish is now, draft or an RFC 3339 time such as 2027-01-15T09:00:00+01:00.",
+                )
+            })?;
+            let status = if at > state.clock().now() { "scheduled" } else { "published" };
+            (Publication::At(at), status)
+        }
+    };
+    let client = api_actor(client);
+    let by = Actor { actor: crate::api::admin::API_AUDIT_ACTOR, client: &client };
+    catalog_admin::set_publication(&state, by, &handle, publication).await?;
+    Ok(Json(WrittenProduct { handle, status: status.to_string() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockChange {
+    pub stock: i64,
+    /// Take the variant off sale (or back on it).
+    #[serde(default)]
+    pub retired: bool,
+}
+
+/// Sets a variant's stock, as an ERP or a till counts it.
+#[utoipa::path(put, path = "/api/v1/admin/products/{handle}/variants/{sku}/stock", tag = "staff", security(("admin_token" = [])),
+    params(("handle" = String, Path), ("sku" = String, Path)), request_body = StockChange,
+    responses((status = 204, description = "Set"), (status = 401, description = "No valid admin token", body = ErrorBody),
+        (status = 404, description = "No such variant", body = ErrorBody), (status = 422, description = "A stock out of bounds", body = ErrorBody)))]
+pub async fn set_stock(
+    State(state): State<AppState>,
+    _: Operator,
+    ClientAddr(client): ClientAddr,
+    ApiPath((handle, sku)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<StockChange>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let client = api_actor(client);
+    let by = Actor { actor: crate::api::admin::API_AUDIT_ACTOR, client: &client };
+    let availability = if body.retired {
+        luxevault_core::catalog::Availability::Retired
+    } else {
+        luxevault_core::catalog::Availability::Active
+    };
+    catalog_admin::set_variant_stock(&state, by, &handle, &sku, body.stock, availability).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
