@@ -214,7 +214,76 @@ async fn mail_goes_through_smtp_and_survives_an_outage(backend: Backend) {
 }
 
 backend_tests!(
+    a_cancel_reaching_an_authorised_order_releases_the_money,
+    a_capture_reported_first_still_sends_the_confirmation,
     stripe_checkout_end_to_end,
     out_of_order_events_never_move_an_order_back,
     mail_goes_through_smtp_and_survives_an_outage
 );
+
+fn session_of(placed: &Value) -> String {
+    placed["payment"]["redirect_url"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string()
+}
+
+fn outbox_texts(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(app.data_dir.join("outbox"))
+        .map(|dir| dir.filter_map(|e| e.ok()).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect())
+        .unwrap_or_default()
+}
+
+/// A payment page that expires after the client authorised (or any cancel that is not Stripe's
+/// own) cancels the order and releases the money held on the card: it does not stay held.
+async fn a_cancel_reaching_an_authorised_order_releases_the_money(backend: Backend) {
+    let (app, fake) = with_stripe(backend).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 2);
+    let placed = order(&app, "stripe-order-key-void-01", &variant.sku).await;
+    let order_id = placed["order"]["id"].as_str().unwrap_or_default().to_string();
+    let session = session_of(&placed);
+    fake.pay(&session).await.unwrap_or_else(|e| panic!("pay: {e}"));
+    fake.settle().await;
+    assert_eq!(status_of(&app, &order_id).await, "authorised");
+    let mut expired = fake.checkout_session(&session).unwrap_or_else(|| panic!("the session"));
+    expired["status"] = json!("expired");
+    assert_eq!(fake.deliver("checkout.session.expired", expired).await, 200);
+    assert_eq!(status_of(&app, &order_id).await, "cancelled");
+    let pi = luxevault_storage::Orders::by_id(&app.db, uuid::Uuid::parse_str(&order_id).unwrap_or_default())
+        .await
+        .ok()
+        .flatten()
+        .and_then(|o| o.payment_id)
+        .unwrap_or_else(|| panic!("the order knows its payment"));
+    app.run_jobs().await;
+    let intent = fake.payment_intent(&pi).unwrap_or_else(|| panic!("the payment intent"));
+    assert_eq!(intent["status"], "canceled", "the authorisation is released: {intent}");
+    // Run again: nothing more is asked of Stripe, and the order stays cancelled.
+    let cancels = || fake.requests().iter().filter(|r| r.path.ends_with("/cancel")).count();
+    let before = cancels();
+    app.run_jobs().await;
+    assert_eq!(cancels(), before);
+    assert_eq!(status_of(&app, &order_id).await, "cancelled");
+    app.stop().await;
+}
+
+/// `payment_intent.succeeded` first, `amount_capturable_updated` never (or late): the order is
+/// confirmed and the client still gets the order confirmation, once.
+async fn a_capture_reported_first_still_sends_the_confirmation(backend: Backend) {
+    let (app, fake) = with_stripe(backend).await;
+    let catalog = app.catalog().await;
+    let (_, variant) = pick::in_stock_variant(&catalog, 2);
+    let placed = order(&app, "stripe-order-key-first-01", &variant.sku).await;
+    let order_id = placed["order"]["id"].as_str().unwrap_or_default().to_string();
+    let succeeded = json!({
+        "id": "pi_luxevault_first_capture", "object": "payment_intent", "status": "succeeded",
+        "amount_received": 100, "metadata": {"order_id": order_id}
+    });
+    assert_eq!(fake.deliver("payment_intent.succeeded", succeeded).await, 200);
+    assert_eq!(status_of(&app, &order_id).await, "confirmed");
+    app.run_jobs().await;
+    let number = placed["order"]["number"].as_str().unwrap_or_default().to_string();
+    let texts = outbox_texts(&app);
+    let confirmations = texts.iter().filter(|t| t.contains("Thank you for your order") && t.contains(&number)).count();
+    assert_eq!(confirmations, 1, "one order confirmation");
+    assert!(texts.iter().any(|t| t.contains("We have received your payment")), "and the payment notice");
+    app.stop().await;
+}

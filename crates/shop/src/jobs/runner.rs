@@ -9,7 +9,7 @@ use luxevault_storage::{DbError, Jobs, NewJob, RetentionStore};
 
 use crate::Shop;
 use crate::jobs::emails::{EmailTemplates, compose};
-use crate::orders::{self, CAPTURE_JOB};
+use crate::orders::{self, CAPTURE_JOB, VOID_JOB};
 use crate::outbox::{EMAIL_JOB, EmailJob};
 
 const RETENTION_JOB: &str = "retention";
@@ -41,6 +41,7 @@ impl Worker {
             let outcome = match job.kind.as_str() {
                 EMAIL_JOB => self.send_email(job.id, &job.payload).await,
                 CAPTURE_JOB => orders::run_capture(&self.shop, &job.payload).await.map_err(Failure::Retry),
+                VOID_JOB => orders::run_void(&self.shop, &job.payload).await.map_err(Failure::Retry),
                 RETENTION_JOB => self.run_retention().await.map_err(|e| Failure::Retry(e.to_string())),
                 other => Err(Failure::GiveUp(format!("unknown job kind {other}"))),
             };

@@ -26,6 +26,8 @@ use crate::catalog::{price_in, product_name, variant_label};
 use crate::outbox::EmailJob;
 
 pub const CAPTURE_JOB: &str = "capture_payment";
+/// Releases the money authorised for an order that was cancelled before it was captured.
+pub const VOID_JOB: &str = "void_payment";
 
 #[derive(Debug)]
 pub enum PlaceError {
@@ -346,7 +348,13 @@ async fn current_status(shop: &Shop, order_id: Uuid) -> Result<Option<OrderStatu
 /// refunded at once.
 pub async fn payment_captured(shop: &Shop, order_id: Uuid, actor: Actor) -> Result<(), DbError> {
     let now = shop.clock().now();
-    let jobs = [email_job(&EmailJob::PaymentReceived { order_id }, now)];
+    let mut jobs = vec![email_job(&EmailJob::PaymentReceived { order_id }, now)];
+    // Events arrive in any order: when the capture is the first word of the payment (Stripe's
+    // `payment_intent.succeeded` before `amount_capturable_updated`), the order skips
+    // `authorised`, and its confirmation would never be queued — queue it here, first.
+    if current_status(shop, order_id).await? == Some(OrderStatus::AwaitingPayment) {
+        jobs.insert(0, email_job(&EmailJob::OrderConfirmation { order_id }, now));
+    }
     let moved =
         Orders::transition_with(shop.db(), order_id, OrderStatus::Confirmed, &actor, "payment captured", &jobs, now)
             .await?;
@@ -366,9 +374,23 @@ pub async fn payment_captured(shop: &Shop, order_id: Uuid, actor: Actor) -> Resu
 pub async fn order_cancelled(shop: &Shop, order_id: Uuid, actor: Actor, reason: &str) -> Result<(), DbError> {
     let now = shop.clock().now();
     let before = current_status(shop, order_id).await?;
-    // Nobody is told of an abandoned checkout; a cancelled paid-for order is explained.
+    // Nobody is told of an abandoned checkout; a cancelled paid-for order is explained, and the
+    // money held on the client's card is released at the provider (in the same transaction as
+    // the move, so a crash cannot leave it held) — unless the provider itself cancelled it.
     let jobs: Vec<NewJob<'_>> = match before {
-        Some(OrderStatus::Authorised) => vec![email_job(&EmailJob::OrderCancelled { order_id }, now)],
+        Some(OrderStatus::Authorised) => {
+            let mut jobs = vec![email_job(&EmailJob::OrderCancelled { order_id }, now)];
+            if actor != Actor::Provider("stripe") || reason != "payment cancelled at Stripe" {
+                jobs.push(NewJob {
+                    kind: VOID_JOB,
+                    payload: serde_json::to_string(&CaptureJob { order_id }).unwrap_or_default(),
+                    dedupe_key: Some(format!("void:{order_id}")),
+                    run_at: now,
+                    max_attempts: 10,
+                });
+            }
+            jobs
+        }
         _ => vec![],
     };
     Orders::transition_with(shop.db(), order_id, OrderStatus::Cancelled, &actor, reason, &jobs, now).await?;
@@ -385,6 +407,29 @@ pub async fn order_refunded_because(shop: &Shop, order_id: Uuid, actor: Actor, r
     let jobs = [email_job(&EmailJob::OrderRefunded { order_id }, now)];
     Orders::transition_with(shop.db(), order_id, OrderStatus::Refunded, &actor, reason, &jobs, now).await?;
     Ok(())
+}
+
+/// Runs a void job: releases the authorisation of a cancelled order (idempotent at the
+/// provider by its key). An outage is retried by the queue; a provider that says the payment is
+/// already released or captured ends the job (staff see the order's history).
+pub async fn run_void(shop: &Shop, payload: &str) -> Result<(), String> {
+    let job: CaptureJob = serde_json::from_str(payload).map_err(|e| format!("bad void job: {e}"))?;
+    let order = Orders::by_id(shop.db(), job.order_id).await.map_err(|e| e.to_string())?.ok_or("order gone")?;
+    if order.status != OrderStatus::Cancelled {
+        return Ok(());
+    }
+    let Some(payment_id) = order.payment_id.clone() else { return Ok(()) };
+    match shop.payments().cancel(&payment_id, &format!("order-{}-void", order.id)).await {
+        Ok(()) => {
+            tracing::info!(order = %order.id, "authorisation released for a cancelled order");
+            Ok(())
+        }
+        Err(PaymentError::Unavailable(e)) => Err(format!("payment provider unavailable: {e}")),
+        Err(error) => {
+            tracing::warn!(order = %order.id, error = %error, "the provider refused to release the authorisation");
+            Ok(())
+        }
+    }
 }
 
 /// Runs a capture job: takes the authorised money. A provider outage is retried by the queue.
