@@ -287,6 +287,11 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("product_image_alts", "position"),
     not_personal("product_image_alts", "lang"),
     not_personal("product_image_alts", "alt"),
+    // Resized copies of product images (0022).
+    not_personal("media_renditions", "media_id"),
+    not_personal("media_renditions", "width"),
+    not_personal("media_renditions", "bytes"),
+    not_personal("media_renditions", "created_at"),
     // A collection's featured product (0017).
     not_personal("collections", "featured_product_id"),
     // The order's history: who moved it (customer, system, provider, staff id) and why.

@@ -21,6 +21,7 @@ pub mod order;
 pub mod pii;
 pub mod policy;
 pub mod pricing;
+pub mod renditions;
 pub mod requests;
 pub mod sensitive;
 pub mod shipping;

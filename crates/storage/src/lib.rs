@@ -23,6 +23,7 @@ mod migrations;
 mod orders;
 mod policies;
 mod profile;
+mod renditions;
 mod requests;
 mod retention;
 mod secrets;
@@ -59,6 +60,7 @@ pub use orders::{
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use profile::{NewProfile, ProfileRow, ShopProfile};
+pub use renditions::Renditions;
 pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
@@ -72,6 +74,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(catalog::STATEMENTS);
     all.extend_from_slice(delivery::STATEMENTS);
     all.extend_from_slice(profile::STATEMENTS);
+    all.extend_from_slice(renditions::STATEMENTS);
     all.extend_from_slice(accounts::STATEMENTS);
     all.extend_from_slice(orders::STATEMENTS);
     all.extend_from_slice(jobs::STATEMENTS);

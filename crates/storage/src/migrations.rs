@@ -123,6 +123,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 22,
+        description: "media renditions",
+        portable: include_str!("../migrations/0022_media_renditions.sql"),
+        sqlite: None,
+        postgres: Some(include_str!("../migrations/0022_media_renditions.postgres.sql")),
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -25,10 +25,19 @@ pub fn media_url(src: &str) -> String {
     format!("/media/{src}")
 }
 
+/// `srcset` of an image stored in the database (its src is an id): the offered widths, each
+/// served as the original when that is no wider. The demo's compiled-in images have none.
+pub fn srcset(src: &str) -> String {
+    if uuid::Uuid::try_parse(src).is_err() {
+        return String::new();
+    }
+    luxevault_core::renditions::WIDTHS.iter().map(|w| format!("/media/{src}/{w} {w}w")).collect::<Vec<_>>().join(", ")
+}
+
 pub fn first_image(product: &Product, name: &str) -> Value {
     match product.images.first() {
-        Some(src) => json!({"src": media_url(src), "alt": name}),
-        None => json!({"src": "", "alt": name}),
+        Some(src) => json!({"src": media_url(src), "srcset": srcset(src), "alt": name}),
+        None => json!({"src": "", "srcset": "", "alt": name}),
     }
 }
 

@@ -286,7 +286,7 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
         .enumerate()
         .map(|(i, src)| {
             let alt = product.image_alt(i, lang, settings.default_lang());
-            json!({"src": media_url(src), "alt": if alt.is_empty() { name.as_str() } else { alt }})
+            json!({"src": media_url(src), "srcset": crate::present::srcset(src), "alt": if alt.is_empty() { name.as_str() } else { alt }})
         })
         .collect();
     let description = text.map(|t| t.description.join("\n\n")).unwrap_or_default();
