@@ -255,7 +255,6 @@ pub fn delivery(base: Currency) -> Result<(ShippingTable, TaxTable), String> {
     Ok((shipping, taxes))
 }
 
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -9,6 +9,7 @@ mod analytics;
 mod api;
 mod backoffice;
 mod backoffice_data;
+mod backoffice_i18n;
 mod backoffice_lists;
 mod backoffice_pages;
 mod catalog_details;

@@ -68,6 +68,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
             json!({
                 "seq": e.seq,
                 "at": Timestamp(e.at).to_rfc3339(),
+                "at_local": super::locale::when(&state, Timestamp(e.at)),
                 "actor": name_of(&e.actor),
                 "action": e.action,
                 "subject_kind": e.subject_kind,

@@ -22,7 +22,7 @@ fn refused(state: &AppState, staff: &StaffContext, error: &MemberError) -> Halt 
         MemberError::Db(_) | MemberError::Hashing => StatusCode::SERVICE_UNAVAILABLE,
         MemberError::Unknown => StatusCode::NOT_FOUND,
         MemberError::Taken | MemberError::LastOwner => StatusCode::CONFLICT,
-        MemberError::Username | MemberError::Password(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        MemberError::Username | MemberError::Password(_) | MemberError::Language => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let text = match error {
         MemberError::Db(_) => "The back office is unavailable for a moment; try again.".to_string(),
@@ -49,7 +49,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageRes
             json!({
                 "id": m.id, "username": m.username, "name": m.display_name, "role": m.role,
                 "role_label": role.map(Role::label).unwrap_or("unknown"), "active": m.active,
-                "last_login": m.last_login_at.map(when), "second_factor": m.totp_secret.is_some(),
+                "last_login": m.last_login_at.map(|t| when(&state, t)), "second_factor": m.totp_secret.is_some(),
                 "me": m.id == staff.member.id,
             })
         })
@@ -106,7 +106,7 @@ pub async fn change_role(
     StaffForm { staff, form }: StaffForm<RoleForm>,
 ) -> PageResult {
     staff.require(Permission::ManageStaff)?;
-    let id = parse_id(&state, &staff, &id, "staff member")?;
+    let id = parse_id(&state, &staff, &id, "staff_member")?;
     let role = Role::parse(&form.role).ok_or_else(|| refused(&state, &staff, &MemberError::Unknown))?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
@@ -127,7 +127,7 @@ pub async fn set_active(
     StaffForm { staff, form }: StaffForm<ActiveForm>,
 ) -> PageResult {
     staff.require(Permission::ManageStaff)?;
-    let id = parse_id(&state, &staff, &id, "staff member")?;
+    let id = parse_id(&state, &staff, &id, "staff_member")?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
     members::set_active(state.db(), state.clock(), by, id, form.active == "true")
@@ -145,7 +145,7 @@ pub async fn reset_second_factor(
     StaffForm { staff, form: EmptyForm {} }: StaffForm<EmptyForm>,
 ) -> PageResult {
     staff.require(Permission::ManageStaff)?;
-    let id = parse_id(&state, &staff, &id, "staff member")?;
+    let id = parse_id(&state, &staff, &id, "staff_member")?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
     members::reset_second_factor(state.db(), state.clock(), by, id).await.map_err(|e| refused(&state, &staff, &e))?;
