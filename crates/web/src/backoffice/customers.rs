@@ -64,7 +64,7 @@ async fn list_customers(state: &AppState, staff: &StaffContext, query: &Customer
         .iter()
         .map(|c| {
             json!({"id": c.id, "username": c.username.expose(), "email": shows_email.then(|| c.email.expose().clone()),
-                   "orders": c.order_count, "created": when(&state, c.created_at), "last_active": when(&state, c.last_active_at)})
+                   "orders": c.order_count, "created": when(state, c.created_at), "last_active": when(state, c.last_active_at)})
         })
         .collect();
     let next = found.next.map(|cursor| json!({"q": query.q.trim(), "after": cursor.encode()}));

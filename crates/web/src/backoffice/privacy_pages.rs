@@ -201,7 +201,7 @@ async fn retention_page(state: &AppState, staff: &StaffContext, preview: Value) 
         .map_err(|_| unavailable())?
         .iter()
         .map(|r| {
-            json!({"rule": r.rule, "started": when(&state, Timestamp(r.started_at)), "as_of": when(&state, Timestamp(r.as_of)),
+            json!({"rule": r.rule, "started": when(state, Timestamp(r.started_at)), "as_of": when(state, Timestamp(r.as_of)),
                    "dry_run": r.dry_run, "action": r.action, "affected": r.affected})
         })
         .collect();
