@@ -106,7 +106,8 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         .map_err(|_| unavailable())?
         .iter()
         .map(|o| {
-            json!({"id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(&state, o.created_at),
+            json!({"id": o.id, "number": o.number, "status": o.status.as_str(),
+                   "status_label": super::orders::status_label(&state, &staff, o.status.as_str()), "placed": when(&state, o.created_at),
                    "total": amount(&state, o.total_minor, &o.currency)})
         })
         .collect();
@@ -145,7 +146,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
             "erase": staff.allows(Permission::EraseCustomerData),
         },
     });
-    Ok(page(&state, &staff, "admin/customer.html", "Customer", "/admin/customers", data))
+    Ok(page(&state, &staff, "admin/customer.html", &staff.t(&state, "admin.customer.title"), "/admin/customers", data))
 }
 
 /// What an email job is, in words (never its secret: a reset token or a code stays in the job).

@@ -90,6 +90,9 @@ mod tests {
             let html = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
             for piece in html.split("t['").skip(1) {
                 let key = piece.split('\'').next().unwrap_or_default();
+                if key.ends_with('.') {
+                    continue; // a prefix completed at render time (`t['admin.request_kind.' ~ kind]`)
+                }
                 for lang in langs() {
                     assert!(t.all(&lang).contains_key(key), "{} reads {key}, missing in {lang}", path.display());
                 }
