@@ -201,6 +201,7 @@ pub const REQUIRED_KEYS: &[&str] = &[
     "admin.not_found.staff_member",
     "admin.not_found.title",
     "admin.customer.title",
+    "admin.staff.title",
     "admin.order.captured_note",
     "admin.order.fulfilled_note",
     "admin.order.provider_failed",
