@@ -82,6 +82,17 @@ async fn the_back_office_reads_in_french_with_paris_times(backend: Backend) {
     assert!(html.contains("<tr><td>2026-11-23</td>"), "the 23rd has the sale: {html}");
     assert!(!html.contains("<tr><td>2026-11-22</td>"), "nothing on the UTC day");
 
+    let (_, html) = owner.get("/admin/staff").await;
+    assert!(
+        html.contains("<h1>Équipe et rôles</h1>") && html.contains("Propriétaire") && !html.contains("Staff and roles")
+    );
+    let (_, html) = owner.get("/admin/audit").await;
+    assert!(
+        html.contains("<h1>Journal d’audit</h1>") && html.contains("CET</time>") && !html.contains("No entries match")
+    );
+    let (_, html) = owner.get("/admin/sessions").await;
+    assert!(html.contains("Vos sessions") && html.contains("Il vous reste 10 codes de secours inutilisés."), "{html}");
+
     // English for a member who chose nothing and whose browser asks nothing: the shop's default.
     let edward = app.staff("edward", Role::Owner).await;
     let (_, html) = edward.get("/admin/orders?status=refunded").await;

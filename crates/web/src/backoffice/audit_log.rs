@@ -90,5 +90,5 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
             "action": query.action.trim(),
         },
     });
-    Ok(page(&state, &staff, "admin/audit.html", "Audit log", "/admin/audit", data))
+    Ok(page(&state, &staff, "admin/audit.html", &staff.t(&state, "admin.nav.audit"), "/admin/audit", data))
 }
