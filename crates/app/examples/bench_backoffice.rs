@@ -263,11 +263,22 @@ async fn main() {
     .await;
     let month = Timestamp(NOW - 30 * Timestamp::MICROS_PER_DAY);
     time("report: sales per day, 30 days", reps, || async {
-        BackOffice::sales_by_day(&db, month, Timestamp(NOW + 1)).await.unwrap().len()
+        BackOffice::sales_by_day(&db, month, Timestamp(NOW + 1), &luxevault_core::local_time::ShopTimeZone::utc())
+            .await
+            .unwrap()
+            .len()
     })
     .await;
     time("report: sales per day, 365 days", reps, || async {
-        BackOffice::sales_by_day(&db, Timestamp(NOW - YEAR), Timestamp(NOW + 1)).await.unwrap().len()
+        BackOffice::sales_by_day(
+            &db,
+            Timestamp(NOW - YEAR),
+            Timestamp(NOW + 1),
+            &luxevault_core::local_time::ShopTimeZone::utc(),
+        )
+        .await
+        .unwrap()
+        .len()
     })
     .await;
     time("report: orders by state, 30 days", reps, || async {

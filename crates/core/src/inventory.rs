@@ -384,6 +384,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     staff("staff", "created_at"),
     staff("staff", "updated_at"),
     staff("staff", "last_login_at"),
+    staff("staff", "language"),
     staff("staff_recovery_codes", "staff_id"),
     secret("staff_recovery_codes", "code_hash"),
     staff("staff_recovery_codes", "used_at"),

@@ -62,6 +62,36 @@ impl ShopTimeZone {
             .map(|z| Timestamp(z.timestamp().as_microsecond()))
             .unwrap_or(at)
     }
+
+    /// The instant a local date (`2026-12-04`) begins; `None` for anything else.
+    pub fn start_of_date(&self, date: &str) -> Option<Timestamp> {
+        let date = date.trim();
+        Timestamp::from_date(date)?;
+        let date: jiff::civil::Date = date.parse().ok()?;
+        let zoned = date.to_zoned(self.zone.clone()).ok()?.start_of_day().ok()?;
+        Some(Timestamp(zoned.timestamp().as_microsecond()))
+    }
+
+    /// The start of the local day `days` calendar days after the one holding `at` (a day
+    /// across a DST change lasts 23 or 25 hours, so this is not `days * 24` hours).
+    pub fn days_after(&self, at: Timestamp, days: i64) -> Timestamp {
+        self.zoned(at)
+            .and_then(|z| z.checked_add(jiff::Span::new().try_days(days).ok()?).ok())
+            .and_then(|z| z.start_of_day().ok())
+            .map(|z| Timestamp(z.timestamp().as_microsecond()))
+            .unwrap_or(at)
+    }
+
+    /// `2026-12-04T00:30:00+01:00`: the local time with its offset, for files other programs read.
+    pub fn format_with_offset(&self, at: Timestamp) -> String {
+        self.zoned(at).map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()).unwrap_or_default()
+    }
+
+    /// The local calendar date holding `at`, as midnight UTC of that date: a day number charts
+    /// can count in without a time zone.
+    pub fn calendar_day(&self, at: Timestamp) -> Timestamp {
+        Timestamp::from_date(&self.format_date(at)).unwrap_or(at)
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +117,19 @@ mod tests {
         let paris = ShopTimeZone::parse("Europe/Paris").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(paris.start_of_day(at("2026-12-04T10:00:00Z")), at("2026-12-03T23:00:00Z"));
         assert_eq!(ShopTimeZone::utc().start_of_day(at("2026-12-04T10:00:00Z")), at("2026-12-04T00:00:00Z"));
+    }
+
+    #[test]
+    fn local_dates_and_offsets() {
+        let paris = ShopTimeZone::parse("Europe/Paris").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(paris.start_of_date("2026-12-04"), Some(at("2026-12-03T23:00:00Z")));
+        assert_eq!(paris.start_of_date("04/12/2026"), None);
+        // The night clocks go forward: that day lasts 23 hours.
+        assert_eq!(paris.days_after(at("2026-03-28T12:00:00Z"), 1), at("2026-03-28T23:00:00Z"));
+        assert_eq!(paris.days_after(at("2026-03-28T12:00:00Z"), 2), at("2026-03-29T22:00:00Z"));
+        assert_eq!(paris.format_with_offset(at("2026-12-03T23:30:00Z")), "2026-12-04T00:30:00+01:00");
+        assert_eq!(paris.calendar_day(at("2026-12-03T23:30:00Z")), at("2026-12-04T00:00:00Z"));
+        assert_eq!(paris.abbreviation(at("2026-12-03T23:30:00Z")), "CET");
     }
 
     #[test]

@@ -76,7 +76,12 @@ impl Role {
             // Books: invoices, payments, refunds; no messages, fittings or addresses.
             Role::Accountant => matches!(
                 permission,
-                P::ViewDashboard | P::ViewOrders | P::ViewPayments | P::ViewInvoices | P::RefundOrders
+                P::ViewDashboard
+                    | P::ViewOrders
+                    | P::ViewPayments
+                    | P::ViewInvoices
+                    | P::RefundOrders
+                    | P::ExportOrders
             ),
             // Answers rights requests: needs the person's data to find and verify them.
             Role::PrivacyOfficer => matches!(
@@ -115,6 +120,8 @@ pub enum Permission {
     ManageOrders,
     FulfilOrders,
     RefundOrders,
+    /// The orders list as a CSV file, for the books.
+    ExportOrders,
     ViewPayments,
     ViewInvoices,
     ViewCustomers,
@@ -137,12 +144,13 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ViewDashboard,
         Permission::ViewOrders,
         Permission::ManageOrders,
         Permission::FulfilOrders,
         Permission::RefundOrders,
+        Permission::ExportOrders,
         Permission::ViewPayments,
         Permission::ViewInvoices,
         Permission::ViewCustomers,
@@ -169,6 +177,7 @@ impl Permission {
             Permission::ManageOrders => "manage_orders",
             Permission::FulfilOrders => "fulfil_orders",
             Permission::RefundOrders => "refund_orders",
+            Permission::ExportOrders => "export_orders",
             Permission::ViewPayments => "view_payments",
             Permission::ViewInvoices => "view_invoices",
             Permission::ViewCustomers => "view_customers",

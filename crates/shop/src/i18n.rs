@@ -49,6 +49,15 @@ impl Translations {
         args.iter().fold(raw.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
     }
 
+    /// A counted phrase in the plural form `count` takes in `lang` (`{key}.one` or `{key}.other`,
+    /// with `{count}` filled in): "0 commande" in French, "0 orders" in English.
+    pub fn count(&self, lang: &Lang, key: &str, count: i64, args: &[(&str, &str)]) -> String {
+        let n = count.to_string();
+        let mut all: Vec<(&str, &str)> = vec![("count", n.as_str())];
+        all.extend_from_slice(args);
+        self.text(lang, &format!("{key}.{}", plural_form(lang, count).suffix()), &all)
+    }
+
     /// Fails, naming them, when a language lacks strings the code reads or strings another
     /// language has: a half-translated theme is caught at start, not by a customer.
     pub fn check_required(&self) -> Result<(), String> {
@@ -78,6 +87,36 @@ impl Translations {
             .collect();
         out.sort();
         out
+    }
+}
+
+/// The plural forms the shop's strings distinguish (CLDR's cardinal categories `one` and `other`;
+/// a language without a singular form, such as Japanese, uses `other` for every count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluralForm {
+    One,
+    Other,
+}
+
+impl PluralForm {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            PluralForm::One => "one",
+            PluralForm::Other => "other",
+        }
+    }
+}
+
+/// The plural rule of a language for whole counts: French (and Portuguese) put 0 and 1 in the
+/// singular, Japanese, Chinese and Korean have no singular, English and the other European
+/// languages the shop may offer use the singular for 1 only.
+pub fn plural_form(lang: &Lang, count: i64) -> PluralForm {
+    match lang.as_str() {
+        "fr" | "pt" if count == 0 || count == 1 => PluralForm::One,
+        "fr" | "pt" => PluralForm::Other,
+        "ja" | "zh" | "ko" => PluralForm::Other,
+        _ if count == 1 => PluralForm::One,
+        _ => PluralForm::Other,
     }
 }
 
@@ -117,6 +156,93 @@ pub const REQUIRED_KEYS: &[&str] = &[
     "meta.order_title",
     "meta.reset_title",
     "meta.demo_pay_title",
+    // The back office (`web::backoffice`): keys its Rust code reads, plural forms included.
+    "admin.chart.day",
+    "admin.chart.days_left",
+    "admin.chart.due",
+    "admin.chart.request",
+    "admin.col.status",
+    "admin.customers.title",
+    "admin.dashboard.breaches_owing",
+    "admin.dashboard.deadlines.desc",
+    "admin.dashboard.deadlines.empty",
+    "admin.dashboard.deadlines.title",
+    "admin.dashboard.intro",
+    "admin.dashboard.open_requests",
+    "admin.dashboard.orders_card",
+    "admin.dashboard.overdue",
+    "admin.dashboard.sales.desc",
+    "admin.dashboard.sales.empty",
+    "admin.dashboard.sales.title",
+    "admin.dashboard.sales_card",
+    "admin.dashboard.see_register",
+    "admin.dashboard.states.desc",
+    "admin.dashboard.states.empty",
+    "admin.dashboard.states.title",
+    "admin.export.refused",
+    "admin.filter.bad_date",
+    "admin.language.title",
+    "admin.language.unknown",
+    "admin.nav.audit",
+    "admin.nav.breaches",
+    "admin.nav.catalog",
+    "admin.nav.consents",
+    "admin.nav.customers",
+    "admin.nav.dashboard",
+    "admin.nav.orders",
+    "admin.nav.privacy_requests",
+    "admin.nav.retention",
+    "admin.nav.staff",
+    "admin.not_done",
+    "admin.not_found.customer",
+    "admin.not_found.order",
+    "admin.not_found.product",
+    "admin.not_found.request",
+    "admin.not_found.staff_member",
+    "admin.not_found.title",
+    "admin.customer.title",
+    "admin.staff.title",
+    "admin.order.captured_note",
+    "admin.order.fulfilled_note",
+    "admin.order.provider_failed",
+    "admin.order.reason_needed.text",
+    "admin.order.reason_needed.title",
+    "admin.order.title",
+    "admin.order.wrong_status",
+    "admin.orders.bad_search",
+    "admin.orders.bad_state",
+    "admin.orders.count.one",
+    "admin.orders.count.other",
+    "admin.orders.number_only",
+    "admin.orders.title",
+    "admin.payment.awaiting",
+    "admin.payment.captured",
+    "admin.payment.held",
+    "admin.payment.refunded",
+    "admin.payment.released",
+    "admin.request_kind.access",
+    "admin.request_kind.erasure",
+    "admin.request_kind.objection",
+    "admin.request_kind.portability",
+    "admin.request_kind.rectification",
+    "admin.request_kind.restriction",
+    "admin.request_kind.withdraw_consent",
+    "admin.role.accountant",
+    "admin.role.associate",
+    "admin.role.fulfilment",
+    "admin.role.manager",
+    "admin.role.owner",
+    "admin.role.privacy_officer",
+    "admin.sessions.codes_left.one",
+    "admin.sessions.codes_left.other",
+    "admin.sessions.title",
+    "admin.status.authorised",
+    "admin.status.awaiting_payment",
+    "admin.status.cancelled",
+    "admin.status.confirmed",
+    "admin.status.fulfilled",
+    "admin.status.refunded",
+    "admin.unavailable",
 ];
 
 #[cfg(test)]
@@ -145,6 +271,21 @@ mod tests {
         let text = t.text(&en, "quote.insufficient_stock", &[("available", "2")]);
         assert!(text.contains('2') && !text.contains("{available}"), "{text}");
         assert_eq!(t.text(&en, "no.such.key", &[]), "no.such.key");
+    }
+
+    #[test]
+    fn plural_forms_follow_each_languages_rule() {
+        let t = Translations::load(&langs()).unwrap_or_else(|e| panic!("{e}"));
+        let (en, fr) =
+            (Lang::parse("en").unwrap_or_else(|| panic!("en")), Lang::parse("fr").unwrap_or_else(|| panic!("fr")));
+        assert_eq!(t.count(&fr, "admin.orders.count", 0, &[]), "0 commande");
+        assert_eq!(t.count(&fr, "admin.orders.count", 1, &[]), "1 commande");
+        assert_eq!(t.count(&fr, "admin.orders.count", 2, &[]), "2 commandes");
+        assert_eq!(t.count(&en, "admin.orders.count", 0, &[]), "0 orders");
+        assert_eq!(t.count(&en, "admin.orders.count", 1, &[]), "1 order");
+        assert_eq!(t.count(&en, "admin.orders.count", 12, &[]), "12 orders");
+        let ja = Lang::parse("ja").unwrap_or_else(|| panic!("ja"));
+        assert_eq!(plural_form(&ja, 1), PluralForm::Other);
     }
 
     #[test]

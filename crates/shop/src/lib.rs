@@ -24,6 +24,7 @@ pub mod consent;
 pub mod context;
 pub mod delivery;
 pub mod error;
+pub mod exports;
 pub mod fraud;
 pub mod fulfilment;
 pub mod guard;

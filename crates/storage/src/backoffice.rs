@@ -6,6 +6,7 @@
 //! first does. Searches are exact or prefix matches on lowercase keys, which are index ranges
 //! (migration 0011), never `%x%` scans.
 
+use luxevault_core::local_time::ShopTimeZone;
 use luxevault_core::order::OrderStatus;
 use luxevault_core::{Pii, Timestamp};
 use sqlx::FromRow;
@@ -64,10 +65,12 @@ const CUSTOMER_SPENT: &str = "SELECT currency, COUNT(*) AS orders, CAST(SUM(tota
 const CUSTOMER_RECENT: &str = "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, \
      created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2";
 
-const SALES_BY_DAY: &str = "SELECT created_at / 86400000000 AS day, currency, COUNT(*) AS orders, \
+// Quarter hours: every time zone's offset is a whole number of them, so the page can fold them
+// into the shop's local days exactly.
+const SALES_BY_DAY: &str = "SELECT created_at / 900000000 AS day, currency, COUNT(*) AS orders, \
      CAST(SUM(total_minor) AS BIGINT) AS total_minor FROM orders \
      WHERE status IN ('confirmed', 'fulfilled') AND created_at >= $1 AND created_at < $2 \
-     GROUP BY created_at / 86400000000, currency ORDER BY day, currency";
+     GROUP BY created_at / 900000000, currency ORDER BY day, currency";
 const ORDERS_BY_STATE: &str =
     "SELECT status, COUNT(*) AS orders FROM orders WHERE created_at >= $1 AND created_at < $2 GROUP BY status";
 const OPEN_REQUESTS: &str = "SELECT id, kind, status, received_at, due_at, target_at FROM privacy_requests \
@@ -318,7 +321,7 @@ pub struct CustomerProfile {
 /// Paid orders of one UTC day in one currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailySales {
-    /// Midnight UTC of the day.
+    /// The shop's local date, as midnight UTC of that calendar date (`ShopTimeZone::calendar_day`).
     pub day: Timestamp,
     pub currency: String,
     pub orders: i64,
@@ -495,23 +498,35 @@ impl BackOffice {
     }
 
     /// Paid orders (money captured: confirmed or fulfilled; not authorised-only, cancelled or
-    /// refunded) per UTC day of placing and currency, over `[from, to)`, by day then currency.
-    /// Days without sales are absent.
-    pub async fn sales_by_day(db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<DailySales>, DbError> {
+    /// refunded) per local day of placing in `zone` and currency, over `[from, to)`, by day then
+    /// currency. Days without sales are absent.
+    pub async fn sales_by_day(
+        db: &Db,
+        from: Timestamp,
+        to: Timestamp,
+        zone: &ShopTimeZone,
+    ) -> Result<Vec<DailySales>, DbError> {
+        const QUARTER_HOUR: i64 = 900 * Timestamp::MICROS_PER_SECOND;
         let rows: Vec<DailySalesRecord> = on_db!(db, pool => sqlx::query_as(SALES_BY_DAY)
             .bind(from.as_micros())
             .bind(to.as_micros())
             .fetch_all(pool)
             .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| DailySales {
-                day: Timestamp(r.day.saturating_mul(Timestamp::MICROS_PER_DAY)),
-                currency: r.currency,
-                orders: r.orders,
-                total_minor: r.total_minor,
-            })
-            .collect())
+        let mut days: Vec<DailySales> = Vec::new();
+        for r in rows {
+            let day = zone.calendar_day(Timestamp(r.day.saturating_mul(QUARTER_HOUR)));
+            match days.iter_mut().find(|d| d.day == day && d.currency == r.currency) {
+                Some(d) => {
+                    d.orders += r.orders;
+                    d.total_minor += r.total_minor;
+                }
+                None => {
+                    days.push(DailySales { day, currency: r.currency, orders: r.orders, total_minor: r.total_minor })
+                }
+            }
+        }
+        days.sort_by(|a, b| (a.day, &a.currency).cmp(&(b.day, &b.currency)));
+        Ok(days)
     }
 
     /// How many orders placed in `[from, to)` are in each state, every state listed (zeros too),

@@ -124,6 +124,13 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 20,
+        description: "staff language",
+        portable: include_str!("../migrations/0020_staff_language.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
         version: 22,
         description: "media renditions",
         portable: include_str!("../migrations/0022_media_renditions.sql"),

@@ -10,13 +10,14 @@ use crate::{Db, DbError, on_db};
 const INSERT: &str = "INSERT INTO staff (id, username, display_name, role, password_hash, active, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) ON CONFLICT (username) DO NOTHING";
 const BY_USERNAME: &str = "SELECT id, username, display_name, role, password_hash, totp_secret, pending_totp_secret, \
-     totp_last_step, active, created_at, last_login_at FROM staff WHERE username = $1";
+     totp_last_step, active, created_at, last_login_at, language FROM staff WHERE username = $1";
 const BY_ID: &str = "SELECT id, username, display_name, role, password_hash, totp_secret, pending_totp_secret, \
-     totp_last_step, active, created_at, last_login_at FROM staff WHERE id = $1";
+     totp_last_step, active, created_at, last_login_at, language FROM staff WHERE id = $1";
 const ALL: &str = "SELECT id, username, display_name, role, password_hash, totp_secret, pending_totp_secret, \
-     totp_last_step, active, created_at, last_login_at FROM staff ORDER BY active DESC, username";
+     totp_last_step, active, created_at, last_login_at, language FROM staff ORDER BY active DESC, username";
 const COUNT_OWNERS: &str = "SELECT COUNT(*) FROM staff WHERE role = 'owner' AND active = TRUE";
 const SET_ROLE: &str = "UPDATE staff SET role = $2, updated_at = $3 WHERE id = $1";
+const SET_LANGUAGE: &str = "UPDATE staff SET language = $2, updated_at = $3 WHERE id = $1";
 const SET_ACTIVE: &str = "UPDATE staff SET active = $2, updated_at = $3 WHERE id = $1";
 const SET_PASSWORD: &str = "UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1";
 const SET_PENDING_TOTP: &str = "UPDATE staff SET pending_totp_secret = $2, updated_at = $3 WHERE id = $1";
@@ -53,6 +54,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("staff.count_owners", COUNT_OWNERS),
     ("staff.set_role", SET_ROLE),
     ("staff.set_active", SET_ACTIVE),
+    ("staff.set_language", SET_LANGUAGE),
     ("staff.set_password", SET_PASSWORD),
     ("staff.set_pending_totp", SET_PENDING_TOTP),
     ("staff.confirm_totp", CONFIRM_TOTP),
@@ -87,6 +89,7 @@ struct StaffRecord {
     active: bool,
     created_at: i64,
     last_login_at: Option<i64>,
+    language: Option<String>,
 }
 
 /// A staff member as stored. Secrets are wrapped so a stray `{:?}` cannot print them.
@@ -103,6 +106,8 @@ pub struct StaffRow {
     pub active: bool,
     pub created_at: Timestamp,
     pub last_login_at: Option<Timestamp>,
+    /// The language the member chose for the back office (`fr`), if any.
+    pub language: Option<String>,
 }
 
 impl From<StaffRecord> for StaffRow {
@@ -119,6 +124,7 @@ impl From<StaffRecord> for StaffRow {
             active: r.active,
             created_at: Timestamp(r.created_at),
             last_login_at: r.last_login_at.map(Timestamp),
+            language: r.language,
         }
     }
 }
@@ -201,6 +207,12 @@ impl Staff {
             }
             tx.commit().await
         })?;
+        Ok(())
+    }
+
+    /// The language a member reads the back office in; `None` goes back to the browser's.
+    pub async fn set_language(db: &Db, id: Uuid, language: Option<&str>, now: Timestamp) -> Result<(), DbError> {
+        on_db!(db, pool => sqlx::query(SET_LANGUAGE).bind(id).bind(language).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

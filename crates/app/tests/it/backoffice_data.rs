@@ -264,7 +264,9 @@ async fn reports_count_paid_sales_states_and_deadlines(backend: Backend) {
     let old = place(db, "p@example.test", "EUR", 1, None, day0.plus_days(-1)).await;
     move_to(db, old.id, &[OrderStatus::Confirmed]).await;
 
-    let sales = BackOffice::sales_by_day(db, day0, day0.plus_days(7)).await.unwrap_or_else(|e| panic!("{e}"));
+    let sales = BackOffice::sales_by_day(db, day0, day0.plus_days(7), &luxevault_core::local_time::ShopTimeZone::utc())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let got: Vec<(i64, &str, i64, i64)> = sales
         .iter()
         .map(|s| ((s.day.as_micros() - day0.as_micros()) / DAY, s.currency.as_str(), s.orders, s.total_minor))

@@ -11,6 +11,7 @@ mod api;
 mod audit_chain;
 mod backoffice;
 mod backoffice_data;
+mod backoffice_i18n;
 mod backoffice_lists;
 mod backoffice_pages;
 mod catalog_admin;

@@ -26,7 +26,7 @@ fn cell(value: &Value) -> String {
 /// A cell as a spreadsheet may safely open it: text that a spreadsheet would run as a formula
 /// (`=`, `+`, `-`, `@`, a tab or a carriage return first) is kept as text behind an apostrophe,
 /// as OWASP advises against CSV injection (a customer's name or address is written by them).
-fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {

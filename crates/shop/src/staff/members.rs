@@ -21,6 +21,8 @@ pub enum MemberError {
     LastOwner,
     #[error("no such staff member")]
     Unknown,
+    #[error("the shop does not offer that language")]
+    Language,
     #[error("the password could not be hashed")]
     Hashing,
     #[error(transparent)]
@@ -128,5 +130,21 @@ pub async fn reset_second_factor(db: &Db, clock: &dyn Clock, by: Actor<'_>, id: 
         reason: None,
     };
     audit_trail::record(db, now, event).await?;
+    Ok(())
+}
+
+/// The language a member reads the back office in, among the shop's `offered` languages;
+/// `None` goes back to the browser's. A language the shop does not offer is refused.
+pub async fn set_language(
+    db: &Db,
+    clock: &dyn Clock,
+    id: Uuid,
+    language: Option<&luxevault_core::Lang>,
+    offered: &[luxevault_core::Lang],
+) -> Result<(), MemberError> {
+    if language.is_some_and(|l| !offered.contains(l)) {
+        return Err(MemberError::Language);
+    }
+    Staff::set_language(db, id, language.map(|l| l.as_str()), clock.now()).await?;
     Ok(())
 }

@@ -68,6 +68,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
             json!({
                 "seq": e.seq,
                 "at": Timestamp(e.at).to_rfc3339(),
+                "at_local": super::locale::when(&state, Timestamp(e.at)),
                 "actor": name_of(&e.actor),
                 "action": e.action,
                 "subject_kind": e.subject_kind,
@@ -98,5 +99,5 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
             "action": query.action.trim(),
         },
     });
-    Ok(page(&state, &staff, "admin/audit.html", "Audit log", "/admin/audit", data))
+    Ok(page(&state, &staff, "admin/audit.html", &staff.t(&state, "admin.nav.audit"), "/admin/audit", data))
 }

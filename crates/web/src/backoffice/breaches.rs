@@ -49,6 +49,7 @@ async fn register(state: &AppState, staff: &StaffContext, status: StatusCode, er
             json!({
                 "id": b.id,
                 "discovered": Timestamp(b.discovered_at).to_rfc3339(),
+                "discovered_local": super::locale::when(state, Timestamp(b.discovered_at)),
                 "deadline": authority_deadline(Timestamp(b.discovered_at), hours).to_rfc3339(),
                 "nature": b.nature,
                 "categories": b.categories,

@@ -74,6 +74,8 @@ pub struct Texts<'a> {
     pub desc: &'a str,
     /// Shown in place of the plot when there is nothing to show.
     pub empty: &'a str,
+    /// The heading of the days' column (sales per day).
+    pub day: &'a str,
 }
 
 fn open_svg(texts: &Texts<'_>, height: i64, class: &str) -> String {
@@ -111,7 +113,8 @@ fn day_label(day: Timestamp) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Sales per day in `[from, to)`, one panel per currency (in the order first met), bars per day
+/// Sales per calendar day in `[from, to)` (days as midnight UTC of the shop's local dates, see
+/// `ShopTimeZone::calendar_day`), one panel per currency (in the order first met), bars per day
 /// on the panel's own scale from zero. Days without sales show no bar; a negative total (more
 /// refunded than sold, should a caller count so) hangs below the zero line.
 pub fn sales_per_day(texts: &Texts<'_>, sales: &[DailySales], from: Timestamp, to: Timestamp, lang: &Lang) -> Chart {
@@ -127,7 +130,7 @@ pub fn sales_per_day(texts: &Texts<'_>, sales: &[DailySales], from: Timestamp, t
     let day_of = |s: &DailySales| s.day.as_micros().div_euclid(Timestamp::MICROS_PER_DAY) - first_day;
     let in_range: Vec<&DailySales> = sales.iter().filter(|s| (0..days).contains(&day_of(s))).collect();
 
-    let mut columns = vec!["Day".to_string()];
+    let mut columns = vec![texts.day.to_string()];
     columns.extend(currencies.iter().map(|c| c.to_string()));
     let mut rows = Vec::new();
     for d in 0..days {
@@ -250,8 +253,10 @@ fn horizontal_bars(texts: &Texts<'_>, class: &str, bars: &[(String, i64, &str)],
 }
 
 /// Orders by state: one bar per state, labelled by `label` (the page's translation).
+/// `columns` heads the table: the state and the count.
 pub fn orders_by_state(
     texts: &Texts<'_>,
+    columns: &[String; 2],
     counts: &[(OrderStatus, i64)],
     label: impl Fn(OrderStatus) -> String,
 ) -> Chart {
@@ -268,7 +273,7 @@ pub fn orders_by_state(
         .collect();
     let table = DataTable {
         caption: texts.title.to_string(),
-        columns: vec!["State".into(), "Orders".into()],
+        columns: columns.to_vec(),
         rows: bars.iter().map(|(l, n, _)| vec![l.clone(), n.to_string()]).collect(),
     };
     if bars.iter().all(|(_, n, _)| *n == 0) {
@@ -284,6 +289,7 @@ pub fn privacy_deadlines(
     texts: &Texts<'_>,
     requests: &[OpenRequest],
     now: Timestamp,
+    columns: &[String; 3],
     label: impl Fn(&OpenRequest) -> String,
 ) -> Chart {
     let mut items: Vec<(String, i64, String)> =
@@ -291,7 +297,7 @@ pub fn privacy_deadlines(
     items.sort_by_key(|(_, days, _)| *days);
     let table = DataTable {
         caption: texts.title.to_string(),
-        columns: vec!["Request".into(), "Due".into(), "Days left".into()],
+        columns: columns.to_vec(),
         rows: items.iter().map(|(l, d, due)| vec![l.clone(), due.clone(), d.to_string()]).collect(),
     };
     if items.is_empty() {
@@ -347,8 +353,16 @@ mod tests {
 
     const DAY: i64 = Timestamp::MICROS_PER_DAY;
 
+    fn state_columns() -> [String; 2] {
+        ["State".into(), "Orders".into()]
+    }
+
+    fn request_columns() -> [String; 3] {
+        ["Request".into(), "Due".into(), "Days left".into()]
+    }
+
     fn texts() -> Texts<'static> {
-        Texts { id: "c1", title: "Sales <b>&</b>", desc: "Per \"day\"", empty: "Nothing yet" }
+        Texts { id: "c1", title: "Sales <b>&</b>", desc: "Per \"day\"", empty: "Nothing yet", day: "Day" }
     }
 
     fn en() -> Lang {
@@ -405,9 +419,9 @@ mod tests {
         assert_safe_svg(&chart.svg);
         assert!(chart.svg.contains("Nothing yet"));
         assert!(chart.table.rows.is_empty());
-        let states = orders_by_state(&texts(), &[(OrderStatus::Confirmed, 0)], |s| s.as_str().into());
+        let states = orders_by_state(&texts(), &state_columns(), &[(OrderStatus::Confirmed, 0)], |s| s.as_str().into());
         assert!(states.svg.contains("chart__empty"));
-        let deadlines = privacy_deadlines(&texts(), &[], Timestamp(0), |r| r.kind.clone());
+        let deadlines = privacy_deadlines(&texts(), &[], Timestamp(0), &request_columns(), |r| r.kind.clone());
         assert!(deadlines.svg.contains("chart__empty"));
         // Sales outside the range are not drawn.
         let outside = sales_per_day(&texts(), &[sale(50, "EUR", 1)], Timestamp(0), Timestamp(7 * DAY), &en());
@@ -429,9 +443,12 @@ mod tests {
         assert_safe_svg(&negative.svg);
         assert!(negative.svg.contains(palette::CLARET), "a negative day stands out");
         assert!(!negative.svg.contains("height=\"-"), "no negative heights");
-        let states = orders_by_state(&texts(), &[(OrderStatus::Confirmed, 3), (OrderStatus::Cancelled, -2)], |s| {
-            s.as_str().into()
-        });
+        let states = orders_by_state(
+            &texts(),
+            &state_columns(),
+            &[(OrderStatus::Confirmed, 3), (OrderStatus::Cancelled, -2)],
+            |s| s.as_str().into(),
+        );
         assert_safe_svg(&states.svg);
         assert!(!states.svg.contains("width=\"-"));
         assert_eq!(states.table.rows[1], ["cancelled", "0"]);
@@ -440,7 +457,7 @@ mod tests {
     #[test]
     fn states_are_bars_with_escaped_labels() {
         let counts = [(OrderStatus::AwaitingPayment, 4), (OrderStatus::Confirmed, 10), (OrderStatus::Refunded, 1)];
-        let chart = orders_by_state(&texts(), &counts, |s| format!("<{}>", s.as_str()));
+        let chart = orders_by_state(&texts(), &state_columns(), &counts, |s| format!("<{}>", s.as_str()));
         assert_safe_svg(&chart.svg);
         assert!(chart.svg.contains("&lt;confirmed&gt;"));
         assert!(!chart.svg.contains("<confirmed>"));
@@ -459,8 +476,13 @@ mod tests {
             target_at: Timestamp(0),
         };
         let now = Timestamp(10 * DAY);
-        let chart =
-            privacy_deadlines(&texts(), &[request(12, "access"), request(-3, "erasure & co")], now, |r| r.kind.clone());
+        let chart = privacy_deadlines(
+            &texts(),
+            &[request(12, "access"), request(-3, "erasure & co")],
+            now,
+            &request_columns(),
+            |r| r.kind.clone(),
+        );
         assert_safe_svg(&chart.svg);
         assert_eq!(chart.svg.matches("chart__bar--overdue").count(), 1);
         assert!(chart.svg.contains(palette::CLARET));
@@ -472,8 +494,8 @@ mod tests {
 
     #[test]
     fn ids_and_control_characters_cannot_break_out() {
-        let t = Texts { id: "x\" onload=\"alert(1)", title: "a\u{0}b", desc: "", empty: "" };
-        let chart = orders_by_state(&t, &[(OrderStatus::Confirmed, 1)], |_| "'".into());
+        let t = Texts { id: "x\" onload=\"alert(1)", title: "a\u{0}b", desc: "", empty: "", day: "" };
+        let chart = orders_by_state(&t, &state_columns(), &[(OrderStatus::Confirmed, 1)], |_| "'".into());
         assert_safe_svg(&chart.svg);
         assert!(chart.svg.contains("id=\"xonloadalert1-title\""));
         assert!(chart.svg.contains(">ab</title>"));

@@ -64,7 +64,7 @@ async fn list_customers(state: &AppState, staff: &StaffContext, query: &Customer
         .iter()
         .map(|c| {
             json!({"id": c.id, "username": c.username.expose(), "email": shows_email.then(|| c.email.expose().clone()),
-                   "orders": c.order_count, "created": when(c.created_at), "last_active": when(c.last_active_at)})
+                   "orders": c.order_count, "created": when(state, c.created_at), "last_active": when(state, c.last_active_at)})
         })
         .collect();
     let next = found.next.map(|cursor| json!({"q": query.q.trim(), "after": cursor.encode()}));
@@ -75,7 +75,7 @@ async fn list_customers(state: &AppState, staff: &StaffContext, query: &Customer
         "shows_email": shows_email,
         "q": query.q.trim(),
     });
-    Ok(page(state, staff, "admin/customers.html", "Customers", "/admin/customers", data))
+    Ok(page(state, staff, "admin/customers.html", &staff.t(state, "admin.customers.title"), "/admin/customers", data))
 }
 
 fn request_row(row: &luxevault_storage::PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {
@@ -106,7 +106,8 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         .map_err(|_| unavailable())?
         .iter()
         .map(|o| {
-            json!({"id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(o.created_at),
+            json!({"id": o.id, "number": o.number, "status": o.status.as_str(),
+                   "status_label": super::orders::status_label(&state, &staff, o.status.as_str()), "placed": when(&state, o.created_at),
                    "total": amount(&state, o.total_minor, &o.currency)})
         })
         .collect();
@@ -116,7 +117,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         .into_iter()
         .rev()
         .map(|c| {
-            json!({"purpose": c.purpose, "granted": c.granted, "at": when(Timestamp(c.at)),
+            json!({"purpose": c.purpose, "granted": c.granted, "at": when(&state, Timestamp(c.at)),
                    "policy_version": c.policy_version, "source": c.source, "method": c.method})
         })
         .collect();
@@ -133,7 +134,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         "customer": {
             "id": id, "username": account.username.expose(),
             "email": if contact { Some(account.email.expose()) } else { None },
-            "lang": account.lang, "created": when(Timestamp(created)), "last_active": when(Timestamp(active)),
+            "lang": account.lang, "created": when(&state, Timestamp(created)), "last_active": when(&state, Timestamp(active)),
             "sessions": sessions,
         },
         "orders": orders,
@@ -145,7 +146,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
             "erase": staff.allows(Permission::EraseCustomerData),
         },
     });
-    Ok(page(&state, &staff, "admin/customer.html", "Customer", "/admin/customers", data))
+    Ok(page(&state, &staff, "admin/customer.html", &staff.t(&state, "admin.customer.title"), "/admin/customers", data))
 }
 
 /// What an email job is, in words (never its secret: a reset token or a code stays in the job).
@@ -222,7 +223,7 @@ pub async fn messages(State(state): State<AppState>, staff: StaffContext, Path(i
             };
             json!({
                 "label": email_label(template), "template": template_name(template),
-                "queued": when(Timestamp(job.created_at)), "next_try": when(Timestamp(job.run_at)),
+                "queued": when(&state, Timestamp(job.created_at)), "next_try": when(&state, Timestamp(job.run_at)),
                 "attempts": job.attempts, "max_attempts": job.max_attempts, "status": status,
             })
         })

@@ -27,56 +27,63 @@ pub async fn show(State(state): State<AppState>, staff: StaffContext) -> PageRes
     staff.require(Permission::ViewDashboard)?;
     let db = state.db();
     let now = state.clock().now();
-    let today = Timestamp(now.as_micros() - now.as_micros().rem_euclid(Timestamp::MICROS_PER_DAY));
-    let from = today.plus_days(-(DAYS - 1));
-    let to = today.plus_days(1);
-    let lang = state.settings().default_lang().clone();
+    // The shop's days: from local midnight 29 days ago to the end of today.
+    let zone = &state.settings().time_zone;
+    let from = zone.days_after(now, -(DAYS - 1));
+    let to = zone.days_after(now, 1);
+    // The charts count calendar days: local dates, each as midnight UTC of that date.
+    let (first_day, after_last_day) = (zone.calendar_day(from), zone.calendar_day(from).plus_days(DAYS));
+    let lang = staff.lang.clone();
+    let t = |key: &str| staff.t(&state, key);
+    let days = DAYS.to_string();
     let mut cards: Vec<Value> = Vec::new();
     let mut panels: Vec<Value> = Vec::new();
 
     if staff.allows(Permission::ViewPayments) {
-        let sales = BackOffice::sales_by_day(db, from, to).await.map_err(|_| unavailable())?;
+        let sales = BackOffice::sales_by_day(db, from, to, zone).await.map_err(|_| unavailable())?;
         for currency in sales.iter().map(|s| s.currency.clone()).collect::<std::collections::BTreeSet<_>>() {
             let total: i64 = sales.iter().filter(|s| s.currency == currency).map(|s| s.total_minor).sum();
-            cards.push(json!({"label": format!("Sales, {DAYS} days, {currency}"),
+            let label = staff.t_with(&state, "admin.dashboard.sales_card", &[("days", &days), ("currency", &currency)]);
+            cards.push(json!({"label": label,
                               "value": charts::format_amount(total, &currency, &lang), "alert": null}));
         }
-        let texts = Texts {
-            id: "sales",
-            title: "Sales per day",
-            desc: "Paid orders per day over the last 30 days, one panel per currency.",
-            empty: "No paid order in the last 30 days.",
-        };
-        panels.push(json!({"title": "Sales per day", "chart": chart_json(&charts::sales_per_day(&texts, &sales, from, to, &lang))}));
+        let (title, desc, empty) =
+            (t("admin.dashboard.sales.title"), t("admin.dashboard.sales.desc"), t("admin.dashboard.sales.empty"));
+        let texts = Texts { id: "sales", title: &title, desc: &desc, empty: &empty, day: &t("admin.chart.day") };
+        let chart = charts::sales_per_day(&texts, &sales, first_day, after_last_day, &lang);
+        panels.push(json!({"title": title, "chart": chart_json(&chart)}));
     }
     if staff.allows(Permission::ViewOrders) {
         let states = BackOffice::orders_by_state(db, from, to).await.map_err(|_| unavailable())?;
         let placed: i64 = states.iter().map(|(_, n)| n).sum();
-        cards.push(json!({"label": format!("Orders, {DAYS} days"), "value": placed.to_string(), "alert": null}));
-        let texts = Texts {
-            id: "states",
-            title: "Orders by state",
-            desc: "Orders placed in the last 30 days, by the state they are in now.",
-            empty: "No order in the last 30 days.",
-        };
-        let chart = charts::orders_by_state(&texts, &states, |s| s.as_str().replace('_', " "));
-        panels.push(json!({"title": "Orders by state", "chart": chart_json(&chart)}));
+        let label = staff.t_with(&state, "admin.dashboard.orders_card", &[("days", &days)]);
+        cards.push(json!({"label": label, "value": staff.count(&state, "admin.orders.count", placed), "alert": null}));
+        let (title, desc, empty) =
+            (t("admin.dashboard.states.title"), t("admin.dashboard.states.desc"), t("admin.dashboard.states.empty"));
+        let columns = [t("admin.col.status"), t("admin.orders.title")];
+        let texts = Texts { id: "states", title: &title, desc: &desc, empty: &empty, day: "" };
+        let chart = charts::orders_by_state(&texts, &columns, &states, |s| {
+            super::orders::status_label(&state, &staff, s.as_str())
+        });
+        panels.push(json!({"title": title, "chart": chart_json(&chart)}));
     }
     if staff.allows(Permission::HandlePrivacyRequests) {
         let open = BackOffice::open_privacy_requests(db).await.map_err(|_| unavailable())?;
         let overdue = open.iter().filter(|r| r.days_left(now) < 0).count();
-        cards.push(json!({"label": "Open privacy requests", "value": open.len().to_string(),
-                          "alert": (overdue > 0).then(|| format!("{overdue} overdue"))}));
-        let texts = Texts {
-            id: "deadlines",
-            title: "Privacy requests against their deadlines",
-            desc: "Days left before each open request must be answered; overdue ones to the left of zero.",
-            empty: "No open request.",
-        };
-        let chart = charts::privacy_deadlines(&texts, &open, now, |r| {
-            format!("{} {}", r.kind.replace('_', " "), &r.id.simple().to_string()[24..])
+        let overdue_text = staff.t_with(&state, "admin.dashboard.overdue", &[("count", &overdue.to_string())]);
+        cards.push(json!({"label": t("admin.dashboard.open_requests"), "value": open.len().to_string(),
+                          "alert": (overdue > 0).then_some(overdue_text)}));
+        let (title, desc, empty) = (
+            t("admin.dashboard.deadlines.title"),
+            t("admin.dashboard.deadlines.desc"),
+            t("admin.dashboard.deadlines.empty"),
+        );
+        let columns = [t("admin.chart.request"), t("admin.chart.due"), t("admin.chart.days_left")];
+        let texts = Texts { id: "deadlines", title: &title, desc: &desc, empty: &empty, day: "" };
+        let chart = charts::privacy_deadlines(&texts, &open, now, &columns, |r| {
+            format!("{} {}", t(&format!("admin.request_kind.{}", r.kind)), &r.id.simple().to_string()[24..])
         });
-        panels.push(json!({"title": "Privacy requests", "chart": chart_json(&chart)}));
+        panels.push(json!({"title": t("admin.nav.privacy_requests"), "chart": chart_json(&chart)}));
     }
     if staff.allows(Permission::ViewBreachRegister) {
         let hours = state.policy().policy.breach_notice_hours;
@@ -96,8 +103,8 @@ pub async fn show(State(state): State<AppState>, staff: StaffContext) -> PageRes
                 !due.nothing()
             })
             .count();
-        cards.push(json!({"label": "Breaches owing a notice", "value": owing.to_string(),
-                          "alert": (owing > 0).then(|| "see the breach register".to_string())}));
+        cards.push(json!({"label": t("admin.dashboard.breaches_owing"), "value": owing.to_string(),
+                          "alert": (owing > 0).then(|| t("admin.dashboard.see_register"))}));
     }
     let mut unusual: Vec<Value> = Vec::new();
     if staff.allows(Permission::ViewAudit) {
@@ -114,12 +121,18 @@ pub async fn show(State(state): State<AppState>, staff: StaffContext) -> PageRes
             unusual.push(json!({"who": name, "count": count}));
         }
     }
+    let intro = staff.t_with(
+        &state,
+        "admin.dashboard.intro",
+        &[("role", &t(&format!("admin.role.{}", staff.role.as_str()))), ("days", &days), ("zone", zone.name())],
+    );
     let data = json!({
+        "intro": intro,
         "cards": cards,
         "panels": panels,
         "unusual": unusual,
         "threshold": UNUSUAL_READS_PER_HOUR,
         "can_audit": staff.allows(Permission::ViewAudit),
     });
-    Ok(page(&state, &staff, "admin/dashboard.html", "Dashboard", "/admin", data))
+    Ok(page(&state, &staff, "admin/dashboard.html", &t("admin.nav.dashboard"), "/admin", data))
 }

@@ -239,6 +239,8 @@ pub async fn sessions(State(state): State<AppState>, staff: StaffContext) -> Res
                 "address": s.client_addr,
                 "started": Timestamp(s.created_at).to_rfc3339(),
                 "last_seen": Timestamp(s.last_seen_at).to_rfc3339(),
+                "started_local": super::locale::when(&state, Timestamp(s.created_at)),
+                "last_seen_local": super::locale::when(&state, Timestamp(s.last_seen_at)),
             })
         })
         .collect();
@@ -248,10 +250,50 @@ pub async fn sessions(State(state): State<AppState>, staff: StaffContext) -> Res
         StatusCode::OK,
         Some(&staff),
         "admin/sessions.html",
-        "Your sessions",
+        &staff.t(&state, "admin.sessions.title"),
         "",
-        json!({"sessions": list, "recovery_codes_left": codes_left}),
+        json!({
+            "sessions": list,
+            "recovery_codes_left": codes_left,
+            "codes_left": staff.count(&state, "admin.sessions.codes_left", codes_left),
+            "language": staff.member.language,
+            "languages": state.settings().langs.iter()
+                .map(|l| json!({"code": l.as_str(), "label": luxevault_shop::settings::lang_label(l)}))
+                .collect::<Vec<_>>(),
+        }),
     )
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    language: String,
+}
+
+/// The member chooses the language they read the back office in (empty: the browser's).
+pub async fn set_language(
+    State(state): State<AppState>,
+    StaffForm { staff, form }: StaffForm<LanguageForm>,
+) -> Response {
+    use luxevault_shop::staff::members::{self, MemberError};
+    let code = form.language.trim();
+    let chosen = luxevault_core::Lang::parse(code);
+    let offered = &state.settings().langs;
+    match (code.is_empty(), chosen) {
+        (false, None) => language_refused(&state, &staff),
+        (_, chosen) => {
+            match members::set_language(state.db(), state.clock(), staff.member.id, chosen.as_ref(), offered).await {
+                Ok(()) => Redirect::to("/admin/sessions").into_response(),
+                Err(MemberError::Language) => language_refused(&state, &staff),
+                Err(_) => unavailable(),
+            }
+        }
+    }
+}
+
+fn language_refused(state: &AppState, staff: &StaffContext) -> Response {
+    let (title, text) = (staff.t(state, "admin.language.title"), staff.t(state, "admin.language.unknown"));
+    message(state, StatusCode::UNPROCESSABLE_ENTITY, Some(staff), &title, &text)
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,8 @@ pub mod catalog_import;
 pub mod charts;
 pub mod customers;
 pub mod dashboard;
+pub mod exports;
+pub mod locale;
 pub mod login;
 pub mod orders;
 pub mod privacy_pages;
@@ -41,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/sessions", get(login::sessions))
         .route("/admin/sessions/end", post(login::end_session))
         .route("/admin/password", post(login::change_password))
+        .route("/admin/language", post(login::set_language))
         .route("/admin", get(dashboard))
         .route("/admin/audit", get(audit_log::list))
         .route("/admin/privacy/breaches", get(breaches::list).post(breaches::record))
@@ -53,6 +56,8 @@ pub fn routes() -> Router<AppState> {
 fn page_routes() -> Router<AppState> {
     Router::new()
         .route("/admin/orders", get(orders::list).post(orders::search))
+        .route("/admin/orders/export", post(exports::orders))
+        .route("/admin/customers/export", post(exports::customers))
         .route("/admin/orders/{id}", get(orders::detail))
         .route("/admin/orders/{id}/capture", post(orders::capture))
         .route("/admin/orders/{id}/cancel", post(orders::cancel))
@@ -112,19 +117,19 @@ fn catalog_routes() -> Router<AppState> {
         .route("/admin/catalog/{slug}/images/move", post(catalog::move_image))
 }
 
-/// The sections of the back office, each shown to the roles that may open it.
+/// The sections of the back office (label keys), each shown to the roles that may open it.
 const SECTIONS: &[(&str, &str, Permission)] = &[
-    ("/admin", "Dashboard", Permission::ViewDashboard),
-    ("/admin/orders", "Orders", Permission::ViewOrders),
-    ("/admin/customers", "Customers", Permission::ViewCustomers),
-    ("/admin/catalog", "Catalog", Permission::ViewCatalog),
-    ("/admin/collections", "Collections", Permission::ViewCatalog),
-    ("/admin/privacy/requests", "Privacy requests", Permission::HandlePrivacyRequests),
-    ("/admin/privacy/consents", "Consents", Permission::ViewConsents),
-    ("/admin/privacy/retention", "Retention", Permission::ViewRetention),
-    ("/admin/privacy/breaches", "Breaches", Permission::ViewBreachRegister),
-    ("/admin/audit", "Audit log", Permission::ViewAudit),
-    ("/admin/staff", "Staff", Permission::ManageStaff),
+    ("/admin", "admin.nav.dashboard", Permission::ViewDashboard),
+    ("/admin/orders", "admin.nav.orders", Permission::ViewOrders),
+    ("/admin/customers", "admin.nav.customers", Permission::ViewCustomers),
+    ("/admin/catalog", "admin.nav.catalog", Permission::ViewCatalog),
+    ("/admin/collections", "admin.nav.collections", Permission::ViewCatalog),
+    ("/admin/privacy/requests", "admin.nav.privacy_requests", Permission::HandlePrivacyRequests),
+    ("/admin/privacy/consents", "admin.nav.consents", Permission::ViewConsents),
+    ("/admin/privacy/retention", "admin.nav.retention", Permission::ViewRetention),
+    ("/admin/privacy/breaches", "admin.nav.breaches", Permission::ViewBreachRegister),
+    ("/admin/audit", "admin.nav.audit", Permission::ViewAudit),
+    ("/admin/staff", "admin.nav.staff", Permission::ManageStaff),
 ];
 
 /// A page a handler stops at (refused, unavailable): boxed so `Result<_, Halt>` stays small.
@@ -169,12 +174,16 @@ pub fn render(
     current: &str,
     data: Value,
 ) -> Response {
+    let lang = staff.map(|s| s.lang.clone()).unwrap_or_else(|| state.settings().default_lang().clone());
+    let t = state.translations();
     let nav: Vec<Value> = staff
         .map(|s| {
             SECTIONS
                 .iter()
                 .filter(|(_, _, p)| s.allows(*p))
-                .map(|(href, label, _)| json!({"href": href, "label": label, "current": *href == current}))
+                .map(|(href, label, _)| {
+                    json!({"href": href, "label": t.text(&lang, label, &[]), "current": *href == current})
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -186,10 +195,12 @@ pub fn render(
         "staff": staff.map(|s| json!({
             "name": s.member.display_name,
             "username": s.member.username,
-            "role": s.role.label(),
+            "role": t.text(&lang, &format!("admin.role.{}", s.role.as_str()), &[]),
             "csrf": s.csrf,
         })),
         "data": data,
+        "t": t.all(&lang),
+        "lang": lang.as_str(),
     });
     match state.views().render(template, &context) {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),

@@ -26,9 +26,9 @@ pub(crate) fn amount(state: &AppState, minor: i64, currency: &str) -> String {
     Currency::from_code(currency).map(|c| Money::new(minor, c).format(&lang)).unwrap_or_else(|_| minor.to_string())
 }
 
-/// `2026-11-22 10:00` from a timestamp.
-pub(crate) fn when(at: Timestamp) -> String {
-    at.to_rfc3339().chars().take(16).collect::<String>().replace('T', " ")
+/// `2026-11-22 11:00 CET`: a timestamp in the shop's time zone.
+pub(crate) fn when(state: &AppState, at: Timestamp) -> String {
+    super::locale::when(state, at)
 }
 
 /// The id in a path, or a 404 page that says nothing more.
@@ -36,39 +36,46 @@ pub(crate) fn parse_id(state: &AppState, staff: &StaffContext, id: &str, what: &
     Uuid::parse_str(id).map_err(|_| not_found(state, staff, what))
 }
 
+/// `what` names the thing in the key `admin.not_found.<what>` ("There is no such order.").
 pub(crate) fn not_found(state: &AppState, staff: &StaffContext, what: &str) -> Halt {
-    Halt::from(message(state, StatusCode::NOT_FOUND, Some(staff), "Not found", &format!("There is no such {what}.")))
+    let text = staff.t(state, &format!("admin.not_found.{what}"));
+    Halt::from(message(state, StatusCode::NOT_FOUND, Some(staff), &staff.t(state, "admin.not_found.title"), &text))
 }
 
-/// How a payment stands, from the order's status.
+/// How a payment stands, from the order's status (a key under `admin.payment.`).
 fn payment_status(status: OrderStatus) -> &'static str {
     match status {
-        OrderStatus::AwaitingPayment => "awaiting payment",
-        OrderStatus::Authorised => "authorised, held (not captured)",
-        OrderStatus::Confirmed | OrderStatus::Fulfilled => "captured",
-        OrderStatus::Cancelled => "none taken (released)",
-        OrderStatus::Refunded => "refunded",
+        OrderStatus::AwaitingPayment => "admin.payment.awaiting",
+        OrderStatus::Authorised => "admin.payment.held",
+        OrderStatus::Confirmed | OrderStatus::Fulfilled => "admin.payment.captured",
+        OrderStatus::Cancelled => "admin.payment.released",
+        OrderStatus::Refunded => "admin.payment.refunded",
     }
+}
+
+/// A state as staff read it, in their language.
+pub(crate) fn status_label(state: &AppState, staff: &StaffContext, status: &str) -> String {
+    staff.t(state, &format!("admin.status.{status}"))
 }
 
 #[derive(Deserialize, Default)]
 pub struct OrderQuery {
     #[serde(default)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
-    currency: String,
+    pub(crate) currency: String,
     /// `YYYY-MM-DD`, inclusive.
     #[serde(default)]
-    from: String,
+    pub(crate) from: String,
     /// `YYYY-MM-DD`, inclusive.
     #[serde(default)]
-    to: String,
+    pub(crate) to: String,
     /// An order number, or the start of a customer's email.
     #[serde(default)]
-    q: String,
+    pub(crate) q: String,
     /// The cursor of the next page.
     #[serde(default)]
-    after: String,
+    pub(crate) after: String,
 }
 
 /// Orders, newest first, filtered by state, currency, dates and an order number or the start of
@@ -90,15 +97,19 @@ pub async fn search(State(state): State<AppState>, StaffForm { staff, form }: St
     list_orders(&state, &staff, &form).await
 }
 
-async fn list_orders(state: &AppState, staff: &StaffContext, query: &OrderQuery) -> PageResult {
-    staff.require(Permission::ViewOrders)?;
-    let shows_names = staff.allows(Permission::ViewCustomerContact) || staff.allows(Permission::ViewShippingAddress);
+/// The list's filters from the form or the address bar, and what was wrong with them (keys).
+/// Dates are the shop's local dates: "from 2026-12-04" starts at midnight in the shop.
+pub(crate) fn order_filter(
+    state: &AppState,
+    staff: &StaffContext,
+    query: &OrderQuery,
+) -> (OrderFilter, Vec<&'static str>) {
     let shows_email = staff.allows(Permission::ViewCustomerContact);
-    let mut problems: Vec<&str> = Vec::new();
+    let mut problems: Vec<&'static str> = Vec::new();
     let status = match query.status.trim() {
         "" => None,
         text => OrderStatus::parse(text).or_else(|| {
-            problems.push("That state is not one of the list.");
+            problems.push("admin.orders.bad_state");
             None
         }),
     };
@@ -106,42 +117,54 @@ async fn list_orders(state: &AppState, staff: &StaffContext, query: &OrderQuery)
         "" => None,
         text => Some(text.to_ascii_uppercase()).filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic())),
     };
-    let day = |text: &str, problems: &mut Vec<&str>| match text.trim() {
+    let day = |text: &str, problems: &mut Vec<&'static str>| match text.trim() {
         "" => None,
-        text => Timestamp::from_date(text).or_else(|| {
-            problems.push("Dates are written 2026-11-22.");
+        text => super::locale::local_date(state, text).or_else(|| {
+            if !problems.contains(&"admin.filter.bad_date") {
+                problems.push("admin.filter.bad_date");
+            }
             None
         }),
     };
     let placed_from = day(&query.from, &mut problems);
-    let placed_before = day(&query.to, &mut problems).map(|t| t.plus_days(1));
+    let placed_before = day(&query.to, &mut problems).map(|t| state.settings().time_zone.days_after(t, 1));
     let search = match query.q.trim() {
         "" => None,
         text => match OrderSearch::parse(text) {
             Some(OrderSearch::EmailPrefix(_)) if !shows_email => {
-                problems.push("Your role may search by order number only.");
+                problems.push("admin.orders.number_only");
                 None
             }
             Some(search) => Some(search),
             None => {
-                problems.push("Search by an order number, or by the start of an email address.");
+                problems.push("admin.orders.bad_search");
                 None
             }
         },
     };
+    (OrderFilter { status, currency, placed_from, placed_before, search }, problems)
+}
+
+async fn list_orders(state: &AppState, staff: &StaffContext, query: &OrderQuery) -> PageResult {
+    staff.require(Permission::ViewOrders)?;
+    let shows_names = staff.allows(Permission::ViewCustomerContact) || staff.allows(Permission::ViewShippingAddress);
+    let shows_email = staff.allows(Permission::ViewCustomerContact);
+    let (filter, problems) = order_filter(state, staff, query);
+    let currency = filter.currency.clone();
+    let search = filter.search.clone();
     let after = Cursor::decode(query.after.trim());
     if shows_names || search.is_some() {
         let what = if search.is_some() { "orders.search" } else { "orders.list" };
         staff.audit(state, what, "order", "*", None).await?;
     }
-    let filter = OrderFilter { status, currency: currency.clone(), placed_from, placed_before, search };
     let found = BackOffice::orders(state.db(), &filter, after, DEFAULT_PAGE_SIZE).await.map_err(|_| unavailable())?;
     let rows: Vec<Value> = found
         .items
         .iter()
         .map(|o| {
             json!({
-                "id": o.id, "number": o.number, "status": o.status.as_str(), "placed": when(o.placed_at),
+                "id": o.id, "number": o.number, "status": o.status.as_str(),
+                "status_label": status_label(state, staff, o.status.as_str()), "placed": when(state, o.placed_at),
                 "total": amount(state, o.total_minor, &o.currency), "country": o.country,
                 "name": shows_names.then(|| o.name.expose().clone()),
                 "email": shows_email.then(|| o.email.expose().clone()),
@@ -169,14 +192,18 @@ async fn list_orders(state: &AppState, staff: &StaffContext, query: &OrderQuery)
         "first_page": query.after.trim().is_empty(),
         "shows_names": shows_names,
         "shows_email": shows_email,
-        "problems": problems,
-        "states": OrderStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "count": staff.count(state, "admin.orders.count", found.items.len() as i64),
+        "can_export": staff.allows(Permission::ExportOrders),
+        "zone": state.settings().time_zone.name(),
+        "problems": problems.iter().map(|k| staff.t(state, k)).collect::<Vec<_>>(),
+        "states": OrderStatus::ALL.iter().map(|s| json!({"id": s.as_str(), "label": status_label(state, staff, s.as_str())})).collect::<Vec<_>>(),
         "currencies": currencies,
         "filter": {"status": query.status.trim(), "currency": currency.unwrap_or_default(), "from": query.from.trim(),
                    "to": query.to.trim(), "q": query.q.trim()},
     });
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    Ok(super::render(state, status, Some(staff), "admin/orders.html", "Orders", "/admin/orders", data))
+    let title = staff.t(state, "admin.orders.title");
+    Ok(super::render(state, status, Some(staff), "admin/orders.html", &title, "/admin/orders", data))
 }
 
 /// An order's page.
@@ -213,7 +240,11 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
                     .unwrap_or_else(|| e.actor.clone()),
                 None => e.actor.clone(),
             };
-            json!({"at": when(Timestamp(e.at)), "from": e.from_status, "to": e.to_status, "actor": actor, "reason": e.reason})
+            json!({
+                "at": when(&state, Timestamp(e.at)),
+                "from": e.from_status.as_deref().map(|s| status_label(&state, &staff, s)),
+                "to": status_label(&state, &staff, &e.to_status), "actor": actor, "reason": e.reason,
+            })
         })
         .collect();
     let contact = staff
@@ -237,12 +268,13 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
     });
     let data = json!({
         "order": {
-            "id": order.id, "number": order.number, "status": status.as_str(), "placed": when(order.created_at),
-            "updated": when(order.updated_at), "currency": order.currency, "country": order.country,
+            "id": order.id, "number": order.number, "status": status.as_str(),
+            "status_label": status_label(&state, &staff, status.as_str()), "placed": when(&state, order.created_at),
+            "updated": when(&state, order.updated_at), "currency": order.currency, "country": order.country,
             "subtotal": amount(&state, order.subtotal_minor, &order.currency),
             "total": amount(&state, order.total_minor, &order.currency),
             "customer_id": if staff.allows(Permission::ViewCustomers) { order.customer_id } else { None },
-            "payment_provider": order.payment_provider, "payment_status": payment_status(status),
+            "payment_provider": order.payment_provider, "payment_status": staff.t(&state, payment_status(status)),
         },
         "lines": lines,
         "events": events,
@@ -251,7 +283,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         "payment_ids": payment_ids,
         "can": can,
     });
-    let title = format!("Order {}", order.number);
+    let title = staff.t_with(&state, "admin.order.title", &[("number", &order.number)]);
     Ok(page(&state, &staff, "admin/order.html", &title, "/admin/orders", data))
 }
 
@@ -266,7 +298,8 @@ struct MoveSpec {
     action: OrderMove,
     permission: Permission,
     reason_required: bool,
-    /// Written to the order's history when no reason is given (where none is required).
+    /// Written to the order's history when no reason is given (where none is required): a key,
+    /// read in the shop's default language, since the history is the house's record.
     default_reason: &'static str,
 }
 
@@ -274,7 +307,7 @@ const CAPTURE: MoveSpec = MoveSpec {
     action: OrderMove::Capture,
     permission: Permission::ManageOrders,
     reason_required: false,
-    default_reason: "payment captured in the back office",
+    default_reason: "admin.order.captured_note",
 };
 const CANCEL: MoveSpec = MoveSpec {
     action: OrderMove::Cancel,
@@ -286,7 +319,7 @@ const FULFIL: MoveSpec = MoveSpec {
     action: OrderMove::Fulfil,
     permission: Permission::FulfilOrders,
     reason_required: false,
-    default_reason: "handed to the carrier",
+    default_reason: "admin.order.fulfilled_note",
 };
 const REFUND: MoveSpec = MoveSpec {
     action: OrderMove::Refund,
@@ -305,11 +338,12 @@ async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveS
                 state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(staff),
-                "A reason is needed",
-                "Give a reason of 1 to 200 characters; it is kept in the order's history and the audit log.",
+                &staff.t(state, "admin.order.reason_needed.title"),
+                &staff.t(state, "admin.order.reason_needed.text"),
             )));
         }
-        None => spec.default_reason.to_string(),
+        None if spec.default_reason.is_empty() => String::new(),
+        None => state.translations().text(state.settings().default_lang(), spec.default_reason, &[]),
     };
     let audit_reason = spec.reason_required.then_some(reason.as_str());
     staff.audit(state, spec.action.audit_action(), "order", &id.to_string(), audit_reason).await?;
@@ -322,7 +356,19 @@ async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveS
                 OrderMoveError::Provider(_) => StatusCode::BAD_GATEWAY,
                 OrderMoveError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
-            Err(Halt::from(message(state, status, Some(staff), "Not done", &error.message())))
+            let text = match &error {
+                OrderMoveError::NotFound => staff.t(state, "admin.not_found.order"),
+                OrderMoveError::WrongStatus { status, .. } => staff.t_with(
+                    state,
+                    "admin.order.wrong_status",
+                    &[("status", &status_label(state, staff, status.as_str()))],
+                ),
+                OrderMoveError::Provider(_) => {
+                    staff.t_with(state, "admin.order.provider_failed", &[("detail", &error.message())])
+                }
+                OrderMoveError::Db(_) => staff.t(state, "admin.unavailable"),
+            };
+            Err(Halt::from(message(state, status, Some(staff), &staff.t(state, "admin.not_done"), &text)))
         }
     }
 }

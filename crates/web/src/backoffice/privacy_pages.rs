@@ -44,9 +44,9 @@ pub async fn requests(State(state): State<AppState>, staff: StaffContext) -> Pag
             let mut v = view(r, now, true);
             let target_days = (r.target_at.as_micros() - now.as_micros()).div_euclid(Timestamp::MICROS_PER_DAY);
             if let Some(map) = v.as_object_mut() {
-                map.insert("received".into(), json!(when(r.received_at)));
-                map.insert("due".into(), json!(when(r.due_at)));
-                map.insert("target".into(), json!(when(r.target_at)));
+                map.insert("received".into(), json!(when(&state, r.received_at)));
+                map.insert("due".into(), json!(when(&state, r.due_at)));
+                map.insert("target".into(), json!(when(&state, r.target_at)));
                 map.insert("target_days".into(), json!(target_days));
                 map.insert("customer_id".into(), json!(r.customer_id));
                 map.insert("extended".into(), json!(r.status == "extended"));
@@ -171,7 +171,7 @@ pub async fn consents(
     let rows: Vec<Value> = records
         .iter()
         .map(|r| {
-            json!({"customer_id": r.customer_id, "purpose": r.purpose, "granted": r.granted, "at": when(Timestamp(r.at)),
+            json!({"customer_id": r.customer_id, "purpose": r.purpose, "granted": r.granted, "at": when(&state, Timestamp(r.at)),
                    "policy_version": r.policy_version, "source": r.source, "method": r.method})
         })
         .collect();
@@ -201,7 +201,7 @@ async fn retention_page(state: &AppState, staff: &StaffContext, preview: Value) 
         .map_err(|_| unavailable())?
         .iter()
         .map(|r| {
-            json!({"rule": r.rule, "started": when(Timestamp(r.started_at)), "as_of": when(Timestamp(r.as_of)),
+            json!({"rule": r.rule, "started": when(state, Timestamp(r.started_at)), "as_of": when(state, Timestamp(r.as_of)),
                    "dry_run": r.dry_run, "action": r.action, "affected": r.affected})
         })
         .collect();

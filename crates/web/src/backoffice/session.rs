@@ -81,6 +81,8 @@ pub struct StaffContext {
     pub token_hash: String,
     pub csrf: String,
     pub client: String,
+    /// The language this member reads the back office in (`locale::member_lang`).
+    pub lang: luxevault_core::Lang,
 }
 
 impl StaffContext {
@@ -92,6 +94,21 @@ impl StaffContext {
 
     pub fn allows(&self, permission: Permission) -> bool {
         self.role.allows(permission)
+    }
+
+    /// A back-office string in this member's language.
+    pub fn t(&self, state: &AppState, key: &str) -> String {
+        state.translations().text(&self.lang, key, &[])
+    }
+
+    /// A back-office string with `{name}` placeholders filled in.
+    pub fn t_with(&self, state: &AppState, key: &str, args: &[(&str, &str)]) -> String {
+        state.translations().text(&self.lang, key, args)
+    }
+
+    /// A counted phrase in the plural form of this member's language.
+    pub fn count(&self, state: &AppState, key: &str, count: i64) -> String {
+        state.translations().count(&self.lang, key, count, &[])
     }
 
     /// The audit log's name for this member.
@@ -154,6 +171,7 @@ impl FromRequestParts<AppState> for StaffContext {
         }
         let Some(role) = Role::parse(&member.role) else { return Err(forbidden()) };
         Ok(StaffContext {
+            lang: super::locale::member_lang(state, &member, &parts.headers),
             csrf: csrf_token(state, &token),
             client: client_of(parts, state),
             token_hash: session.token_hash,

@@ -22,10 +22,11 @@ fn refused(state: &AppState, staff: &StaffContext, error: &MemberError) -> Halt 
         MemberError::Db(_) | MemberError::Hashing => StatusCode::SERVICE_UNAVAILABLE,
         MemberError::Unknown => StatusCode::NOT_FOUND,
         MemberError::Taken | MemberError::LastOwner => StatusCode::CONFLICT,
-        MemberError::Username | MemberError::Password(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        MemberError::Username | MemberError::Password(_) | MemberError::Language => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let text = match error {
-        MemberError::Db(_) => "The back office is unavailable for a moment; try again.".to_string(),
+        MemberError::Db(_) => staff.t(state, "admin.unavailable"),
+        MemberError::Language => staff.t(state, "admin.language.unknown"),
         other => {
             let mut text = other.to_string();
             if let Some(first) = text.get(..1) {
@@ -34,7 +35,7 @@ fn refused(state: &AppState, staff: &StaffContext, error: &MemberError) -> Halt 
             text
         }
     };
-    Halt::from(message(state, status, Some(staff), "Not done", &text))
+    Halt::from(message(state, status, Some(staff), &staff.t(state, "admin.not_done"), &text))
 }
 
 /// The members and the permission matrix.
@@ -48,13 +49,16 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageRes
             let role = Role::parse(&m.role);
             json!({
                 "id": m.id, "username": m.username, "name": m.display_name, "role": m.role,
-                "role_label": role.map(Role::label).unwrap_or("unknown"), "active": m.active,
-                "last_login": m.last_login_at.map(when), "second_factor": m.totp_secret.is_some(),
+                "role_label": role.map(|r| staff.t(&state, &format!("admin.role.{}", r.as_str()))), "active": m.active,
+                "last_login": m.last_login_at.map(|t| when(&state, t)), "second_factor": m.totp_secret.is_some(),
                 "me": m.id == staff.member.id,
             })
         })
         .collect();
-    let roles: Vec<Value> = Role::ALL.iter().map(|r| json!({"id": r.as_str(), "label": r.label()})).collect();
+    let roles: Vec<Value> = Role::ALL
+        .iter()
+        .map(|r| json!({"id": r.as_str(), "label": staff.t(&state, &format!("admin.role.{}", r.as_str()))}))
+        .collect();
     let matrix: Vec<Value> = Permission::ALL
         .iter()
         .map(|p| {
@@ -63,7 +67,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext) -> PageRes
         })
         .collect();
     let data = json!({"members": rows, "roles": roles, "matrix": matrix});
-    Ok(page(&state, &staff, "admin/staff.html", "Staff and roles", "/admin/staff", data))
+    Ok(page(&state, &staff, "admin/staff.html", &staff.t(&state, "admin.staff.title"), "/admin/staff", data))
 }
 
 fn actor_of(staff: &StaffContext) -> String {
@@ -115,7 +119,7 @@ pub async fn change_role(
     StaffForm { staff, form }: StaffForm<RoleForm>,
 ) -> PageResult {
     staff.require(Permission::ManageStaff)?;
-    let id = parse_id(&state, &staff, &id, "staff member")?;
+    let id = parse_id(&state, &staff, &id, "staff_member")?;
     let role = Role::parse(&form.role).ok_or_else(|| refused(&state, &staff, &MemberError::Unknown))?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
@@ -136,7 +140,7 @@ pub async fn set_active(
     StaffForm { staff, form }: StaffForm<ActiveForm>,
 ) -> PageResult {
     staff.require(Permission::ManageStaff)?;
-    let id = parse_id(&state, &staff, &id, "staff member")?;
+    let id = parse_id(&state, &staff, &id, "staff_member")?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
     members::set_active(state.db(), state.clock(), by, id, form.active == "true")
@@ -154,7 +158,7 @@ pub async fn reset_second_factor(
     StaffForm { staff, form: EmptyForm {} }: StaffForm<EmptyForm>,
 ) -> PageResult {
     staff.require(Permission::ManageStaff)?;
-    let id = parse_id(&state, &staff, &id, "staff member")?;
+    let id = parse_id(&state, &staff, &id, "staff_member")?;
     let actor = actor_of(&staff);
     let by = Actor { actor: &actor, client: &staff.client };
     members::reset_second_factor(state.db(), state.clock(), by, id).await.map_err(|e| refused(&state, &staff, &e))?;
