@@ -461,8 +461,8 @@ pub struct PublicationChange {
 }
 
 /// Publishes a product now, schedules it, or makes it a draft again.
-#[utoipa::path(post, path = "/api/v1/admin/products/{handle}/publication", tag = "staff", security(("admin_token" = [])),
-    params(("handle" = String, Path)), request_body = PublicationChange,
+#[utoipa::path(post, path = "/api/v1/admin/products/{slug}/publication", tag = "staff", security(("admin_token" = [])),
+    params(("slug" = String, Path)), request_body = PublicationChange,
     responses((status = 200, description = "Done", body = WrittenProduct), (status = 400, description = "Not now, draft or a time", body = ErrorBody),
         (status = 401, description = "No valid admin token", body = ErrorBody), (status = 404, description = "No such product", body = ErrorBody)))]
 pub async fn set_publication(
@@ -502,8 +502,8 @@ pub struct StockChange {
 }
 
 /// Sets a variant's stock, as an ERP or a till counts it.
-#[utoipa::path(put, path = "/api/v1/admin/products/{handle}/variants/{sku}/stock", tag = "staff", security(("admin_token" = [])),
-    params(("handle" = String, Path), ("sku" = String, Path)), request_body = StockChange,
+#[utoipa::path(put, path = "/api/v1/admin/products/{slug}/variants/{sku}/stock", tag = "staff", security(("admin_token" = [])),
+    params(("slug" = String, Path), ("sku" = String, Path)), request_body = StockChange,
     responses((status = 204, description = "Set"), (status = 401, description = "No valid admin token", body = ErrorBody),
         (status = 404, description = "No such variant", body = ErrorBody), (status = 422, description = "A stock out of bounds", body = ErrorBody)))]
 pub async fn set_stock(
