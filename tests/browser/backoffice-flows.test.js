@@ -116,6 +116,7 @@ for (const backend of BACKENDS) {
 
     // A colleague for fulfilment, created on the staff page.
     await page.goto(origin + "/admin/staff");
+    await page.fill("#new-email", "theo@maison.example");
     await page.fill("#new-username", "theo");
     await page.fill("#new-name", "Théo");
     await page.selectOption("#new-role", "fulfilment");

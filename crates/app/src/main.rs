@@ -151,8 +151,12 @@ enum StaffCommand {
     /// Create a staff member (the first owner, typically). The password is read from standard
     /// input, or asked for without echo on a terminal.
     Create {
+        /// The member's email address (every member has one).
+        #[arg(long, required_unless_present = "username")]
+        email: Option<String>,
+        /// How they sign in; the email's local part when absent.
         #[arg(long)]
-        username: String,
+        username: Option<String>,
         /// owner, manager, associate, fulfilment, accountant or privacy_officer.
         #[arg(long)]
         role: String,
@@ -261,9 +265,11 @@ fn main() -> ExitCode {
             Command::Retention { action: RetentionCommand::Run { dry_run, as_of } } => {
                 retention_run(&config, dry_run, as_of.as_deref()).await
             }
-            Command::Staff { action: StaffCommand::Create { username, role, name, password_stdin } } => {
+            Command::Staff { action: StaffCommand::Create { email, username, role, name, password_stdin } } => {
                 let password = luxevault::staff_cli::read_password(password_stdin)?;
-                let done = luxevault::staff_cli::create(&config, &username, &role, name.as_deref(), password).await?;
+                let (email, username) = (email.unwrap_or_default(), username.unwrap_or_default());
+                let done =
+                    luxevault::staff_cli::create(&config, &email, &username, &role, name.as_deref(), password).await?;
                 say(&done);
                 Ok(())
             }

@@ -38,6 +38,7 @@ pub fn read_password(from_stdin: bool) -> anyhow::Result<Pii<String>> {
 
 pub async fn create(
     config: &Config,
+    email: &str,
     username: &str,
     role: &str,
     name: Option<&str>,
@@ -50,14 +51,18 @@ pub async fn create(
     let db = open_database(config).await?;
     let limits = luxevault_shop::auth::HashingLimits { verifiers: 1, ..config.password_hashing() };
     let hashers = luxevault_shop::auth::PasswordHashers::start(limits).map_err(|e| anyhow!("{e}"))?;
-    let display_name = name.unwrap_or(username);
-    let result =
-        staff_members::create(&db, &SystemClock, &hashers, CLI_ACTOR, username, display_name, role, password).await;
+    let new = staff_members::NewMember { email, username, display_name: name.unwrap_or_default() };
+    let result = staff_members::create(&db, &SystemClock, &hashers, CLI_ACTOR, &new, role, password).await;
+    let member = match &result {
+        Ok(id) => luxevault_storage::Staff::by_id(&db, *id).await.ok().flatten().map(|m| m.username),
+        Err(_) => None,
+    };
     db.close().await;
     let id = result.map_err(|e| anyhow!("{e}"))?;
     Ok(format!(
-        "Created {} ({}), id {id}. Sign in at /admin/login; the back office will ask to set up a second factor.",
-        username.trim().to_lowercase(),
+        "Created {} ({}), id {id}. Sign in at /admin/login with that username and the password; the back office then \
+         asks to set up a second factor: scan its QR code with an authenticator app and keep the recovery codes it shows once.",
+        member.unwrap_or_else(|| username.trim().to_lowercase()),
         role.label().to_lowercase()
     ))
 }

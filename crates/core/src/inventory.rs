@@ -385,6 +385,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     staff("staff", "updated_at"),
     staff("staff", "last_login_at"),
     staff("staff", "language"),
+    staff("staff", "email"),
     staff("staff_recovery_codes", "staff_id"),
     secret("staff_recovery_codes", "code_hash"),
     staff("staff_recovery_codes", "used_at"),

@@ -137,6 +137,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: Some(include_str!("../migrations/0022_media_renditions.postgres.sql")),
     },
+    Step {
+        version: 23,
+        description: "staff email",
+        portable: include_str!("../migrations/0023_staff_email.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -7,8 +7,9 @@ use uuid::Uuid;
 
 use crate::{Db, DbError, on_db};
 
-const INSERT: &str = "INSERT INTO staff (id, username, display_name, role, password_hash, active, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) ON CONFLICT (username) DO NOTHING";
+// Any conflict (the username or the email taken) writes nothing and is answered as "taken".
+const INSERT: &str = "INSERT INTO staff (id, username, display_name, role, password_hash, active, created_at, updated_at, \
+     email) VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6, $7) ON CONFLICT DO NOTHING";
 const BY_USERNAME: &str = "SELECT id, username, display_name, role, password_hash, totp_secret, pending_totp_secret, \
      totp_last_step, active, created_at, last_login_at, language FROM staff WHERE username = $1";
 const BY_ID: &str = "SELECT id, username, display_name, role, password_hash, totp_secret, pending_totp_secret, \
@@ -142,6 +143,8 @@ pub struct StaffSessionRow {
 
 pub struct NewStaff<'a> {
     pub username: &'a str,
+    /// Lowercase; empty for none.
+    pub email: &'a str,
     pub display_name: &'a str,
     pub role: &'a str,
     pub password_hash: &'a str,
@@ -160,6 +163,7 @@ impl Staff {
             .bind(member.role)
             .bind(member.password_hash)
             .bind(now.as_micros())
+            .bind(member.email)
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;

@@ -136,9 +136,34 @@ fn staff_create_and_audit_verify_speak_in_sentences() {
     assert!(!stdout.contains("a long enough password") && !stderr.contains("a long enough password"));
     let (ok, _, stderr) = run(&create, "a long enough password\n");
     assert!(!ok && stderr.contains("already taken"), "{stderr}");
+    // The brief's form: an email and a role; the username is the email's local part.
+    let by_email =
+        ["staff", "create", "--email", "Louise.Martin@maison.example", "--role", "manager", "--password-stdin"];
+    let (ok, stdout, stderr) = run(&by_email, "a long enough password\n");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Created louise.martin (manager)") && stdout.contains("second factor"), "{stdout}");
+    let again = [
+        "staff",
+        "create",
+        "--email",
+        "louise.martin@maison.example",
+        "--username",
+        "louise2",
+        "--role",
+        "manager",
+        "--password-stdin",
+    ];
+    let (ok, _, stderr) = run(&again, "a long enough password\n");
+    assert!(!ok && stderr.contains("already taken"), "one member per address: {stderr}");
+    let bad = ["staff", "create", "--email", "not-an-address", "--role", "manager", "--password-stdin"];
+    let (ok, _, stderr) = run(&bad, "a long enough password\n");
+    assert!(!ok && stderr.contains("not an email address"), "{stderr}");
+    let (ok, _, stderr) =
+        run(&["staff", "create", "--role", "manager", "--password-stdin"], "a long enough password\n");
+    assert!(!ok && stderr.contains("--email"), "an email or a username is needed: {stderr}");
     let (ok, stdout, stderr) = run(&["audit", "verify"], "");
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("intact: 1 entry verified"), "{stdout}");
+    assert!(stdout.contains("intact: 2 entries verified"), "one entry per member created: {stdout}");
     let (ok, _, stderr) = run(&["audit", "verify", "--expect-head", "nonsense"], "");
     assert!(!ok && stderr.contains("SEQ:HASH"), "{stderr}");
     let (ok, _, stderr) = run(&["staff", "reset-second-factor", "--username", "nobody"], "");

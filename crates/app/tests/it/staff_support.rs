@@ -48,8 +48,7 @@ impl TestApp {
             &self.clock,
             self.shop.hashers(),
             by,
-            username,
-            username,
+            &luxevault_shop::staff::members::NewMember { email: "", username, display_name: username },
             role,
             Pii::new(STAFF_PASSWORD.to_string()),
         )

@@ -15,8 +15,10 @@ pub enum MemberError {
     Username,
     #[error("{0}")]
     Password(&'static str),
-    #[error("the username is already taken")]
+    #[error("the username or the email is already taken")]
     Taken,
+    #[error("this is not an email address")]
+    Email,
     #[error("the shop must keep at least one active owner")]
     LastOwner,
     #[error("no such staff member")]
@@ -35,6 +37,25 @@ pub struct Actor<'a> {
     pub client: &'a str,
 }
 
+/// Who a new member is: an email (every member has one), a username (the email's local part
+/// when empty), how colleagues see their name (the username when empty).
+pub struct NewMember<'a> {
+    pub email: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+}
+
+fn username_from_email(email: &str) -> Option<String> {
+    let local = email.split('@').next()?;
+    let name: String = local
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+        .take(32)
+        .collect();
+    luxevault_core::staff::valid_username(&name).then_some(name)
+}
+
 /// Creates a member who will set up their second factor at first sign-in.
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
@@ -42,12 +63,20 @@ pub async fn create(
     clock: &dyn Clock,
     hashers: &auth::PasswordHashers,
     by: Actor<'_>,
-    username: &str,
-    display_name: &str,
+    new: &NewMember<'_>,
     role: Role,
     password: Pii<String>,
 ) -> Result<Uuid, MemberError> {
-    let username = username.trim().to_lowercase();
+    let email = match new.email.trim() {
+        "" => String::new(),
+        text => luxevault_core::Email::parse(text).map_err(|_| MemberError::Email)?.expose().to_lowercase(),
+    };
+    // The username is the email's local part when none is given (`claire` for claire@maison.fr).
+    let username = match new.username.trim() {
+        "" => username_from_email(&email).ok_or(MemberError::Username)?,
+        given => given.to_lowercase(),
+    };
+    let display_name = new.display_name;
     if !valid_username(&username) || luxevault_core::sensitive::has_card_number(&username) {
         return Err(MemberError::Username);
     }
@@ -56,8 +85,13 @@ pub async fn create(
     let display_name = if display_name.trim().is_empty() { username.as_str() } else { display_name.trim() };
     let display_name = crate::guard::free_text(&display_name.chars().take(80).collect::<String>(), "display_name");
     let now = clock.now();
-    let member =
-        NewStaff { username: &username, display_name: &display_name, role: role.as_str(), password_hash: &hash };
+    let member = NewStaff {
+        username: &username,
+        email: &email,
+        display_name: &display_name,
+        role: role.as_str(),
+        password_hash: &hash,
+    };
     let id = Staff::create(db, &member, now).await?.ok_or(MemberError::Taken)?;
     let id_text = id.to_string();
     let event = AuditEvent {

@@ -22,7 +22,9 @@ fn refused(state: &AppState, staff: &StaffContext, error: &MemberError) -> Halt 
         MemberError::Db(_) | MemberError::Hashing => StatusCode::SERVICE_UNAVAILABLE,
         MemberError::Unknown => StatusCode::NOT_FOUND,
         MemberError::Taken | MemberError::LastOwner => StatusCode::CONFLICT,
-        MemberError::Username | MemberError::Password(_) | MemberError::Language => StatusCode::UNPROCESSABLE_ENTITY,
+        MemberError::Username | MemberError::Email | MemberError::Password(_) | MemberError::Language => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     };
     let text = match error {
         MemberError::Db(_) => staff.t(state, "admin.unavailable"),
@@ -79,6 +81,8 @@ pub struct CreateForm {
     #[serde(default)]
     username: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     role: String,
@@ -97,8 +101,7 @@ pub async fn create(State(state): State<AppState>, StaffForm { staff, form }: St
         state.clock(),
         state.hashers(),
         by,
-        &form.username,
-        &form.name,
+        &members::NewMember { email: &form.email, username: &form.username, display_name: &form.name },
         role,
         Pii::new(form.password),
     )
