@@ -19,6 +19,7 @@ backend_tests!(
     delivery_choices_and_destinations_are_checked,
     init_and_shipping_from_the_command_line,
     a_boutique_opens_with_init_and_its_shopify_catalog,
+    the_owner_opens_the_house_from_the_back_office,
 );
 
 const STOREFRONT: &[&str] = &[
@@ -395,4 +396,41 @@ async fn a_boutique_opens_with_init_and_its_shopify_catalog(backend: Backend) {
         assert_eq!(jp["delivery"]["tax_lines"], json!([]));
         assert_eq!(minor(&jp["total"]), minor(&jp["subtotal"]));
     }
+}
+
+/// The first-run page: the owner (signed in with a second factor) opens the house with the same
+/// use case as `init`; a manager may not; a bad value is refused with its reason.
+async fn the_owner_opens_the_house_from_the_back_office(backend: Backend) {
+    let app = TestApp::spawn_unopened(backend).await;
+    let manager = app.staff("margaux", luxevault_core::staff::Role::Manager).await;
+    assert_eq!(manager.get("/admin/setup").await.0, 403, "only an owner opens the house");
+    let owner = app.staff("celeste", luxevault_core::staff::Role::Owner).await;
+    let (status, page) = owner.get("/admin/setup").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-testid=\"setup-not-open\""), "the page says the house is not open");
+    let mut form = vec![
+        ("name", "Maison Lune"),
+        ("legal_name", "Maison Lune SAS"),
+        ("address", "1 place Vendôme\n75001 Paris"),
+        ("vat_number", "FR00111111111"),
+        ("country", "FR"),
+        ("currency", "EUR"),
+        ("currencies", "USD:1.085:10, JPY:162:1000"),
+        ("languages", "en,fr"),
+        ("time_zone", "Mars/Olympus"),
+    ];
+    let refused = owner.submit("/admin/setup", "/admin/setup", &form).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let text = refused.text().await.unwrap_or_default().replace("&#x2f;", "/");
+    assert!(text.contains("Mars/Olympus"), "the reason is said");
+    assert_eq!(app.get_json("/readyz").await.0, 503);
+    form.retain(|(k, _)| *k != "time_zone");
+    form.push(("time_zone", "Europe/Paris"));
+    let saved = owner.submit("/admin/setup", "/admin/setup", &form).await;
+    assert_eq!(saved.status().as_u16(), 303);
+    assert_eq!(app.get_json("/readyz").await.0, 200, "the house is open");
+    let (_, page) = owner.get("/admin/setup").await;
+    assert!(page.contains("data-testid=\"setup-open\"") && page.contains("Maison Lune SAS"));
+    let (_, currencies) = app.get_json("/api/v1/currencies").await;
+    assert_eq!(currencies["currencies"].as_array().map(Vec::len), Some(3));
 }

@@ -18,6 +18,7 @@ pub mod login;
 pub mod orders;
 pub mod privacy_pages;
 pub mod session;
+pub mod setup;
 pub mod staff_page;
 
 use axum::Router;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/language", post(login::set_language))
         .route("/admin", get(dashboard))
         .route("/admin/audit", get(audit_log::list))
+        .route("/admin/setup", get(setup::form).post(setup::save))
         .route("/admin/privacy/breaches", get(breaches::list).post(breaches::record))
         .route("/admin/privacy/breaches/{id}/{whom}", post(breaches::notified))
         .merge(page_routes())
@@ -130,6 +132,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin/privacy/breaches", "admin.nav.breaches", Permission::ViewBreachRegister),
     ("/admin/audit", "admin.nav.audit", Permission::ViewAudit),
     ("/admin/staff", "admin.nav.staff", Permission::ManageStaff),
+    ("/admin/setup", "admin.nav.setup", Permission::ManageStaff),
 ];
 
 /// A page a handler stops at (refused, unavailable): boxed so `Result<_, Halt>` stays small.
