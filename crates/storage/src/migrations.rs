@@ -123,6 +123,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 21,
+        description: "audit notes",
+        portable: include_str!("../migrations/0021_audit_notes.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

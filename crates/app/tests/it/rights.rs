@@ -358,7 +358,7 @@ async fn erasure_leaves_no_canary_in_any_file(backend: Backend) {
     assert_eq!(queued(app.db.clone(), id.clone()).await, 0, "the queued email is not sent");
     app.run_jobs().await;
 
-    let canaries = [EMAIL, USERNAME, NAME, PHONE, LINE1, LINE2, CITY];
+    let canaries = [EMAIL, USERNAME, NAME, PHONE, LINE1, LINE2, CITY, "Zqx7reason"];
     let mut found = Vec::new();
     for (path, bytes) in files_under(&app.data_dir) {
         for canary in canaries {
@@ -374,6 +374,15 @@ async fn erasure_leaves_no_canary_in_any_file(backend: Backend) {
         }
     }
     assert!(found.is_empty(), "personal data left after erasure:\n{}", found.join("\n"));
+    // The refund's entry is still on the chain, its reason a reference to the cleared note, and
+    // the chain verifies.
+    let entries = luxevault_storage::AuditLog::page(&app.db, &Default::default(), i64::MAX, 1_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refund = entries.iter().find(|e| e.action == "order.refund" && e.subject_id == id);
+    assert_eq!(refund.and_then(|e| e.reason.as_deref()), Some(luxevault_storage::ERASED_NOTE), "{entries:?}");
+    let verified = luxevault_shop::staff::audit_trail::verify(&app.db).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(verified.broken.is_none(), "{:?}", verified.broken);
     app.stop().await;
 }
 

@@ -25,6 +25,16 @@ pub async fn erase(shop: &Shop, ids: &[Uuid], addresses: &[String]) -> Result<u6
     Ok(removed)
 }
 
+/// Clears staff's free text in the audit notes about these records (a refund's reason may name
+/// the person); the hash chain holds only the notes' references, so it still verifies.
+pub async fn erase_staff_notes(shop: &Shop, subject_kind: &str, ids: &[Uuid]) -> Result<(), ShopError> {
+    let now = shop.clock().now().as_micros();
+    for id in ids {
+        luxevault_storage::AuditLog::erase_notes(shop.db(), subject_kind, &id.to_string(), now).await?;
+    }
+    Ok(())
+}
+
 /// The last step of every erasure: the database's copies of what was erased leave its files
 /// (SQLite's log; PostgreSQL's dead tuples wait for VACUUM).
 pub async fn scrub(shop: &Shop) -> Result<(), ShopError> {
