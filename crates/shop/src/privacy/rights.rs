@@ -184,7 +184,9 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
     named.extend(orders.iter().filter(|o| !in_progress.contains(&o.number)).map(|o| o.id));
     crate::privacy::copies::erase(shop, &named, &addresses).await?;
     // Notes about the account itself stay: the erasure's own entry says why it was erased.
-    crate::privacy::copies::erase_staff_notes(shop, "order", &named[1..]).await?;
+    // Staff's notes are not needed to deliver: those of the orders on their way go too.
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::privacy::copies::erase_staff_notes(shop, "order", &order_ids).await?;
     PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
     crate::privacy::copies::scrub(shop).await?;
     tracing::info!(customer = %customer, anonymised, kept = in_progress.len(), by = %actor.as_string(), "account erased");
@@ -261,7 +263,8 @@ pub async fn erase_by_email(
     let in_progress = erase_orders_of_email(shop, email, now).await?;
     let named: Vec<Uuid> = orders.iter().filter(|o| !in_progress.contains(&o.number)).map(|o| o.id).collect();
     crate::privacy::copies::erase(shop, &named, &[email.to_string()]).await?;
-    crate::privacy::copies::erase_staff_notes(shop, "order", &named).await?;
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::privacy::copies::erase_staff_notes(shop, "order", &order_ids).await?;
     if !held_any {
         return Ok(Erasure { erased: Vec::new(), kept: Vec::new(), notified, request_id: None });
     }
