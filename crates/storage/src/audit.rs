@@ -1,5 +1,6 @@
 //! The audit log: append-only, hash-chained (`core::audit`). There is no UPDATE or DELETE
-//! statement for it anywhere in the application.
+//! statement for `audit_log` anywhere in the application. Staff's free text about an entry lives
+//! beside the chain in `audit_notes`, which erasure may clear (the chain covers its reference).
 
 use luxevault_core::audit::{AuditEntry, AuditKey};
 use sqlx::FromRow;
