@@ -255,6 +255,8 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone(),
             stripe_webhook_secret: Some(config.stripe_webhook_secret.expose().to_string()).filter(|s| !s.is_empty()),
             password_hashing: config.password_hashing(),
+            // Even with SMTP configured now, copies from before may still be there.
+            mail_outbox: Some(config.data_dir.join("outbox")),
         };
         let link_key = order_link_key(&db, clock.as_ref()).await?;
         let policy = load_policy(config, &db, clock.as_ref()).await?;

@@ -409,6 +409,14 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     staff("audit_log", "reason"),
     not_personal("audit_log", "prev_hash"),
     not_personal("audit_log", "hash"),
+    // 0021: staff's free text about an audited action, kept out of the chain so that erasure
+    // can clear it (the chained entry holds the reference only).
+    not_personal("audit_notes", "reference"),
+    not_personal("audit_notes", "subject_kind"),
+    personal("audit_notes", "subject_id", "compliance_records", AUDIT_TRAIL, Automatic),
+    staff("audit_notes", "reason"),
+    not_personal("audit_notes", "created_at"),
+    not_personal("audit_notes", "erased_at"),
     // 0013: the breach register — about incidents, naming no customer (counts and categories).
     not_personal("breaches", "id"),
     not_personal("breaches", "discovered_at"),

@@ -32,6 +32,9 @@ pub struct CommerceSettings {
     pub stripe_webhook_secret: Option<String>,
     /// How many password checks run at once and how many wait (memory: 19 MiB per verifier).
     pub password_hashing: crate::auth::HashingLimits,
+    /// The folder of `.eml` copies the mailer writes when no SMTP server is configured: erasure
+    /// deletes the person's messages from it.
+    pub mail_outbox: Option<std::path::PathBuf>,
 }
 
 /// The privacy policy in force, with its canonical JSON (what `/privacy.json` serves).

@@ -1,5 +1,6 @@
 //! The audit log: append-only, hash-chained (`core::audit`). There is no UPDATE or DELETE
-//! statement for it anywhere in the application.
+//! statement for `audit_log` anywhere in the application. Staff's free text about an entry lives
+//! beside the chain in `audit_notes`, which erasure may clear (the chain covers its reference).
 
 use luxevault_core::audit::{AuditEntry, AuditKey};
 use sqlx::FromRow;
@@ -11,11 +12,19 @@ const INSERT: &str = "INSERT INTO audit_log (seq, at, actor, action, subject_kin
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 const AFTER: &str = "SELECT seq, at, actor, action, subject_kind, subject_id, client, reason, prev_hash, hash \
      FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
-// Filters are optional: a NULL parameter matches everything.
-const PAGE: &str = "SELECT seq, at, actor, action, subject_kind, subject_id, client, reason, prev_hash, hash \
-     FROM audit_log WHERE seq < $1 \
-     AND (CAST($2 AS TEXT) IS NULL OR actor = $2) AND (CAST($3 AS TEXT) IS NULL OR subject_kind = $3) AND (CAST($4 AS TEXT) IS NULL OR subject_id = $4) \
-     AND (CAST($5 AS TEXT) IS NULL OR action = $5) ORDER BY seq DESC LIMIT $6";
+// Filters are optional: a NULL parameter matches everything. The viewer shows a note's text in
+// place of its reference (an entry read this way is for reading, not for verifying).
+const PAGE: &str = "SELECT a.seq, a.at, a.actor, a.action, a.subject_kind, a.subject_id, a.client, \
+     COALESCE(n.reason, a.reason) AS reason, a.prev_hash, a.hash \
+     FROM audit_log a LEFT JOIN audit_notes n ON n.reference = a.reason WHERE a.seq < $1 \
+     AND (CAST($2 AS TEXT) IS NULL OR a.actor = $2) AND (CAST($3 AS TEXT) IS NULL OR a.subject_kind = $3) \
+     AND (CAST($4 AS TEXT) IS NULL OR a.subject_id = $4) \
+     AND (CAST($5 AS TEXT) IS NULL OR a.action = $5) ORDER BY a.seq DESC LIMIT $6";
+const INSERT_NOTE: &str =
+    "INSERT INTO audit_notes (reference, subject_kind, subject_id, reason, created_at) VALUES ($1, $2, $3, $4, $5)";
+// Erasure: the text about a person's records goes; the reference the chain covers stays.
+const ERASE_NOTES: &str = "UPDATE audit_notes SET reason = $3, erased_at = $4 \
+     WHERE subject_kind = $1 AND subject_id = $2 AND erased_at IS NULL";
 
 // Looks at personal data per staff member since a time: the basis of the anomaly alert (M8).
 const READS_SINCE: &str = "SELECT actor, COUNT(*) AS n FROM audit_log WHERE at >= $1 AND actor LIKE 'staff:%' \
@@ -27,7 +36,14 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("audit.after", AFTER),
     ("audit.page", PAGE),
     ("audit.reads_since", READS_SINCE),
+    ("audit.insert_note", INSERT_NOTE),
+    ("audit.erase_notes", ERASE_NOTES),
 ];
+
+/// What an erased note reads as in the viewer.
+pub const ERASED_NOTE: &str = "(erased with the person's data)";
+/// What a chained entry's reason holds when its text is a note: `note:<uuid>`.
+pub const NOTE_PREFIX: &str = "note:";
 
 #[derive(FromRow)]
 struct AuditRecord {
@@ -77,7 +93,16 @@ impl AuditLog {
     ///
     /// Two writers may read the same head: the primary key on `seq` lets only one of them insert,
     /// and the other re-reads the head and tries again, so the chain never forks.
-    pub async fn append(db: &Db, entry: AuditEntry, key: Option<&AuditKey>) -> Result<AuditEntry, DbError> {
+    ///
+    /// The entry's reason (staff's free text) is not chained: it is written to `audit_notes`
+    /// in the same transaction, and the entry chains its reference instead.
+    pub async fn append(db: &Db, mut entry: AuditEntry, key: Option<&AuditKey>) -> Result<AuditEntry, DbError> {
+        let note = entry.reason.take().map(|text| {
+            let reference =
+                format!("{NOTE_PREFIX}{}", luxevault_core::ids::new_id(luxevault_core::Timestamp(entry.at)));
+            entry.reason = Some(reference.clone());
+            (reference, text)
+        });
         let mut last_error = None;
         for attempt in 0..20u64 {
             let result: Result<AuditEntry, DbError> = on_db!(db, pool => {
@@ -85,6 +110,16 @@ impl AuditLog {
                     let mut tx = pool.begin().await?;
                     let head: Option<(i64, String)> = sqlx::query_as(HEAD).fetch_optional(&mut *tx).await?;
                     let sealed = entry.clone().seal_with(head.as_ref().map(|(s, h)| (*s, h.as_str())), key);
+                    if let Some((reference, text)) = &note {
+                        sqlx::query(INSERT_NOTE)
+                            .bind(reference)
+                            .bind(&sealed.subject_kind)
+                            .bind(&sealed.subject_id)
+                            .bind(text)
+                            .bind(sealed.at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     sqlx::query(INSERT)
                         .bind(sealed.seq)
                         .bind(sealed.at)
@@ -140,6 +175,19 @@ impl AuditLog {
     /// `since` (UTC µs), with their counts, busiest first.
     pub async fn heavy_readers(db: &Db, since: i64, threshold: i64) -> Result<Vec<(String, i64)>, DbError> {
         Ok(on_db!(db, pool => sqlx::query_as(READS_SINCE).bind(since).bind(threshold).fetch_all(pool).await)?)
+    }
+
+    /// Clears staff's free text about a record (erasure), leaving the chain whole. Returns how
+    /// many notes were cleared.
+    pub async fn erase_notes(db: &Db, subject_kind: &str, subject_id: &str, now: i64) -> Result<u64, DbError> {
+        Ok(on_db!(db, pool => sqlx::query(ERASE_NOTES)
+            .bind(subject_kind)
+            .bind(subject_id)
+            .bind(ERASED_NOTE)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
     }
 
     pub async fn head(db: &Db) -> Result<Option<(i64, String)>, DbError> {

@@ -76,10 +76,14 @@ impl Default for DbOptions {
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[("ping", PING)];
 const PING: &str = "SELECT 1";
+/// SQLite only (so not in STATEMENTS, which every backend prepares): copies the write-ahead log
+/// into the database file and truncates the log, whose old frames still hold erased rows.
+const SQLITE_CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
 
 impl Db {
     /// Opens (creating if needed) the SQLite database file, in WAL mode with a busy timeout so
-    /// readers never block the writer and a brief lock is waited for rather than failed.
+    /// readers never block the writer and a brief lock is waited for rather than failed, and
+    /// with `secure_delete` so deleted content does not survive in free pages.
     pub async fn open_sqlite(path: &Path, options: &DbOptions) -> Result<Self, DbError> {
         let connect = SqliteConnectOptions::new()
             .filename(path)
@@ -87,7 +91,9 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Erased rows are overwritten with zeros, not left readable in free pages (M7).
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
@@ -119,6 +125,18 @@ impl Db {
     /// Answers when the database does (for `/readyz`).
     pub async fn ping(&self) -> Result<(), DbError> {
         on_db!(self, pool => sqlx::query(PING).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// After an erasure: on SQLite the log's old frames (which still hold the erased values)
+    /// are checkpointed and truncated; the database file's freed space is already zeroed by
+    /// `secure_delete`. On PostgreSQL nothing is done here: erased rows stay as dead tuples until
+    /// the operator's VACUUM (docs/operations.md). Best effort: a reader holding the log makes the
+    /// checkpoint stop short, and the next one (SQLite's own, every 1000 pages) finishes it.
+    pub async fn scrub_freed_space(&self) -> Result<(), DbError> {
+        if let Self::Sqlite(pool) = self {
+            sqlx::query(SQLITE_CHECKPOINT).execute(pool).await?;
+        }
         Ok(())
     }
 

@@ -23,6 +23,8 @@ const RETRY: &str = "UPDATE jobs SET run_at = $2, locked_until = NULL, last_erro
 const GIVE_UP: &str = "UPDATE jobs SET failed_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1";
 const PENDING: &str = "SELECT COUNT(*) FROM jobs WHERE failed_at IS NULL AND kind = $1";
 const FAILED: &str = "SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL AND kind = $1";
+// The payload is JSON holding ids as hyphenated UUIDs: `$2` is `%<uuid>%`.
+const DROP_MENTIONING: &str = "DELETE FROM jobs WHERE kind = $1 AND payload LIKE $2";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("jobs.enqueue", ENQUEUE),
@@ -32,6 +34,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("jobs.give_up", GIVE_UP),
     ("jobs.pending", PENDING),
     ("jobs.failed", FAILED),
+    ("jobs.drop_mentioning", DROP_MENTIONING),
 ];
 
 #[derive(Debug, Clone, FromRow)]
@@ -94,6 +97,15 @@ impl Jobs {
     pub async fn give_up(db: &Db, id: Uuid, now: Timestamp, error: &str) -> Result<(), DbError> {
         on_db!(db, pool => sqlx::query(GIVE_UP).bind(id).bind(now.as_micros()).bind(error).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+
+    /// Deletes the queued (or given-up) jobs of `kind` whose payload names `id`: an erased
+    /// person's email is not sent, nor kept for an operator to see. Returns how many.
+    pub async fn drop_mentioning(db: &Db, kind: &str, id: Uuid) -> Result<u64, DbError> {
+        let pattern = format!("%{}%", id.hyphenated());
+        Ok(
+            on_db!(db, pool => sqlx::query(DROP_MENTIONING).bind(kind).bind(&pattern).execute(pool).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     pub async fn pending(db: &Db, kind: &str) -> Result<i64, DbError> {

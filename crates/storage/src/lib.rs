@@ -32,7 +32,7 @@ mod staff_pages;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use analytics::{NewPageView, PageViewRow, PageViews};
-pub use audit::{AuditFilter, AuditLog};
+pub use audit::{AuditFilter, AuditLog, ERASED_NOTE};
 pub use backoffice::{
     BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
     OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,

@@ -131,6 +131,13 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 21,
+        description: "audit notes",
+        portable: include_str!("../migrations/0021_audit_notes.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
         version: 22,
         description: "media renditions",
         portable: include_str!("../migrations/0022_media_renditions.sql"),

@@ -50,6 +50,12 @@ const RECORD_PAYMENT_EVENT: &str = "INSERT INTO payment_events (provider, event_
 const ANONYMISE_ONE: &str = "UPDATE orders SET name = '', email = '', phone = '', address_line1 = '', address_line2 = '', \
      city = '', postcode = '', customer_id = NULL, request_hash = '', payment_session_id = NULL, payment_id = NULL, \
      payment_url = NULL, anonymised_at = $2 WHERE id = $1";
+// Staff's free text on the order's history (a refund's reason may name the person) goes with
+// the order's personal data; the events themselves (when, which move, by whom) stay.
+const ERASE_STAFF_REASONS: &str =
+    "UPDATE order_events SET reason = $2 WHERE order_id = $1 AND actor LIKE 'staff:%' AND reason <> ''";
+/// What a staff reason on an erased order's history reads as.
+pub const ERASED_REASON: &str = "(erased with the person's data)";
 const REQUEST_ERASURE: &str = "UPDATE orders SET erasure_requested_at = $2 WHERE id = $1";
 const PAYMENT_EVENT_SEEN: &str = "SELECT COUNT(*) FROM payment_events WHERE provider = $1 AND event_id = $2";
 
@@ -94,6 +100,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.record_payment_event", RECORD_PAYMENT_EVENT),
     ("orders.payment_event_seen", PAYMENT_EVENT_SEEN),
     ("orders.anonymise_one", ANONYMISE_ONE),
+    ("orders.erase_staff_reasons", ERASE_STAFF_REASONS),
     ("orders.request_erasure", REQUEST_ERASURE),
     ("orders.by_id", BY_ID),
     ("orders.by_payment", BY_PAYMENT),
@@ -635,7 +642,13 @@ impl Orders {
 
     /// Removes the person from an order, keeping what accounting law needs.
     pub async fn anonymise(db: &Db, order_id: Uuid, now: Timestamp) -> Result<(), DbError> {
-        on_db!(db, pool => sqlx::query(ANONYMISE_ONE).bind(order_id).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        on_db!(db, pool => async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(ANONYMISE_ONE).bind(order_id).bind(now.as_micros()).execute(&mut *tx).await?;
+            sqlx::query(ERASE_STAFF_REASONS).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
+            tx.commit().await
+        }
+        .await)?;
         Ok(())
     }
 

@@ -17,7 +17,8 @@ const VERIFY: &str = "UPDATE privacy_requests SET status = 'open', verified_at =
      code_hash = NULL WHERE id = $1 AND status = 'awaiting_verification'";
 const SET_ARCHIVE: &str = "UPDATE privacy_requests SET archive_token_hash = $2, archive_expires_at = $3 WHERE id = $1";
 const ARCHIVE: &str = "SELECT archive_token_hash, archive_expires_at FROM privacy_requests WHERE id = $1";
-const EXPIRE_ARCHIVES: &str = "UPDATE privacy_requests SET archive_token_hash = NULL, archive_expires_at = NULL \
+// The contact was kept only to build the copy behind the link: it goes with the link.
+const EXPIRE_ARCHIVES: &str = "UPDATE privacy_requests SET archive_token_hash = NULL, archive_expires_at = NULL, contact = '' \
      WHERE archive_expires_at IS NOT NULL AND archive_expires_at < $1";
 const COUNT_EXPIRED_ARCHIVES: &str =
     "SELECT COUNT(*) FROM privacy_requests WHERE archive_expires_at IS NOT NULL AND archive_expires_at < $1";
@@ -29,7 +30,10 @@ const OF_CUSTOMER: &str = "SELECT id, kind, channel, customer_id, contact, statu
      extension_reason, completed_at, outcome FROM privacy_requests WHERE customer_id = $1 ORDER BY received_at DESC";
 const EXTEND: &str = "UPDATE privacy_requests SET status = 'extended', due_at = $2, extended_at = $3, extension_reason = $4 \
      WHERE id = $1 AND status = 'open'";
-const CLOSE: &str = "UPDATE privacy_requests SET status = $2, completed_at = $3, outcome = $4 \
+// An erasure's contact is the very address erased: the request keeps only its facts (kind,
+// channel, dates, outcome) once closed.
+const CLOSE: &str = "UPDATE privacy_requests SET status = $2, completed_at = $3, outcome = $4, \
+     contact = CASE WHEN kind = 'erasure' THEN '' ELSE contact END \
      WHERE id = $1 AND status IN ('open', 'extended')";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[

@@ -21,6 +21,9 @@ const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', phone =
      payment_session_id = NULL, payment_id = NULL, payment_url = NULL, anonymised_at = $2 \
      WHERE id IN (SELECT id FROM orders WHERE anonymised_at IS NULL AND (created_at < $1 OR \
      (erasure_requested_at IS NOT NULL AND status IN ('fulfilled', 'cancelled', 'refunded'))) ORDER BY created_at LIMIT $3)";
+// Staff's free text on the history of anonymised orders goes with their personal data.
+const ERASE_STAFF_REASONS: &str = "UPDATE order_events SET reason = $1 WHERE actor LIKE 'staff:%' AND reason <> '' \
+     AND reason <> $1 AND order_id IN (SELECT id FROM orders WHERE anonymised_at IS NOT NULL)";
 // A restricted account (Art. 18) is neither warned nor deleted: the person asked us to keep it.
 const ACCOUNTS_TO_WARN: &str = "SELECT id FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL \
      AND NOT EXISTS (SELECT 1 FROM processing_limits l WHERE l.customer_id = customers.id AND l.kind = 'restriction' \
@@ -47,6 +50,7 @@ const RUNS: &str = "SELECT rule, started_at, as_of, dry_run, action, affected FR
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("retention.orders_due", ORDERS_DUE),
     ("retention.anonymise_orders", ANONYMISE_ORDERS),
+    ("retention.erase_staff_reasons", ERASE_STAFF_REASONS),
     ("retention.accounts_to_warn", ACCOUNTS_TO_WARN),
     ("retention.count_to_warn", COUNT_TO_WARN),
     ("retention.mark_warned", MARK_WARNED),
@@ -98,7 +102,9 @@ impl RetentionStore {
 
     /// Anonymises every order placed before `cutoff`, batch by batch; returns how many.
     pub async fn anonymise_orders(db: &Db, cutoff: Timestamp, now: Timestamp) -> Result<i64, DbError> {
-        in_batches(db, ANONYMISE_ORDERS, cutoff.as_micros(), now.as_micros()).await
+        let n = in_batches(db, ANONYMISE_ORDERS, cutoff.as_micros(), now.as_micros()).await?;
+        on_db!(db, pool => sqlx::query(ERASE_STAFF_REASONS).bind(crate::orders::ERASED_REASON).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n)
     }
 
     /// Accounts inactive since before `cutoff` that have not been warned yet.

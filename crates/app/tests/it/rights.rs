@@ -261,7 +261,133 @@ async fn details_are_corrected_after_the_password(backend: Backend) {
     app.stop().await;
 }
 
+/// Every file under the data folder, by path, as bytes (the SQLite file and its log included).
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    out
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+async fn erasure_leaves_no_canary_in_any_file(backend: Backend) {
+    const EMAIL: &str = "canary-q7x2@example.test";
+    const USERNAME: &str = "canaryq7x2user";
+    const NAME: &str = "Zqx7name Canari";
+    const PHONE: &str = "+33 6 47 19 83 26";
+    const LINE1: &str = "31 rue Zqx7street";
+    const LINE2: &str = "Zqx7floor";
+    const CITY: &str = "Zqx7city";
+    const REASON: &str = "Zqx7reason: Mme Zqx7name asked";
+    let app = TestApp::spawn_with(backend, |c| c.admin_token = luxevault::config::Secret::new(ADMIN)).await;
+    let body = json!({"username": USERNAME, "email": EMAIL, "password": PASSWORD, "marketing_opt_in": true});
+    let (status, answer) = app.post_json("/api/v1/account/register", &body).await;
+    assert_eq!(status, 201, "{answer}");
+    let token = answer["token"].as_str().unwrap_or_default().to_string();
+    let catalog = app.catalog().await;
+    let skus: Vec<String> = catalog
+        .products
+        .iter()
+        .flat_map(|p| &p.variants)
+        .filter(|v| v.stock >= 1)
+        .take(2)
+        .map(|v| v.sku.clone())
+        .collect();
+    let contact = json!({"name": NAME, "email": EMAIL, "phone": PHONE, "address_line1": LINE1,
+                         "address_line2": LINE2, "city": CITY, "postcode": "75007", "country": "FR"});
+    let mut placed = Vec::new();
+    for (i, sku) in skus.iter().enumerate() {
+        let response = app
+            .client
+            .post(app.url("/api/v1/orders"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", format!("canary-order-{i}-abcdef"))
+            .json(&json!({"currency": "EUR", "lines": [{"sku": sku, "quantity": 1}], "contact": contact}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_u16(), 201);
+        placed.push(response.json::<Value>().await.unwrap_or(Value::Null));
+    }
+    // The first is paid (its emails written to the outbox), then refunded by staff, who write
+    // the person's name in the reason as staff do.
+    pay(&app, &placed[0]).await;
+    app.run_jobs().await;
+    let id = placed[0]["order"]["id"].as_str().unwrap_or_default().to_string();
+    let refund = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/orders/{id}/refund")))
+        .bearer_auth(ADMIN)
+        .json(&json!({"reason": REASON}))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    assert_eq!(refund, 200);
+    let outbox = app.outbox().join("\n");
+    assert!(outbox.contains(EMAIL) && outbox.contains(NAME), "the outbox held the person's messages");
+    // The refund email is still queued, and the second order is unpaid, when the person asks.
+    let queued = |db: luxevault_storage::Db, order: String| async move {
+        let payloads: Vec<String> =
+            luxevault_storage::on_db!(&db, pool => sqlx::query_scalar("SELECT payload FROM jobs")
+            .fetch_all(pool)
+            .await)
+            .unwrap_or_default();
+        payloads.iter().filter(|p| p.contains(&order)).count()
+    };
+    assert!(queued(app.db.clone(), id.clone()).await > 0, "an email about the order is queued");
+
+    let response = post(&app, "/api/v1/account/erase", &token, json!({"password": PASSWORD})).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let outcome: Value = response.json().await.unwrap_or(Value::Null);
+    let kept = outcome["kept"].to_string();
+    assert!(kept.contains("accounting and tax law"), "what is kept and why: {outcome}");
+    assert!(outcome["erased"].to_string().contains("emails"), "the mail copies are named: {outcome}");
+    assert_eq!(queued(app.db.clone(), id.clone()).await, 0, "the queued email is not sent");
+    app.run_jobs().await;
+
+    let canaries = [EMAIL, USERNAME, NAME, PHONE, LINE1, LINE2, CITY, "Zqx7reason"];
+    let mut found = Vec::new();
+    for (path, bytes) in files_under(&app.data_dir) {
+        for canary in canaries {
+            if holds(&bytes, canary) {
+                found.push(format!("{canary} in {}", path.display()));
+            }
+        }
+    }
+    let dump = crate::support::dump_text(&app.db).await;
+    for canary in canaries {
+        if holds(dump.as_bytes(), canary) {
+            found.push(format!("{canary} in a table"));
+        }
+    }
+    assert!(found.is_empty(), "personal data left after erasure:\n{}", found.join("\n"));
+    // The refund's entry is still on the chain, its reason a reference to the cleared note, and
+    // the chain verifies.
+    let entries = luxevault_storage::AuditLog::page(&app.db, &Default::default(), i64::MAX, 1_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refund = entries.iter().find(|e| e.action == "order.refund" && e.subject_id == id);
+    assert_eq!(refund.and_then(|e| e.reason.as_deref()), Some(luxevault_storage::ERASED_NOTE), "{entries:?}");
+    let verified = luxevault_shop::staff::audit_trail::verify(&app.db).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(verified.broken.is_none(), "{:?}", verified.broken);
+    app.stop().await;
+}
+
 backend_tests!(
+    erasure_leaves_no_canary_in_any_file,
     a_customer_gets_a_copy_of_everything,
     erasure_keeps_only_what_the_law_requires,
     details_are_corrected_after_the_password,

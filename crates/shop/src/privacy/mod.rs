@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod breaches;
+pub mod copies;
 pub mod limits;
 pub mod notices;
 pub mod policy;

@@ -371,6 +371,7 @@ pub async fn verify_address(shop: &Shop, id: Uuid, code: &str, lang: Option<&str
                 )
             };
             PrivacyRequests::close(shop.db(), id, "completed", &record, now).await?;
+            crate::privacy::copies::scrub(shop).await?;
             Ok(Verified::Erased(erasure))
         }
         Some(RequestKind::Restriction) => {

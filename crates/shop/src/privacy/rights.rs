@@ -170,20 +170,38 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
     let now = shop.clock().now();
     let db = shop.db();
     let orders = Orders::for_customer(db, customer, i64::MAX).await?;
+    let mut addresses: Vec<String> = orders.iter().map(|o| o.email.expose().to_string()).collect();
+    if let Some(account) = Accounts::by_id(db, customer).await? {
+        addresses.push(account.email.expose().to_string());
+    }
     // The request is recorded (without the address, which goes with the account) so that the
     // notices to the recipients that received the data (Art. 19) have a reference.
     let request = notices::record_request(shop, RequestKind::Erasure, customer, "").await?;
     let received = notices::received(shop, &orders, true).await?;
     let notified = notices::notify(shop, request, &received).await?;
     let (anonymised, in_progress) = erase_account_data(shop, customer, &orders, now, actor.clone()).await?;
+    let mut named: Vec<Uuid> = vec![customer];
+    named.extend(orders.iter().filter(|o| !in_progress.contains(&o.number)).map(|o| o.id));
+    crate::privacy::copies::erase(shop, &named, &addresses).await?;
+    // Notes about the account itself stay: the erasure's own entry says why it was erased.
+    // Staff's notes are not needed to deliver: those of the orders on their way go too.
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::privacy::copies::erase_staff_notes(shop, "order", &order_ids).await?;
     PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
+    crate::privacy::copies::scrub(shop).await?;
     tracing::info!(customer = %customer, anonymised, kept = in_progress.len(), by = %actor.as_string(), "account erased");
     let kept = kept_explained(shop, &lang, &in_progress);
     Ok(Erasure {
         erased: erased_list(
             shop,
             &lang,
-            &["rights.erased.account", "rights.erased.sessions", "rights.erased.consents", "rights.erased.orders"],
+            &[
+                "rights.erased.account",
+                "rights.erased.sessions",
+                "rights.erased.consents",
+                "rights.erased.orders",
+                "rights.erased.mail",
+            ],
         ),
         kept,
         notified,
@@ -243,11 +261,15 @@ pub async fn erase_by_email(
     let received = notices::received(shop, &orders, false).await?;
     let notified = notices::notify(shop, request, &received).await?;
     let in_progress = erase_orders_of_email(shop, email, now).await?;
+    let named: Vec<Uuid> = orders.iter().filter(|o| !in_progress.contains(&o.number)).map(|o| o.id).collect();
+    crate::privacy::copies::erase(shop, &named, &[email.to_string()]).await?;
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::privacy::copies::erase_staff_notes(shop, "order", &order_ids).await?;
     if !held_any {
         return Ok(Erasure { erased: Vec::new(), kept: Vec::new(), notified, request_id: None });
     }
     Ok(Erasure {
-        erased: erased_list(shop, lang, &["rights.erased.orders"]),
+        erased: erased_list(shop, lang, &["rights.erased.orders", "rights.erased.mail"]),
         kept: kept_explained(shop, lang, &in_progress),
         notified,
         request_id: None,
