@@ -39,7 +39,9 @@ async function paidGuestOrder(origin, email, sku) {
   const redirect = new URL(body.payment.redirect_url, origin);
   const paid = await fetch(origin + redirect.pathname, {
     method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin },
-    body: new URLSearchParams({ key: redirect.searchParams.get("key") }),
+    // The order's key travels in the fragment (never sent to the server by a browser); the page's
+    // script posts it with the payment, as this does.
+    body: new URLSearchParams({ key: new URLSearchParams(redirect.hash.slice(1)).get("key") }),
   });
   assert.equal(paid.status, 303, "paid on the demo page");
   return body.order;
