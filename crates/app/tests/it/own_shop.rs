@@ -37,6 +37,16 @@ const STOREFRONT: &[&str] = &[
     "/fr/cart",
 ];
 
+/// The real binary against the test shop's database, with no terminal to ask on.
+fn luxevault(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_luxevault"));
+    command.args(args).arg("--data-dir").arg(&app.data_dir).env_remove("LUXEVAULT_DATABASE_URL");
+    if !app.database_url.is_empty() {
+        command.arg("--database-url").arg(&app.database_url);
+    }
+    command.stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("run: {e}"))
+}
+
 fn opening() -> Opening {
     Opening {
         name: "Atelier Lune".into(),
@@ -286,14 +296,7 @@ async fn delivery_choices_and_destinations_are_checked(backend: Backend) {
 
 async fn init_and_shipping_from_the_command_line(backend: Backend) {
     let app = TestApp::spawn_unopened(backend).await;
-    let run = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_luxevault"));
-        command.args(args).arg("--data-dir").arg(&app.data_dir).env_remove("LUXEVAULT_DATABASE_URL");
-        if !app.database_url.is_empty() {
-            command.arg("--database-url").arg(&app.database_url);
-        }
-        command.stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("run: {e}"))
-    };
+    let run = |args: &[&str]| luxevault(&app, args);
     let missing = run(&["init", "--country", "FR"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("init needs --name"), "{missing:?}");
@@ -341,14 +344,7 @@ async fn init_and_shipping_from_the_command_line(backend: Backend) {
 /// The path of a boutique moving from Shopify: `init`, then its product CSV, and the shop sells.
 async fn a_boutique_opens_with_init_and_its_shopify_catalog(backend: Backend) {
     let app = TestApp::spawn_unopened(backend).await;
-    let run = |args: &[&str]| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_luxevault"));
-        command.args(args).arg("--data-dir").arg(&app.data_dir).env_remove("LUXEVAULT_DATABASE_URL");
-        if !app.database_url.is_empty() {
-            command.arg("--database-url").arg(&app.database_url);
-        }
-        command.stdin(std::process::Stdio::null()).output().unwrap_or_else(|e| panic!("run: {e}"))
-    };
+    let run = |args: &[&str]| luxevault(&app, args);
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/catalog/shopify_products.csv");
     let before = run(&["catalog", "import", &fixture.to_string_lossy()]);
     assert!(!before.status.success(), "an import before init is refused");

@@ -371,16 +371,31 @@ pub async fn payment_captured(shop: &Shop, order_id: Uuid, actor: Actor) -> Resu
     Ok(())
 }
 
-pub async fn order_cancelled(shop: &Shop, order_id: Uuid, actor: Actor, reason: &str) -> Result<(), DbError> {
+/// Whether the money an authorised order holds was already released by whoever cancelled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldMoney {
+    /// Staff's cancel released it at the provider first, or the provider itself cancelled it.
+    AlreadyReleased,
+    /// Release it (a void job): an expired payment page, the unpaid-order sweep, an erasure.
+    Release,
+}
+
+pub async fn order_cancelled(
+    shop: &Shop,
+    order_id: Uuid,
+    actor: Actor,
+    reason: &str,
+    money: HeldMoney,
+) -> Result<(), DbError> {
     let now = shop.clock().now();
     let before = current_status(shop, order_id).await?;
     // Nobody is told of an abandoned checkout; a cancelled paid-for order is explained, and the
     // money held on the client's card is released at the provider (in the same transaction as
-    // the move, so a crash cannot leave it held) — unless the provider itself cancelled it.
+    // the move, so a crash cannot leave it held) — unless it was released already.
     let jobs: Vec<NewJob<'_>> = match before {
         Some(OrderStatus::Authorised) => {
             let mut jobs = vec![email_job(&EmailJob::OrderCancelled { order_id }, now)];
-            if actor != Actor::Provider("stripe") || reason != "payment cancelled at Stripe" {
+            if money == HeldMoney::Release {
                 jobs.push(NewJob {
                     kind: VOID_JOB,
                     payload: serde_json::to_string(&CaptureJob { order_id }).unwrap_or_default(),
@@ -457,7 +472,7 @@ pub async fn cancel_unpaid(shop: &Shop) -> Result<usize, DbError> {
     let cutoff = Timestamp(now.as_micros() - shop.commerce().unpaid_order_hours * 3_600 * Timestamp::MICROS_PER_SECOND);
     let stale = Orders::stale_unpaid(shop.db(), cutoff, 100).await?;
     for order in &stale {
-        order_cancelled(shop, order.id, Actor::System, "not paid in time").await?;
+        order_cancelled(shop, order.id, Actor::System, "not paid in time", HeldMoney::Release).await?;
     }
     Ok(stale.len())
 }

@@ -106,7 +106,7 @@ pub async fn move_order(
                 (OrderStatus::AwaitingPayment | OrderStatus::Authorised, _) => {}
                 _ => return Err(wrong("cancelled (refund it instead)")),
             }
-            orders::order_cancelled(shop, id, actor, reason).await?;
+            orders::order_cancelled(shop, id, actor, reason, orders::HeldMoney::AlreadyReleased).await?;
         }
         OrderMove::Refund => {
             if !matches!(found.status, OrderStatus::Confirmed | OrderStatus::Fulfilled) {

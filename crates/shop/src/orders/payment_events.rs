@@ -7,7 +7,7 @@ use luxevault_integrations::payments::stripe::webhook::{PaymentUpdate, StripeEve
 use luxevault_storage::{DbError, OrderRow, Orders};
 use uuid::Uuid;
 
-use super::{order_cancelled, order_refunded, payment_authorised, payment_captured};
+use super::{HeldMoney, order_cancelled, order_refunded, payment_authorised, payment_captured};
 use crate::Shop;
 
 const PROVIDER: &str = "stripe";
@@ -56,7 +56,8 @@ pub async fn apply_stripe_event(shop: &Shop, event: &StripeEvent) -> Result<(), 
         }
         PaymentUpdate::Canceled { payment_id, order_id } => {
             if let Some(order) = order_for(shop, Some(payment_id), *order_id).await? {
-                order_cancelled(shop, order.id, actor, "payment cancelled at Stripe").await?;
+                order_cancelled(shop, order.id, actor, "payment cancelled at Stripe", HeldMoney::AlreadyReleased)
+                    .await?;
             }
         }
         PaymentUpdate::CheckoutExpired { session_id, order_id } => {
@@ -65,7 +66,7 @@ pub async fn apply_stripe_event(shop: &Shop, event: &StripeEvent) -> Result<(), 
                 None => order_for(shop, None, *order_id).await?,
             };
             if let Some(order) = order {
-                order_cancelled(shop, order.id, actor, "payment page expired").await?;
+                order_cancelled(shop, order.id, actor, "payment page expired", HeldMoney::Release).await?;
             }
         }
         PaymentUpdate::Refunded { payment_id, fully, .. } => {

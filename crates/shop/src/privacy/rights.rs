@@ -116,7 +116,14 @@ pub async fn erase_account_data(
     for order in orders {
         match order.status {
             OrderStatus::AwaitingPayment => {
-                orders::order_cancelled(shop, order.id, actor.clone(), "account erased before payment").await?;
+                orders::order_cancelled(
+                    shop,
+                    order.id,
+                    actor.clone(),
+                    "account erased before payment",
+                    orders::HeldMoney::Release,
+                )
+                .await?;
                 Orders::anonymise(db, order.id, now).await?;
                 anonymised += 1;
             }
@@ -284,7 +291,14 @@ pub async fn erase_orders_of_email(shop: &Shop, email: &str, now: Timestamp) -> 
     for order in Orders::for_email(db, &email.to_lowercase(), i64::MAX).await? {
         match order.status {
             OrderStatus::AwaitingPayment => {
-                orders::order_cancelled(shop, order.id, Actor::Customer, "erasure requested before payment").await?;
+                orders::order_cancelled(
+                    shop,
+                    order.id,
+                    Actor::Customer,
+                    "erasure requested before payment",
+                    orders::HeldMoney::Release,
+                )
+                .await?;
                 Orders::anonymise(db, order.id, now).await?;
             }
             OrderStatus::Authorised | OrderStatus::Confirmed => {
