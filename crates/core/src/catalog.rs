@@ -240,6 +240,16 @@ pub mod snapshot {
             self.published_at.is_some_and(|at| at <= now)
         }
 
+        /// Where the product stands at `now`: `draft`, `scheduled` (published later) or
+        /// `published` — whatever its availability.
+        pub fn publication(&self, now: Timestamp) -> &'static str {
+            match self.published_at {
+                None => "draft",
+                Some(at) if at > now => "scheduled",
+                Some(_) => "published",
+            }
+        }
+
         /// Offered to shoppers at `now`: active and published.
         pub fn on_sale(&self, now: Timestamp) -> bool {
             self.availability == Availability::Active && self.is_published(now)

@@ -3,15 +3,16 @@
 //! the cart quote, the checkout and the order itself, so what the client saw is what is charged.
 //!
 //! The zones, rates and tax rates are cached like the catalog: reloaded when the catalog version
-//! (which every change to them bumps) moves.
+//! (which every change to them bumps) moves; the caller passes the version of the catalog it read.
 
 use std::sync::{Arc, RwLock};
 
 use luxevault_core::Money;
+use luxevault_core::catalog::snapshot::Catalog;
 use luxevault_core::pricing::CurrencyTable;
 use luxevault_core::shipping::{DeliveryOption, ShippingTable};
 use luxevault_core::tax::{self, TaxLine, TaxMode, TaxTable, Taxable};
-use luxevault_storage::{CatalogStore, Db, DbError, Delivery};
+use luxevault_storage::{Db, DbError, Delivery};
 
 use crate::Shop;
 
@@ -28,8 +29,9 @@ pub struct DeliveryCache {
 }
 
 impl DeliveryCache {
-    pub async fn get(&self, db: &Db) -> Result<Arc<DeliveryTables>, DbError> {
-        let version = CatalogStore::version(db).await?;
+    /// The tables at `version`, the catalog version the caller just read (every change to them
+    /// moves it), so a quote asks the database for the version once.
+    pub async fn get(&self, db: &Db, version: i64) -> Result<Arc<DeliveryTables>, DbError> {
         let cached = self.current.read().map(|c| c.clone()).unwrap_or_else(|p| p.into_inner().clone());
         if let Some(tables) = cached.filter(|t| t.version == version) {
             return Ok(tables);
@@ -42,8 +44,9 @@ impl DeliveryCache {
 }
 
 impl Shop {
-    pub async fn delivery_tables(&self) -> Result<Arc<DeliveryTables>, DbError> {
-        self.delivery_cache().get(self.db()).await
+    /// The delivery tables current with `catalog` (read just before).
+    pub async fn delivery_tables(&self, catalog: &Catalog) -> Result<Arc<DeliveryTables>, DbError> {
+        self.delivery_cache().get(self.db(), catalog.version).await
     }
 }
 

@@ -159,7 +159,7 @@ pub async fn place_order(shop: &Shop, place: PlaceOrder<'_>) -> Result<Placed, P
     if !changed.is_empty() {
         return Err(PlaceError::CartChanged(changed));
     }
-    let tables = shop.delivery_tables().await?;
+    let tables = shop.delivery_tables(&catalog).await?;
     let priced =
         crate::delivery::quote(&tables, &catalog.currencies, &place.contact.country, place.delivery, subtotal, &goods)
             .map_err(PlaceError::Delivery)?;

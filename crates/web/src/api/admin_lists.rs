@@ -266,15 +266,7 @@ pub async fn products(
     let limit = usize::try_from(query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, 100)).unwrap_or(50);
     let after = query.cursor.unwrap_or_default();
     let status_of = |p: &luxevault_core::catalog::snapshot::Product| {
-        if p.availability == luxevault_core::catalog::Availability::Retired {
-            "retired"
-        } else {
-            match p.published_at {
-                None => "draft",
-                Some(at) if at > now => "scheduled",
-                Some(_) => "published",
-            }
-        }
+        if p.availability == luxevault_core::catalog::Availability::Retired { "retired" } else { p.publication(now) }
     };
     let mut chosen: Vec<_> = catalog
         .products

@@ -544,7 +544,7 @@ pub async fn quote_cart(
                     "Give the destination as an ISO 3166-1 alpha-2 code, e.g. FR.",
                 ));
             }
-            let tables = state.delivery_tables().await?;
+            let tables = state.delivery_tables(&catalog).await?;
             Some(delivery_view(
                 &state,
                 &tables,

@@ -98,7 +98,7 @@ pub async fn list(State(state): State<AppState>, staff: StaffContext, Query(quer
             json!({
                 "slug": p.slug, "name": name_of(&state, p), "collections": collections,
                 "availability": p.availability.as_str(), "featured": p.featured,
-                "publication": publication_of(p, now),
+                "publication": p.publication(now),
                 "price": base_price(&state, &catalog, p), "stock": stock,
                 "low": p.variants.iter().any(|v| v.stock_state() == StockState::LowStock),
                 "sold_out": p.sold_out(),
@@ -132,15 +132,6 @@ fn product_of<'a>(
     slug: &str,
 ) -> Result<&'a Product, Halt> {
     catalog.product(slug).ok_or_else(|| not_found(state, staff))
-}
-
-/// Where a product stands: a draft, scheduled for later, or published.
-fn publication_of(product: &Product, now: Timestamp) -> &'static str {
-    match product.published_at {
-        None => "draft",
-        Some(at) if at > now => "scheduled",
-        Some(_) => "published",
-    }
 }
 
 /// A product's page.
@@ -226,7 +217,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(slu
             "availability": product.availability.as_str(), "featured": product.featured, "position": position,
             "price": base_price(&state, &catalog, product),
             "tax_class": product.tax_class,
-            "publication": publication_of(product, now),
+            "publication": product.publication(now),
             "published_at": product.published_at.map(|t| t.to_rfc3339()),
             "on_sale": product.on_sale(now),
         },
