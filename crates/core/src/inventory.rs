@@ -364,7 +364,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("privacy_requests", "archive_expires_at", "compliance_records", CONSENT_PROOF, Automatic),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),
-    personal("consents", "customer_id", "compliance_records", CONSENT_PROOF, ThePerson),
+    personal("consents", "holder_id", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "purpose", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "granted", "compliance_records", CONSENT_PROOF, ThePerson),
     personal("consents", "at", "compliance_records", CONSENT_PROOF, ThePerson),

@@ -36,7 +36,7 @@ pub async fn record(
         return Err(ShopError::invalid("invalid_source", "source must be a path of the shop, e.g. /account."));
     }
     let consent =
-        NewConsent { customer, purpose, granted, policy_version: &shop.policy().policy.version, source, method };
+        NewConsent { holder: customer, purpose, granted, policy_version: &shop.policy().policy.version, source, method };
     Consents::record(shop.db(), &consent, shop.clock().now()).await?;
     Ok(())
 }

@@ -14,7 +14,7 @@ const SET_QUEUED: &str = "UPDATE marketing_campaigns SET queued = $2 WHERE id = 
 const BY_ID: &str = "SELECT id, subject, body, created_at, queued FROM marketing_campaigns WHERE id = $1";
 // The consent ledger's latest record for marketing says granted, and no restriction or
 // objection to marketing is in force at $1.
-const AUDIENCE: &str = "SELECT c.id FROM customers c WHERE (SELECT k.granted FROM consents k WHERE k.customer_id = c.id \
+const AUDIENCE: &str = "SELECT c.id FROM customers c WHERE (SELECT k.granted FROM consents k WHERE k.holder_id = c.id \
      AND k.purpose = 'marketing' ORDER BY k.at DESC, k.id DESC LIMIT 1) = TRUE AND NOT EXISTS (SELECT 1 FROM \
      processing_limits l WHERE l.customer_id = c.id AND (l.kind = 'restriction' OR (l.kind = 'objection' AND \
      l.purpose = 'marketing')) AND (l.lifted_at IS NULL OR l.lifted_at > $1)) ORDER BY c.id";

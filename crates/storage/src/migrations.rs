@@ -151,6 +151,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 26,
+        description: "consent proofs",
+        portable: include_str!("../migrations/0026_consent_proofs.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

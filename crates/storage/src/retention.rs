@@ -37,10 +37,11 @@ const MARK_WARNED: &str =
 const ACCOUNTS_DUE: &str = "SELECT COUNT(*) FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NOT NULL \
      AND inactivity_warned_at < $2 AND NOT EXISTS (SELECT 1 FROM processing_limits l WHERE l.customer_id = customers.id \
      AND l.kind = 'restriction' AND (l.lifted_at IS NULL OR l.lifted_at > $3))";
-const DELETE_ACCOUNTS: &str = "DELETE FROM customers WHERE id IN (SELECT id FROM customers WHERE last_active_at < $1 \
+const DUE_ACCOUNT_IDS: &str = "SELECT id FROM customers WHERE last_active_at < $1 \
      AND inactivity_warned_at IS NOT NULL AND inactivity_warned_at < $2 AND NOT EXISTS (SELECT 1 FROM processing_limits l \
      WHERE l.customer_id = customers.id AND l.kind = 'restriction' AND (l.lifted_at IS NULL OR l.lifted_at > $4)) \
-     ORDER BY last_active_at LIMIT $3)";
+     ORDER BY last_active_at LIMIT $3";
+const DELETE_ACCOUNT: &str = "DELETE FROM customers WHERE id = $1";
 const LOG_RUN: &str = "INSERT INTO retention_runs (id, rule, started_at, as_of, dry_run, action, affected) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const RAN_SINCE: &str = "SELECT COUNT(*) FROM retention_runs WHERE dry_run = FALSE AND started_at >= $1";
@@ -55,7 +56,8 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("retention.count_to_warn", COUNT_TO_WARN),
     ("retention.mark_warned", MARK_WARNED),
     ("retention.accounts_due", ACCOUNTS_DUE),
-    ("retention.delete_accounts", DELETE_ACCOUNTS),
+    ("retention.due_account_ids", DUE_ACCOUNT_IDS),
+    ("retention.delete_account", DELETE_ACCOUNT),
     ("retention.log_run", LOG_RUN),
     ("retention.runs", RUNS),
     ("retention.ran_since", RAN_SINCE),
@@ -152,26 +154,32 @@ impl RetentionStore {
     }
 
     /// Deletes those accounts (their sessions and reset links go with them; their orders stay,
-    /// no longer linked to an account).
+    /// no longer linked to an account). Each account's consents are withdrawn first, so their
+    /// proofs stay for the policy's year after withdrawal, naming no one.
     pub async fn delete_accounts(
         db: &Db,
         cutoff: Timestamp,
         warned_before: Timestamp,
         as_of: Timestamp,
+        policy_version: &str,
+        now: Timestamp,
     ) -> Result<i64, DbError> {
         let mut total = 0i64;
         loop {
-            let n = on_db!(db, pool => sqlx::query(DELETE_ACCOUNTS)
+            let ids: Vec<Uuid> = on_db!(db, pool => sqlx::query_scalar(DUE_ACCOUNT_IDS)
                 .bind(cutoff.as_micros())
                 .bind(warned_before.as_micros())
                 .bind(BATCH)
                 .bind(as_of.as_micros())
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()))?;
-            total = total.saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
-            if n == 0 {
+                .fetch_all(pool)
+                .await)?;
+            if ids.is_empty() {
                 return Ok(total);
+            }
+            for id in ids {
+                crate::Consents::withdraw_all(db, id, policy_version, "retention", now).await?;
+                let n = on_db!(db, pool => sqlx::query(DELETE_ACCOUNT).bind(id).execute(pool).await.map(|r| r.rows_affected()))?;
+                total = total.saturating_add(i64::try_from(n).unwrap_or(i64::MAX));
             }
         }
     }

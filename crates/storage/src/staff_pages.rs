@@ -10,7 +10,9 @@ const CUSTOMER_SESSIONS: &str = "SELECT COUNT(*) FROM customer_sessions WHERE cu
 // Queued, retrying or given-up jobs whose payload names one record (ids only in payloads).
 const JOBS_NAMING: &str = "SELECT id, kind, payload, run_at, attempts, max_attempts, failed_at, created_at FROM jobs \
      WHERE kind = $1 AND payload LIKE $2 ORDER BY created_at DESC LIMIT $3";
-const CONSENT_LEDGER: &str = "SELECT id, customer_id, purpose, granted, at, policy_version, source, method FROM consents \
+// Whether the holder is still an account: an erased account's proofs stay, naming no one.
+const CONSENT_LEDGER: &str = "SELECT id, holder_id, EXISTS (SELECT 1 FROM customers c WHERE c.id = consents.holder_id) \
+     AS holder_is_account, purpose, granted, at, policy_version, source, method FROM consents \
      WHERE at < $1 OR (at = $1 AND id < $2) ORDER BY at DESC, id DESC LIMIT $3";
 
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
@@ -37,7 +39,9 @@ pub struct QueuedJob {
 #[derive(Debug, Clone, FromRow)]
 pub struct LedgerRecord {
     pub id: Uuid,
-    pub customer_id: Uuid,
+    /// The account's id while it exists; after erasure, an id that names no one.
+    pub holder_id: Uuid,
+    pub holder_is_account: bool,
     pub purpose: String,
     pub granted: bool,
     pub at: i64,

@@ -111,4 +111,70 @@ async fn withdrawn_consents_are_kept_one_year(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(marketing_is_opt_in_and_withdrawal_is_one_step, withdrawn_consents_are_kept_one_year);
+/// Erasure deletes the account but not the proof of its consents (policy: "until consent
+/// withdrawn + 1 year"): the erasure records the withdrawal, the proofs stay naming no one —
+/// no name, no address, a holder id that no account or order carries any more — and the
+/// retention rule removes them a year later.
+async fn consent_proofs_outlive_erasure_detached_until_their_year(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = register(&app, "oubliee", true).await;
+    let email = luxevault_core::Email::parse("oubliee@example.test").unwrap_or_else(|e| panic!("{e}"));
+    let holder = luxevault_storage::Accounts::by_email(&app.db, &email)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| a.id)
+        .unwrap_or_else(|| panic!("the account exists"));
+    app.clock.advance_days(2);
+    let (status, erasure) = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/account/erase",
+        &token,
+        Some(json!({"password": "la soie du matin à Paris"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{erasure}");
+    assert!(erasure["kept"].to_string().contains("consent"), "the person is told the proof stays: {erasure}");
+    assert!(!erasure["erased"].to_string().contains("consent"), "and not told it was erased: {erasure}");
+
+    let ledger = luxevault_storage::StaffPages::consent_ledger(&app.db, None, 50)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let proofs: Vec<_> = ledger.iter().filter(|r| r.holder_id == holder).collect();
+    assert_eq!(proofs.len(), 2, "the grant and the withdrawal erasure recorded");
+    assert!(proofs.iter().all(|r| !r.holder_is_account), "the holder is no account any more");
+    let withdrawal = proofs.iter().find(|r| !r.granted).unwrap_or_else(|| panic!("a withdrawal"));
+    assert_eq!((withdrawal.source.as_str(), withdrawal.method.as_str()), ("erasure", "account_closed"));
+    let text = format!("{proofs:?}");
+    assert!(!text.contains("oubliee"), "no name or address in the proof: {text}");
+    let orders_naming = luxevault_storage::Orders::for_customer(&app.db, holder, 10).await.unwrap_or_default();
+    assert!(orders_naming.is_empty(), "no order links the holder to a person");
+
+    let policy = luxevault_core::policy::Policy::parse(include_str!("../../policy/default.toml"), &["en", "fr"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deleted = |reports: Vec<luxevault_shop::privacy::retention::RuleReport>| {
+        reports
+            .into_iter()
+            .find(|r| r.rule == "marketing_consent")
+            .and_then(|r| r.counts.first().map(|(_, n)| *n))
+            .unwrap_or(-1)
+    };
+    app.clock.advance_days(365);
+    let now = app.clock.now();
+    let reports = luxevault_shop::privacy::retention::apply(&app.db, &policy, now, now, false).await;
+    assert_eq!(deleted(reports.unwrap_or_else(|e| panic!("{e}"))), 0, "a year to the day: still kept");
+    app.clock.advance_days(1);
+    let now = app.clock.now();
+    let reports = luxevault_shop::privacy::retention::apply(&app.db, &policy, now, now, false).await;
+    assert_eq!(deleted(reports.unwrap_or_else(|e| panic!("{e}"))), 2, "a year after the withdrawal: gone");
+    let ledger = luxevault_storage::StaffPages::consent_ledger(&app.db, None, 50).await.unwrap_or_default();
+    assert!(ledger.iter().all(|r| r.holder_id != holder));
+    app.stop().await;
+}
+
+backend_tests!(
+    marketing_is_opt_in_and_withdrawal_is_one_step,
+    withdrawn_consents_are_kept_one_year,
+    consent_proofs_outlive_erasure_detached_until_their_year
+);

@@ -90,7 +90,8 @@ async fn register(app: &TestApp, username: &str) -> String {
     let (status, body) = app
         .post_json(
             "/api/v1/account/register",
-            &json!({"username": username, "email": format!("{username}@example.test"), "password": "la soie du matin à Paris"}),
+            &json!({"username": username, "email": format!("{username}@example.test"), "password": "la soie du matin à Paris",
+                    "marketing_opt_in": true}),
         )
         .await;
     assert_eq!(status, 201, "{body}");
@@ -143,6 +144,10 @@ async fn inactive_accounts_are_warned_then_deleted(backend: Backend) {
     assert_eq!(count(&run(&app, true).await, "accounts", "deleted"), 1);
     assert_eq!(count(&run(&app, false).await, "accounts", "deleted"), 1);
     assert!(!account_exists(&app, "dormante").await, "two years inactive, warned a month before: deleted");
+    let ledger = luxevault_storage::StaffPages::consent_ledger(&app.db, None, 50).await.unwrap_or_default();
+    let closed: Vec<_> = ledger.iter().filter(|r| !r.holder_is_account).collect();
+    assert_eq!(closed.len(), 2, "dormante's consent proofs stay, naming no one: {ledger:?}");
+    assert!(closed.iter().any(|r| !r.granted && r.source == "retention"), "its withdrawal is recorded");
     assert!(account_exists(&app, "fidele").await, "active 332 days ago: kept");
     assert!(account_exists(&app, "revient").await, "came back after the warning: kept");
     app.stop().await;

@@ -100,7 +100,7 @@ pub async fn apply_observed(
                 } else {
                     report
                         .counts
-                        .push(("deleted", RetentionStore::delete_accounts(db, cutoff, warned_before, as_of).await?));
+                        .push(("deleted", RetentionStore::delete_accounts(db, cutoff, warned_before, as_of, &policy.version, now).await?));
                     let mut warned = 0;
                     loop {
                         let batch = RetentionStore::accounts_to_warn(db, warn_cutoff, 500, as_of).await?;

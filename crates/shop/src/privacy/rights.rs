@@ -138,6 +138,9 @@ pub async fn erase_account_data(
             }
         }
     }
+    // The consent proofs stay, naming no one once the account is gone, for the policy's year
+    // after this withdrawal (P16: erased, yet the house can show its mail was consented).
+    luxevault_storage::Consents::withdraw_all(db, customer, &shop.policy().policy.version, "erasure", now).await?;
     Accounts::delete(db, customer).await?;
     Ok((anonymised, in_progress))
 }
@@ -177,6 +180,7 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
     let now = shop.clock().now();
     let db = shop.db();
     let orders = Orders::for_customer(db, customer, i64::MAX).await?;
+    let had_consents = !luxevault_storage::Consents::of_customer(db, customer).await?.is_empty();
     let mut addresses: Vec<String> = orders.iter().map(|o| o.email.expose().to_string()).collect();
     if let Some(account) = Accounts::by_id(db, customer).await? {
         addresses.push(account.email.expose().to_string());
@@ -197,7 +201,15 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
     PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
     crate::privacy::copies::scrub(shop).await?;
     tracing::info!(customer = %customer, anonymised, kept = in_progress.len(), by = %actor.as_string(), "account erased");
-    let kept = kept_explained(shop, &lang, &in_progress);
+    let mut kept = kept_explained(shop, &lang, &in_progress);
+    if had_consents {
+        let days = shop.policy().policy.retention_rule("marketing_consent").map_or(365, |r| r.keep_days).to_string();
+        let t = shop.translations();
+        kept.push(Kept {
+            what: t.text(&lang, "rights.kept.consents.what", &[]),
+            why: t.text(&lang, "rights.kept.consents.why", &[("days", &days)]),
+        });
+    }
     Ok(Erasure {
         erased: erased_list(
             shop,
@@ -205,7 +217,6 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
             &[
                 "rights.erased.account",
                 "rights.erased.sessions",
-                "rights.erased.consents",
                 "rights.erased.orders",
                 "rights.erased.mail",
             ],

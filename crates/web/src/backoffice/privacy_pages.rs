@@ -171,7 +171,7 @@ pub async fn consents(
     let rows: Vec<Value> = records
         .iter()
         .map(|r| {
-            json!({"customer_id": r.customer_id, "purpose": r.purpose, "granted": r.granted, "at": when(&state, Timestamp(r.at)),
+            json!({"customer_id": r.holder_is_account.then_some(r.holder_id), "purpose": r.purpose, "granted": r.granted, "at": when(&state, Timestamp(r.at)),
                    "policy_version": r.policy_version, "source": r.source, "method": r.method})
         })
         .collect();
