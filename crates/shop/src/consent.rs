@@ -35,8 +35,14 @@ pub async fn record(
     if !source_ok {
         return Err(ShopError::invalid("invalid_source", "source must be a path of the shop, e.g. /account."));
     }
-    let consent =
-        NewConsent { holder: customer, purpose, granted, policy_version: &shop.policy().policy.version, source, method };
+    let consent = NewConsent {
+        holder: customer,
+        purpose,
+        granted,
+        policy_version: &shop.policy().policy.version,
+        source,
+        method,
+    };
     Consents::record(shop.db(), &consent, shop.clock().now()).await?;
     Ok(())
 }

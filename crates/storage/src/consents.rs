@@ -102,7 +102,8 @@ impl Consents {
         let purposes: Vec<String> =
             on_db!(db, pool => sqlx::query_scalar(GRANTED_PURPOSES).bind(holder).fetch_all(pool).await)?;
         for purpose in &purposes {
-            let withdrawal = NewConsent { holder, purpose, granted: false, policy_version, source, method: "account_closed" };
+            let withdrawal =
+                NewConsent { holder, purpose, granted: false, policy_version, source, method: "account_closed" };
             Self::record(db, &withdrawal, now).await?;
         }
         Ok(purposes)

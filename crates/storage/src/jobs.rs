@@ -3,7 +3,9 @@
 //!
 //! A job is claimed by a lease (`locked_until`): the claim re-checks the lease in the outer
 //! `WHERE`, which under PostgreSQL's READ COMMITTED makes two nodes' claims of one row exclusive,
-//! and a node that dies mid-job leaves a lease that simply expires.
+//! and a node that dies mid-job leaves a lease that simply expires. Leases are short and renewed
+//! while the job runs; a claim is known by its attempt number, so a node whose lease lapsed and
+//! was taken over cannot renew the new holder's.
 
 use luxevault_core::Timestamp;
 use luxevault_core::ids::new_id;
@@ -18,6 +20,7 @@ const CLAIM: &str = "UPDATE jobs SET locked_until = $2, attempts = attempts + 1 
      SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
      ORDER BY run_at LIMIT 1) AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
      RETURNING id, kind, payload, attempts, max_attempts";
+const RENEW: &str = "UPDATE jobs SET locked_until = $3 WHERE id = $1 AND attempts = $2 AND failed_at IS NULL";
 const COMPLETE: &str = "DELETE FROM jobs WHERE id = $1";
 const RETRY: &str = "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1";
 const GIVE_UP: &str = "UPDATE jobs SET failed_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1";
@@ -29,6 +32,7 @@ const DROP_MENTIONING: &str = "DELETE FROM jobs WHERE kind = $1 AND payload LIKE
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("jobs.enqueue", ENQUEUE),
     ("jobs.claim", CLAIM),
+    ("jobs.renew", RENEW),
     ("jobs.complete", COMPLETE),
     ("jobs.retry", RETRY),
     ("jobs.give_up", GIVE_UP),
@@ -80,6 +84,14 @@ impl Jobs {
     pub async fn claim(db: &Db, now: Timestamp, lease_seconds: i64) -> Result<Option<Job>, DbError> {
         let until = now.plus_seconds(lease_seconds).as_micros();
         Ok(on_db!(db, pool => sqlx::query_as(CLAIM).bind(now.as_micros()).bind(until).fetch_optional(pool).await)?)
+    }
+
+    /// Extends the lease of a claimed job still running; `false` when the claim is no longer
+    /// ours (the lease lapsed and another node took the job).
+    pub async fn renew(db: &Db, job: &Job, now: Timestamp, lease_seconds: i64) -> Result<bool, DbError> {
+        let until = now.plus_seconds(lease_seconds).as_micros();
+        let n = on_db!(db, pool => sqlx::query(RENEW).bind(job.id).bind(job.attempts).bind(until).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
     }
 
     pub async fn complete(db: &Db, id: Uuid) -> Result<(), DbError> {

@@ -138,9 +138,8 @@ async fn consent_proofs_outlive_erasure_detached_until_their_year(backend: Backe
     assert!(erasure["kept"].to_string().contains("consent"), "the person is told the proof stays: {erasure}");
     assert!(!erasure["erased"].to_string().contains("consent"), "and not told it was erased: {erasure}");
 
-    let ledger = luxevault_storage::StaffPages::consent_ledger(&app.db, None, 50)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let ledger =
+        luxevault_storage::StaffPages::consent_ledger(&app.db, None, 50).await.unwrap_or_else(|e| panic!("{e}"));
     let proofs: Vec<_> = ledger.iter().filter(|r| r.holder_id == holder).collect();
     assert_eq!(proofs.len(), 2, "the grant and the withdrawal erasure recorded");
     assert!(proofs.iter().all(|r| !r.holder_is_account), "the holder is no account any more");

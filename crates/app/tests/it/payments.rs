@@ -213,7 +213,58 @@ async fn mail_goes_through_smtp_and_survives_an_outage(backend: Backend) {
     app.stop().await;
 }
 
+/// A node's job is leased for half a minute and the lease renewed while the job runs: a slow
+/// SMTP server does not hand the job to a second node, and when the node is killed mid-job the
+/// job is taken over half a minute later — not after the five minutes a long lease would cost a
+/// paid order's capture and confirmation.
+async fn a_running_job_keeps_its_lease_and_a_dead_nodes_job_is_taken_over_soon(backend: Backend) {
+    let sink = SmtpSink::start().unwrap_or_else(|e| panic!("SMTP sink: {e}"));
+    let url = sink.url();
+    let app = TestApp::spawn_with(backend, |config| config.smtp_url = luxevault::config::Secret::new(url)).await;
+    app.post_json(
+        "/api/v1/account/register",
+        &json!({"username": "lente", "email": "lente@example.fr", "password": "la soie du matin à Paris"}),
+    )
+    .await;
+    // An SMTP server that accepts the connection and never greets: the send hangs.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
+    let silent_url = format!("smtp://{}", silent.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let mailer = luxevault_integrations::mail::Mailer::from_url(Some(&silent_url), &app.data_dir)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let node = luxevault_shop::Worker::new(app.shop.clone(), mailer)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .renewing_every(std::time::Duration::from_millis(50));
+    let running = tokio::spawn(async move { node.run_due().await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!running.is_finished(), "the send hangs on the silent server");
+
+    // 45 s on the shop's clock, past the first lease's 30 s: renewed meanwhile, still the node's.
+    app.clock.advance_seconds(25);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.clock.advance_seconds(20);
+    assert_eq!(app.run_jobs().await, 0, "a running job's renewed lease keeps a second node off it");
+    assert!(sink.messages().await.is_empty());
+
+    // The node is killed mid-send; half a minute later another node sends the email once.
+    running.abort();
+    let _ = running.await;
+    app.clock.advance_seconds(31);
+    assert_eq!(app.run_jobs().await, 1, "taken over when the dead node's lease ran out");
+    let messages = sink.messages().await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].to.contains("lente@example.fr"));
+    held.abort();
+    app.stop().await;
+}
+
 backend_tests!(
+    a_running_job_keeps_its_lease_and_a_dead_nodes_job_is_taken_over_soon,
     a_cancel_reaching_an_authorised_order_releases_the_money,
     a_capture_reported_first_still_sends_the_confirmation,
     stripe_checkout_end_to_end,

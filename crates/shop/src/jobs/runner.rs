@@ -14,8 +14,13 @@ use crate::outbox::{EMAIL_JOB, EmailJob};
 
 const RETENTION_JOB: &str = "retention";
 
-/// How long a claimed job is ours before another node may take it over.
-const LEASE_SECONDS: i64 = 300;
+/// How long a claimed job is ours before another node may take it over: short, so the paid
+/// orders of a node that died are captured and confirmed within half a minute, not five; the
+/// lease is renewed while the job runs, so a slow SMTP server or provider does not hand a
+/// running job to a second node.
+const LEASE_SECONDS: i64 = 30;
+/// How often a running job's lease is renewed: three chances before it lapses.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
 
 enum Failure {
     Retry(String),
@@ -26,11 +31,47 @@ pub struct Worker {
     shop: Shop,
     mailer: Mailer,
     templates: EmailTemplates,
+    renew_every: Duration,
 }
 
 impl Worker {
     pub fn new(shop: Shop, mailer: Mailer) -> Result<Self, String> {
-        Ok(Self { shop, mailer, templates: EmailTemplates::load()? })
+        Ok(Self { shop, mailer, templates: EmailTemplates::load()?, renew_every: RENEW_EVERY })
+    }
+
+    /// Renews running jobs' leases at this pace instead (tests, whose clock is moved by hand).
+    pub fn renewing_every(mut self, every: Duration) -> Self {
+        self.renew_every = every;
+        self
+    }
+
+    /// Runs one claimed job, renewing its lease until it is done.
+    async fn run_leased(&self, job: &luxevault_storage::Job) -> Result<(), Failure> {
+        let work = async {
+            match job.kind.as_str() {
+                EMAIL_JOB => self.send_email(job.id, &job.payload).await,
+                CAPTURE_JOB => orders::run_capture(&self.shop, &job.payload).await.map_err(Failure::Retry),
+                VOID_JOB => orders::run_void(&self.shop, &job.payload).await.map_err(Failure::Retry),
+                RETENTION_JOB => self.run_retention().await.map_err(|e| Failure::Retry(e.to_string())),
+                other => Err(Failure::GiveUp(format!("unknown job kind {other}"))),
+            }
+        };
+        tokio::pin!(work);
+        let mut renewal = tokio::time::interval(self.renew_every);
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        renewal.tick().await; // the first tick is immediate: the claim has just set the lease
+        loop {
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                _ = renewal.tick() => {
+                    match Jobs::renew(self.shop.db(), job, self.shop.clock().now(), LEASE_SECONDS).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(job = %job.id, kind = %job.kind, "job lease lost; another node may run it"),
+                        Err(error) => tracing::warn!(job = %job.id, error = %error, "job lease not renewed"),
+                    }
+                }
+            }
+        }
     }
 
     /// Runs every job due now; returns how many ran. Tests call this to drive the queue.
@@ -38,13 +79,7 @@ impl Worker {
         let mut ran = 0;
         while let Some(job) = Jobs::claim(self.shop.db(), self.shop.clock().now(), LEASE_SECONDS).await? {
             ran += 1;
-            let outcome = match job.kind.as_str() {
-                EMAIL_JOB => self.send_email(job.id, &job.payload).await,
-                CAPTURE_JOB => orders::run_capture(&self.shop, &job.payload).await.map_err(Failure::Retry),
-                VOID_JOB => orders::run_void(&self.shop, &job.payload).await.map_err(Failure::Retry),
-                RETENTION_JOB => self.run_retention().await.map_err(|e| Failure::Retry(e.to_string())),
-                other => Err(Failure::GiveUp(format!("unknown job kind {other}"))),
-            };
+            let outcome = self.run_leased(&job).await;
             let now = self.shop.clock().now();
             match outcome {
                 Ok(()) => Jobs::complete(self.shop.db(), job.id).await?,

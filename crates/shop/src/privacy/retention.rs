@@ -98,9 +98,10 @@ pub async fn apply_observed(
                         .push(("deleted", RetentionStore::accounts_due(db, cutoff, warned_before, as_of).await?));
                     report.counts.push(("warned", RetentionStore::count_to_warn(db, warn_cutoff, as_of).await?));
                 } else {
-                    report
-                        .counts
-                        .push(("deleted", RetentionStore::delete_accounts(db, cutoff, warned_before, as_of, &policy.version, now).await?));
+                    report.counts.push((
+                        "deleted",
+                        RetentionStore::delete_accounts(db, cutoff, warned_before, as_of, &policy.version, now).await?,
+                    ));
                     let mut warned = 0;
                     loop {
                         let batch = RetentionStore::accounts_to_warn(db, warn_cutoff, 500, as_of).await?;

@@ -214,12 +214,7 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
         erased: erased_list(
             shop,
             &lang,
-            &[
-                "rights.erased.account",
-                "rights.erased.sessions",
-                "rights.erased.orders",
-                "rights.erased.mail",
-            ],
+            &["rights.erased.account", "rights.erased.sessions", "rights.erased.orders", "rights.erased.mail"],
         ),
         kept,
         notified,
