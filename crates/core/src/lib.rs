@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod catalog_csv;
 pub mod checkout;
 pub mod clock;
+pub mod country_names;
 pub mod ids;
 pub mod inventory;
 pub mod lang;

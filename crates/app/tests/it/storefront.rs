@@ -207,7 +207,30 @@ async fn https_shops_send_hsts(backend: Backend) {
     app.stop().await;
 }
 
+/// Countries are named in the shopper's language by the server (no script needed), in their
+/// alphabetical order, while the code is what the form sends.
+async fn countries_are_named_in_the_shoppers_language(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (path, named, order) in [
+        ("/checkout", ("GB", "United Kingdom"), ["France", "Germany", "Switzerland"]),
+        ("/fr/checkout", ("GB", "Royaume-Uni"), ["Allemagne", "États-Unis", "France"]),
+        ("/fr/cart", ("US", "États-Unis"), ["Allemagne", "États-Unis", "France"]),
+    ] {
+        let html = page(&app, path).await;
+        let option = html
+            .split(&format!(r#"<option value="{}""#, named.0))
+            .nth(1)
+            .and_then(|rest| rest.split("</option>").next());
+        assert!(option.is_some_and(|o| o.ends_with(&format!(">{}", named.1))), "{path}: {named:?} in {option:?}");
+        assert!(!html.contains(r#"<option value="GB">GB</option>"#), "{path}: no bare codes");
+        let at = |name: &str| html.find(&format!(">{name}</option>")).unwrap_or_else(|| panic!("{path}: {name}"));
+        assert!(at(order[0]) < at(order[1]) && at(order[1]) < at(order[2]), "{path}: alphabetical, accents aside");
+    }
+    app.stop().await;
+}
+
 backend_tests!(
+    countries_are_named_in_the_shoppers_language,
     https_shops_send_hsts,
     privacy_page_publishes_the_controller_and_storage,
     every_page_renders_without_cookies,

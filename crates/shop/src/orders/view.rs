@@ -181,7 +181,7 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
             city: order.city.expose().clone(),
             postcode: order.postcode.expose().clone(),
             country: order.country.clone(),
-            country_name: order.country.clone(),
+            country_name: luxevault_core::country_names::country_name(&lang, &order.country),
         },
         history,
     })

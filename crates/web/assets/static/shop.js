@@ -917,54 +917,6 @@
    * Country names: when the page only has ISO codes (an option reading "FR"), name them in the
    * page language with the browser's own data, and sort the list by name.
    */
-  function initCountryNames() {
-    var names = null;
-    try {
-      names = new Intl.DisplayNames([LANG || "en"], { type: "region" });
-    } catch (e) {
-      return;
-    }
-    function nameOf(code) {
-      try {
-        var name = names.of(code);
-        return name && name !== code ? name : null;
-      } catch (e) {
-        return null;
-      }
-    }
-    var selects = document.querySelectorAll("select[autocomplete='country']");
-    for (var i = 0; i < selects.length; i++) {
-      var select = selects[i];
-      var chosen = select.value;
-      var options = Array.prototype.slice.call(select.options);
-      var renamed = false;
-      for (var j = 0; j < options.length; j++) {
-        var option = options[j];
-        if (option.textContent.trim() === option.value) {
-          var name = nameOf(option.value);
-          if (name) {
-            option.textContent = name;
-            renamed = true;
-          }
-        }
-      }
-      if (!renamed) continue;
-      options.sort(function (a, b) {
-        return a.textContent.localeCompare(b.textContent, LANG || undefined);
-      });
-      for (var k = 0; k < options.length; k++) select.appendChild(options[k]);
-      select.value = chosen;
-    }
-    var labels = document.querySelectorAll("[data-country-code]");
-    for (var m = 0; m < labels.length; m++) {
-      var code = labels[m].getAttribute("data-country-code");
-      if (labels[m].textContent.trim() === code) {
-        var label = nameOf(code);
-        if (label) labels[m].textContent = label;
-      }
-    }
-  }
-
   /** A same-site path to return to after signing in, or null. */
   function safeNext(value) {
     if (typeof value !== "string" || value.charAt(0) !== "/" || value.charAt(1) === "/" || value.charAt(1) === "\\") return null;
@@ -2589,7 +2541,6 @@
     initAccountPage();
     initResetPage();
     initPrivacyCentre();
-    initCountryNames();
     initLocalDates();
     initStorageSync();
   }

@@ -7,6 +7,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use luxevault_core::country_names::country_name;
 use luxevault_core::order::{Actor, OrderStatus};
 use luxevault_core::staff::Permission;
 use luxevault_core::{Currency, Lang, Money, Timestamp};
@@ -165,7 +166,7 @@ async fn list_orders(state: &AppState, staff: &StaffContext, query: &OrderQuery)
             json!({
                 "id": o.id, "number": o.number, "status": o.status.as_str(),
                 "status_label": status_label(state, staff, o.status.as_str()), "placed": when(state, o.placed_at),
-                "total": amount(state, o.total_minor, &o.currency), "country": o.country,
+                "total": amount(state, o.total_minor, &o.currency), "country": country_name(&staff.lang, &o.country),
                 "name": shows_names.then(|| o.name.expose().clone()),
                 "email": shows_email.then(|| o.email.expose().clone()),
             })
@@ -253,7 +254,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
     let shipping = staff.allows(Permission::ViewShippingAddress).then(|| {
         json!({
             "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
-            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": order.country,
+            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": country_name(&staff.lang, &order.country),
         })
     });
     let payment_ids = staff
@@ -270,7 +271,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         "order": {
             "id": order.id, "number": order.number, "status": status.as_str(),
             "status_label": status_label(&state, &staff, status.as_str()), "placed": when(&state, order.created_at),
-            "updated": when(&state, order.updated_at), "currency": order.currency, "country": order.country,
+            "updated": when(&state, order.updated_at), "currency": order.currency, "country": country_name(&staff.lang, &order.country),
             "subtotal": amount(&state, order.subtotal_minor, &order.currency),
             "total": amount(&state, order.total_minor, &order.currency),
             "customer_id": if staff.allows(Permission::ViewCustomers) { order.customer_id } else { None },

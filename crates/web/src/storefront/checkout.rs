@@ -6,7 +6,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use luxevault_core::Lang;
-use luxevault_core::checkout::countries;
+use luxevault_core::country_names::CountryNames;
 use luxevault_core::order::Actor;
 use luxevault_storage::Orders;
 use serde::Deserialize;
@@ -26,10 +26,9 @@ fn payment_context(state: &AppState) -> Value {
     json!({"provider": state.payments().name(), "test_mode": state.payments().is_test()})
 }
 
-fn country_list() -> Vec<Value> {
-    // Codes with their English short names would need a data table; the code is shown and the
-    // script may localise with Intl.DisplayNames, which every supported browser has.
-    countries().map(|code| json!({"code": code, "name": code})).collect()
+/// Every country by its name in the page's language, alphabetically.
+pub(super) fn country_list(lang: &Lang) -> Vec<Value> {
+    CountryNames::of(lang).sorted().iter().map(|(code, name)| json!({"code": code, "name": name})).collect()
 }
 
 async fn frame_page(
@@ -56,7 +55,7 @@ pub async fn account(State(state): State<AppState>, Extension(PageLang(lang)): E
         "/account",
         "meta.account_title",
         "account.html",
-        json!({"countries": country_list()}),
+        json!({"countries": country_list(&lang)}),
     )
     .await;
     respond(&state, &lang, "/account", result).await
@@ -70,8 +69,7 @@ pub async fn reset(State(state): State<AppState>, Extension(PageLang(lang)): Ext
 pub async fn checkout(State(state): State<AppState>, Extension(PageLang(lang)): Extension<PageLang>) -> Response {
     // A fresh key per page view: retries and double clicks of this view reuse it.
     let key = luxevault_shop::auth::new_token().map(|t| t[..32].to_string()).unwrap_or_default();
-    let extra =
-        json!({"checkout": {"idempotency_key": key, "countries": country_list(), "payment": payment_context(&state)}});
+    let extra = json!({"checkout": {"idempotency_key": key, "countries": country_list(&lang), "payment": payment_context(&state)}});
     let result = frame_page(&state, &lang, "/checkout", "meta.checkout_title", "checkout.html", extra).await;
     respond(&state, &lang, "/checkout", result).await
 }

@@ -330,9 +330,8 @@ pub async fn cart(State(state): State<AppState>, Extension(PageLang(lang)): Exte
 async fn cart_page(state: &AppState, lang: &Lang) -> Result<Response, PageError> {
     let catalog = state.catalog().await?;
     let t = state.translations();
-    let countries: Vec<Value> =
-        luxevault_core::checkout::countries().map(|code| json!({"code": code, "name": code})).collect();
-    // The house's own country first guess, as the checkout makes it; the browser names them.
+    let countries = checkout::country_list(lang);
+    // The house's own country first guess, as the checkout makes it.
     let preferred = if lang.as_str() == "fr" { "FR" } else { "GB" };
     let context = merge(
         frame(state, &catalog, lang, "/cart", &title(state, &t.text(lang, "meta.cart_title", &[])), ""),
