@@ -73,9 +73,35 @@ pub fn is_valid_sku(sku: &str) -> bool {
     !sku.is_empty() && sku.len() <= 64 && sku.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A size as a reader of `lang` writes it: "38.5" is "38,5" in French and the other languages
+/// that write a decimal comma. Only a size that is a decimal number changes ("M", "38",
+/// "38 EU", "8.5/9" stay); the stored size keeps the point, so a SKU's size means one thing.
+pub fn size_label(size: &str, lang: &crate::Lang) -> String {
+    const DECIMAL_COMMA: &[&str] =
+        &["fr", "de", "it", "es", "pt", "nl", "da", "sv", "nb", "fi", "pl", "cs", "ru", "tr", "el", "hu", "ro"];
+    let is_decimal = size.split_once('.').is_some_and(|(whole, fraction)| {
+        !whole.is_empty()
+            && !fraction.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && fraction.bytes().all(|b| b.is_ascii_digit())
+    });
+    if is_decimal && DECIMAL_COMMA.contains(&lang.as_str()) { size.replacen('.', ",", 1) } else { size.to_string() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_sizes_read_with_the_readers_decimal_mark() {
+        let fr = crate::Lang::parse("fr").unwrap_or_else(|| panic!("fr"));
+        let en = crate::Lang::parse("en").unwrap_or_else(|| panic!("en"));
+        assert_eq!(size_label("38.5", &fr), "38,5");
+        assert_eq!(size_label("38.5", &en), "38.5");
+        for kept in ["M", "38", "8.5/9", "38.", ".5", "XS.1", "1.2.3"] {
+            assert_eq!(size_label(kept, &fr), kept, "{kept}");
+        }
+    }
 
     #[test]
     fn stock_states() {

@@ -229,7 +229,28 @@ async fn countries_are_named_in_the_shoppers_language(backend: Backend) {
     app.stop().await;
 }
 
+/// Half sizes read "38,5" in French and "38.5" in English, on the page and in the cart's label;
+/// the stored size is one value.
+async fn decimal_sizes_follow_the_readers_decimal_mark(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fr = page(&app, "/fr/products/escarpin-alma").await;
+    assert!(fr.contains(">38,5<"), "French: a decimal comma");
+    assert!(!fr.contains(">38.5<"));
+    let en = page(&app, "/products/escarpin-alma").await;
+    assert!(en.contains(">38.5<"), "English: a decimal point");
+    let (status, cart) = app
+        .post_json(
+            "/api/v1/cart/quote",
+            &serde_json::json!({"lang": "fr", "currency": "EUR", "lines": [{"sku": "ME-EA-NOIR-385", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{cart}");
+    assert!(cart.to_string().contains("38,5"), "the cart's label too: {cart}");
+    app.stop().await;
+}
+
 backend_tests!(
+    decimal_sizes_follow_the_readers_decimal_mark,
     countries_are_named_in_the_shoppers_language,
     https_shops_send_hsts,
     privacy_page_publishes_the_controller_and_storage,

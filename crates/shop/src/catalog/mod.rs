@@ -77,10 +77,11 @@ pub fn colour_name(catalog: &Catalog, code: &str, lang: &Lang, settings: &ShopSe
 /// "Noir — 38", "Noir", "38", or the SKU when the variant has neither.
 pub fn variant_label(catalog: &Catalog, variant: &Variant, lang: &Lang, settings: &ShopSettings) -> String {
     let colour = variant.colour.as_deref().map(|c| colour_name(catalog, c, lang, settings));
-    match (colour, variant.size.as_deref()) {
+    let size = variant.size.as_deref().map(|s| luxevault_core::catalog::size_label(s, lang));
+    match (colour, size) {
         (Some(c), Some(s)) => format!("{c} — {s}"),
         (Some(c), None) => c,
-        (None, Some(s)) => s.to_string(),
+        (None, Some(s)) => s,
         (None, None) => variant.sku.clone(),
     }
 }

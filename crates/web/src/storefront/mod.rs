@@ -254,6 +254,7 @@ async fn product_page(state: &AppState, lang: &Lang, slug: &str) -> Result<Respo
                 "colour_name": v.colour.as_deref().map(|c| colour_name(&catalog, c, lang, settings)),
                 "hex": v.colour.as_deref().and_then(|c| catalog.colour(c)).map(|c| c.hex.clone()),
                 "size": v.size,
+                "size_label": v.size.as_deref().map(|s| luxevault_core::catalog::size_label(s, lang)),
                 "stock": v.stock.max(0),
                 "state": state_.as_str(),
                 "state_label": t.text(lang, &format!("stock.{}", state_.as_str()), &[]),
