@@ -203,6 +203,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("orders", "lang", "order_details", ORDER, ThePerson),
     personal("orders", "name", "identification", RECIPIENT, ThePerson),
     personal("orders", "email", "contact", RECIPIENT, ThePerson),
+    personal("orders", "email_key", "contact", RECIPIENT, ThePerson),
     personal("orders", "phone", "contact", RECIPIENT, ThePerson),
     personal("orders", "address_line1", "delivery", RECIPIENT, ThePerson),
     personal("orders", "address_line2", "delivery", RECIPIENT, ThePerson),

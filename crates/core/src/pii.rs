@@ -82,8 +82,14 @@ impl Email {
 
     /// The form used to find an account: lowercase.
     pub fn normalized(&self) -> String {
-        self.0.expose().to_lowercase()
+        email_key(self.0.expose())
     }
+}
+
+/// The form an address is looked up by: lowercased in full Unicode (SQL's lower() folds only
+/// A-Z), so "Élodie@…" and "élodie@…" are one person on both databases.
+pub fn email_key(address: &str) -> String {
+    address.trim().to_lowercase()
 }
 
 impl fmt::Debug for Email {

@@ -34,9 +34,8 @@ macro_rules! order_list {
 
 const ORDERS: &str = order_list!("");
 const ORDERS_IN_STATE: &str = order_list!("AND status = $6");
-const ORDERS_BY_EMAIL: &str = order_list!(
-    "AND lower(email) >= $6 AND lower(email) < $7 AND (CAST($8 AS TEXT) IS NULL OR status = CAST($8 AS TEXT))"
-);
+const ORDERS_BY_EMAIL: &str =
+    order_list!("AND email_key >= $6 AND email_key < $7 AND (CAST($8 AS TEXT) IS NULL OR status = CAST($8 AS TEXT))");
 const ORDER_BY_NUMBER: &str = "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, \
      created_at FROM orders WHERE number = $1";
 
@@ -182,8 +181,8 @@ impl OrderSearch {
         Some(if number_like {
             Self::Number(text.to_ascii_uppercase())
         } else {
-            // lower() in SQL is ASCII-only on both backends (see migration 0011); so is this.
-            Self::EmailPrefix(text.to_ascii_lowercase())
+            // Orders are keyed by the address lowercased in full Unicode (migration 0027).
+            Self::EmailPrefix(luxevault_core::pii::email_key(text))
         })
     }
 }

@@ -158,6 +158,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 27,
+        description: "order email key",
+        portable: include_str!("../migrations/0027_order_email_key.sql"),
+        sqlite: None,
+        postgres: Some(include_str!("../migrations/0027_order_email_key.postgres.sql")),
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {
@@ -180,9 +187,23 @@ fn migrator(db: &Db) -> Migrator {
     Migrator::with_migrations(migrations)
 }
 
+/// The schema version before which orders' email keys were folded by SQL (ASCII only).
+const UNICODE_EMAIL_KEYS: i64 = 27;
+
 /// Brings the schema up to date. Safe to call on every start.
 pub async fn migrate(db: &Db) -> Result<(), DbError> {
+    let before = applied_version(db).await;
     let migrator = migrator(db);
     on_db!(db, pool => migrator.run(pool).await)?;
+    if before < UNICODE_EMAIL_KEYS {
+        crate::Orders::rekey_emails(db).await?;
+    }
     Ok(())
+}
+
+/// The latest step applied; 0 on a new database (no migrations table yet).
+async fn applied_version(db: &Db) -> i64 {
+    const APPLIED: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+    let version: Result<i64, sqlx::Error> = on_db!(db, pool => sqlx::query_scalar(APPLIED).fetch_one(pool).await);
+    version.unwrap_or(0)
 }

@@ -20,9 +20,9 @@ const NEXT_NUMBER: &str = "INSERT INTO order_counters (series, last_number) VALU
 const INSERT_ORDER: &str = "INSERT INTO orders (id, number, customer_id, status, currency, subtotal_minor, total_minor, \
      lang, name, email, phone, address_line1, address_line2, city, postcode, country, payment_provider, \
      idempotency_key, request_hash, created_at, updated_at, shipping_code, shipping_name, shipping_minor, tax_minor, \
-     tax_included, duties_paid) \
+     tax_included, duties_paid, email_key) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, \
-     $21, $22, $23, $24, $25, $26)";
+     $21, $22, $23, $24, $25, $26, $27)";
 const INSERT_TAX_LINE: &str = "INSERT INTO order_tax_lines (order_id, position, name, rate_bp, base_minor, amount_minor) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 const TAX_LINES: &str =
@@ -47,7 +47,7 @@ const EVENTS: &str =
 const RECORD_PAYMENT_EVENT: &str = "INSERT INTO payment_events (provider, event_id, event_type, received_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 // Erasure: who and where go, the amounts, lines and country stay (tax law), as in retention.
-const ANONYMISE_ONE: &str = "UPDATE orders SET name = '', email = '', phone = '', address_line1 = '', address_line2 = '', \
+const ANONYMISE_ONE: &str = "UPDATE orders SET name = '', email = '', email_key = '', phone = '', address_line1 = '', address_line2 = '', \
      city = '', postcode = '', customer_id = NULL, request_hash = '', payment_session_id = NULL, payment_id = NULL, \
      payment_url = NULL, anonymised_at = $2 WHERE id = $1";
 // Staff's free text on the order's history (a refund's reason may name the person) goes with
@@ -75,7 +75,9 @@ const BY_PAYMENT: &str = select_orders!("WHERE payment_id = $1");
 const BY_SESSION: &str = select_orders!("WHERE payment_session_id = $1");
 const FOR_CUSTOMER: &str = select_orders!("WHERE customer_id = $1 ORDER BY created_at DESC LIMIT $2");
 // The back office's plain list: the newest orders, for the order pages.
-const FOR_EMAIL: &str = select_orders!("WHERE lower(email) = $1 ORDER BY created_at DESC LIMIT $2");
+const FOR_EMAIL: &str = select_orders!("WHERE email_key = $1 ORDER BY created_at DESC LIMIT $2");
+const EMAILS_TO_KEY: &str = "SELECT id, email FROM orders WHERE email <> ''";
+const SET_EMAIL_KEY: &str = "UPDATE orders SET email_key = $2 WHERE id = $1";
 const STALE_UNPAID: &str =
     select_orders!("WHERE status = 'awaiting_payment' AND created_at < $1 ORDER BY created_at LIMIT $2");
 
@@ -107,6 +109,8 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.by_session", BY_SESSION),
     ("orders.for_customer", FOR_CUSTOMER),
     ("orders.for_email", FOR_EMAIL),
+    ("orders.emails_to_key", EMAILS_TO_KEY),
+    ("orders.set_email_key", SET_EMAIL_KEY),
     ("orders.stale_unpaid", STALE_UNPAID),
 ];
 
@@ -401,6 +405,7 @@ impl Orders {
                         .bind(order.delivery.tax_minor)
                         .bind(order.delivery.tax_included)
                         .bind(order.delivery.duties_paid)
+                        .bind(luxevault_core::pii::email_key(c.email))
                         .execute(&mut *tx)
                         .await?;
                     for (position, line) in order.tax_lines.iter().enumerate() {
@@ -616,6 +621,17 @@ impl Orders {
 
     /// Orders placed with this email address (lowercase), newest first: what a person proven to
     /// hold the address may see or have erased.
+    /// Keys every order's address as the application folds it (after migration 27, once).
+    pub async fn rekey_emails(db: &Db) -> Result<u64, DbError> {
+        let rows: Vec<(Uuid, String)> = on_db!(db, pool => sqlx::query_as(EMAILS_TO_KEY).fetch_all(pool).await)?;
+        let mut changed = 0;
+        for (id, email) in rows {
+            let key = luxevault_core::pii::email_key(&email);
+            changed += on_db!(db, pool => sqlx::query(SET_EMAIL_KEY).bind(id).bind(&key).execute(pool).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(changed)
+    }
+
     pub async fn for_email(db: &Db, email_lowercase: &str, limit: i64) -> Result<Vec<OrderRow>, DbError> {
         let rows: Vec<OrderRecord> =
             on_db!(db, pool => sqlx::query_as(FOR_EMAIL).bind(email_lowercase).bind(limit).fetch_all(pool).await)?;

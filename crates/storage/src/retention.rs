@@ -16,7 +16,7 @@ const ORDERS_DUE: &str = "SELECT COUNT(*) FROM orders WHERE anonymised_at IS NUL
 // Amounts, lines, dates and the country stay (accounting and tax law); who and where go.
 // The request digest (of name and address) and the payment references (which lead to the
 // provider's record of the person) go too.
-const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', phone = '', address_line1 = '', \
+const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', email_key = '', phone = '', address_line1 = '', \
      address_line2 = '', city = '', postcode = '', customer_id = NULL, request_hash = '', \
      payment_session_id = NULL, payment_id = NULL, payment_url = NULL, anonymised_at = $2 \
      WHERE id IN (SELECT id FROM orders WHERE anonymised_at IS NULL AND (created_at < $1 OR \

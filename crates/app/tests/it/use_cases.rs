@@ -195,7 +195,37 @@ async fn an_authorised_payment_is_never_declined_by_the_system(backend: Backend)
     app.stop().await;
 }
 
+/// An address differing only in the case of a non-ASCII letter is the same person's, on both
+/// databases: a guest's request finds the orders, staff's search finds them, and orders keyed
+/// before the key was Unicode-folded are re-keyed by the migration.
+async fn email_addresses_match_whatever_their_case_beyond_ascii(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let placed =
+        place(&app, "use-case-key-unicode-0001", "Élodie.Œillet@Exemple.FR").await.unwrap_or_else(|e| panic!("{e:?}"));
+    let found = |key: &'static str| {
+        let db = app.db.clone();
+        async move { Orders::for_email(&db, &luxevault_core::pii::email_key(key), 10).await.unwrap_or_default() }
+    };
+    assert_eq!(found("élodie.œillet@exemple.fr").await.len(), 1, "lowercase finds it");
+    assert_eq!(found("ÉLODIE.ŒILLET@EXEMPLE.FR").await.len(), 1, "uppercase too");
+    let search = luxevault_storage::OrderSearch::parse("ÉLODIE.Œ").unwrap_or_else(|| panic!("a search"));
+    let filter = luxevault_storage::OrderFilter { search: Some(search), ..Default::default() };
+    let listed =
+        luxevault_storage::BackOffice::orders(&app.db, &filter, None, 10).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(listed.items.iter().map(|o| o.id).collect::<Vec<_>>(), vec![placed.order.id], "staff's prefix search");
+
+    // A row keyed as SQL's lower() left it (É kept upper case) is re-keyed on migration.
+    let legacy = "UPDATE orders SET email_key = 'Élodie.Œillet@exemple.fr'";
+    let _ =
+        luxevault_storage::on_db!(&app.db, pool => sqlx::query(legacy).execute(pool).await.map(|r| r.rows_affected()));
+    assert!(found("élodie.œillet@exemple.fr").await.is_empty(), "the legacy key misses it");
+    assert_eq!(Orders::rekey_emails(&app.db).await.unwrap_or_default(), 1);
+    assert_eq!(found("élodie.œillet@exemple.fr").await.len(), 1, "re-keyed");
+    app.stop().await;
+}
+
 backend_tests!(
+    email_addresses_match_whatever_their_case_beyond_ascii,
     placing_an_order_is_idempotent_and_refuses_what_changed,
     a_request_lives_its_life_through_the_use_cases,
     erasure_by_address_anonymises_and_says_what_was_kept,

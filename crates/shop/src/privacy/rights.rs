@@ -242,7 +242,7 @@ pub async fn document_for_email(
     request: &luxevault_storage::PrivacyRequestRow,
 ) -> Result<Value, ShopError> {
     let mut orders = Vec::new();
-    for order in Orders::for_email(shop.db(), &email.to_lowercase(), i64::MAX).await? {
+    for order in Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await? {
         orders.push(order_view(shop, &order, None).await?);
     }
     let limits = match luxevault_core::Email::parse(email) {
@@ -269,7 +269,7 @@ pub async fn erase_by_email(
     lang: &Lang,
     now: Timestamp,
 ) -> Result<Erasure, ShopError> {
-    let orders = Orders::for_email(shop.db(), &email.to_lowercase(), i64::MAX).await?;
+    let orders = Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await?;
     let held_any = !orders.is_empty();
     let received = notices::received(shop, &orders, false).await?;
     let notified = notices::notify(shop, request, &received).await?;
@@ -294,7 +294,7 @@ pub async fn erase_by_email(
 pub async fn erase_orders_of_email(shop: &Shop, email: &str, now: Timestamp) -> Result<Vec<String>, ShopError> {
     let db = shop.db();
     let mut in_progress = Vec::new();
-    for order in Orders::for_email(db, &email.to_lowercase(), i64::MAX).await? {
+    for order in Orders::for_email(db, &luxevault_core::pii::email_key(email), i64::MAX).await? {
         match order.status {
             OrderStatus::AwaitingPayment => {
                 orders::order_cancelled(
