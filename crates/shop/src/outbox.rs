@@ -68,6 +68,20 @@ pub enum EmailJob {
     RestrictionLifting {
         limit_id: Uuid,
     },
+    /// An appointment booked or moved: the confirmation with its invitation (`.ics`), one per
+    /// start (a move confirms again).
+    AppointmentConfirmation {
+        appointment_id: Uuid,
+        starts_at: i64,
+    },
+    /// The day before: sent only if the appointment is still booked at that start.
+    AppointmentReminder {
+        appointment_id: Uuid,
+        starts_at: i64,
+    },
+    AppointmentCancelled {
+        appointment_id: Uuid,
+    },
 }
 
 impl EmailJob {
@@ -91,6 +105,15 @@ impl EmailJob {
                 Some(format!("email:marketing:{campaign_id}:{customer_id}"))
             }
             Self::RestrictionLifting { limit_id } => Some(format!("email:restriction_lifting:{limit_id}")),
+            Self::AppointmentConfirmation { appointment_id, starts_at } => {
+                Some(format!("email:appointment_confirmation:{appointment_id}:{starts_at}"))
+            }
+            Self::AppointmentReminder { appointment_id, starts_at } => {
+                Some(format!("email:appointment_reminder:{appointment_id}:{starts_at}"))
+            }
+            Self::AppointmentCancelled { appointment_id } => {
+                Some(format!("email:appointment_cancelled:{appointment_id}"))
+            }
         }
     }
 }
@@ -103,6 +126,11 @@ pub fn job_parts(email: &EmailJob) -> (&'static str, String, Option<String>, i32
 }
 
 pub async fn queue_email(db: &Db, email: &EmailJob, now: Timestamp) -> Result<bool, DbError> {
+    queue_email_at(db, email, now, now).await
+}
+
+/// Queues an email to be sent at `at` (a reminder the day before).
+pub async fn queue_email_at(db: &Db, email: &EmailJob, at: Timestamp, now: Timestamp) -> Result<bool, DbError> {
     let (kind, payload, dedupe_key, max_attempts) = job_parts(email);
-    Jobs::enqueue(db, &NewJob { kind, payload, dedupe_key, run_at: now, max_attempts }, now).await
+    Jobs::enqueue(db, &NewJob { kind, payload, dedupe_key, run_at: at, max_attempts }, now).await
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod analytics;
+mod appointments;
 mod audit;
 mod backoffice;
 mod breaches;
@@ -32,6 +33,7 @@ mod staff_pages;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use analytics::{NewPageView, PageViewRow, PageViews};
+pub use appointments::{AppointmentRow, Appointments, AssociateRow, Booking, BoutiqueRow, NewAppointment, ServiceRow};
 pub use audit::{AuditFilter, AuditLog, ERASED_NOTE};
 pub use backoffice::{
     BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
@@ -94,5 +96,6 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(catalog_import::STATEMENTS);
     all.extend_from_slice(backoffice::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
+    all.extend_from_slice(appointments::STATEMENTS);
     all
 }

@@ -165,6 +165,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: Some(include_str!("../migrations/0027_order_email_key.postgres.sql")),
     },
+    Step {
+        version: 28,
+        description: "appointments",
+        portable: include_str!("../migrations/0028_appointments.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {

@@ -113,7 +113,57 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
     let house = json!({"name": settings.name});
     let payment = json!({"provider": shop.payments().name(), "test_mode": shop.payments().is_test()});
     let mut list_unsubscribe = None;
+    let mut calendar = None;
     let (name, lang, to, context) = match job {
+        EmailJob::AppointmentConfirmation { appointment_id, starts_at }
+        | EmailJob::AppointmentReminder { appointment_id, starts_at } => {
+            let Some(row) =
+                luxevault_storage::Appointments::by_id(db, *appointment_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            // Moved, cancelled or erased meanwhile: this message is about a time that no longer holds.
+            if row.email.expose().is_empty()
+                || row.span.start.as_micros() != *starts_at
+                || row.status != luxevault_core::appointments::AppointmentStatus::Booked
+            {
+                return Ok(None);
+            }
+            if matches!(job, EmailJob::AppointmentReminder { .. })
+                && !luxevault_storage::Appointments::mark_reminded(db, row.id, row.span.start)
+                    .await
+                    .map_err(|e| e.to_string())?
+            {
+                return Ok(None);
+            }
+            let lang = Lang::parse(&row.lang).unwrap_or_else(|| settings.default_lang().clone());
+            let view = crate::appointments::view(shop, &row, &lang).await.map_err(|e| e.to_string())?;
+            let name = if matches!(job, EmailJob::AppointmentReminder { .. }) {
+                "appointment_reminder"
+            } else {
+                calendar = Some(crate::appointments::invitation(shop, &row, &view));
+                "appointment_confirmation"
+            };
+            let context = json!({"shop": house, "appointment": view, "links": {"manage": crate::appointments::manage_url(shop, &row)}});
+            (name, lang, row.email.into_inner(), context)
+        }
+        EmailJob::AppointmentCancelled { appointment_id } => {
+            let Some(row) =
+                luxevault_storage::Appointments::by_id(db, *appointment_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            if row.email.expose().is_empty() {
+                return Ok(None);
+            }
+            let lang = Lang::parse(&row.lang).unwrap_or_else(|| settings.default_lang().clone());
+            let view = crate::appointments::view(shop, &row, &lang).await.map_err(|e| e.to_string())?;
+            calendar = Some(crate::appointments::ics::cancellation(shop, &row, &view));
+            let prefix = settings.prefix(&lang);
+            let context =
+                json!({"shop": house, "appointment": view, "links": {"book": format!("{base}{prefix}/appointments")}});
+            ("appointment_cancelled", lang, row.email.into_inner(), context)
+        }
         EmailJob::Welcome { customer_id }
         | EmailJob::InactivityWarning { customer_id }
         | EmailJob::PasswordReset { customer_id, .. } => {
@@ -289,6 +339,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         message_id_domain: host,
         list_unsubscribe,
         message_key: None,
+        calendar,
     }))
 }
 
@@ -311,6 +362,9 @@ mod tests {
             "recipient_notice",
             "marketing",
             "restriction_lifting",
+            "appointment_confirmation",
+            "appointment_reminder",
+            "appointment_cancelled",
         ] {
             for lang in ["en", "fr"] {
                 assert!(EmailFiles::get(&format!("{lang}/{name}.txt")).is_some(), "{lang}/{name}.txt");
