@@ -361,6 +361,9 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("privacy_requests", "code_attempts", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "verified_at", "compliance_records", CONSENT_PROOF, Automatic),
     secret("privacy_requests", "archive_token_hash"),
+    // 0025: who proved the person's identity for a request (a staff member) and how.
+    staff("privacy_requests", "verified_by"),
+    personal("privacy_requests", "verification_method", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "archive_expires_at", "compliance_records", CONSENT_PROOF, Automatic),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),

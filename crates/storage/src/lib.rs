@@ -35,7 +35,7 @@ pub use analytics::{NewPageView, PageViewRow, PageViews};
 pub use audit::{AuditFilter, AuditLog, ERASED_NOTE};
 pub use backoffice::{
     BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
-    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,
+    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, PersonKind, PersonSummary, prefix_end,
 };
 pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{
@@ -55,8 +55,8 @@ pub use limits::{LimitRow, Limits, NewLimit, NoticeRow};
 pub use marketing::{CampaignRow, Marketing};
 pub use migrations::migrate;
 pub use orders::{
-    CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow, OrderRow,
-    OrderTaxLineRow, Orders, Transition,
+    CorrectedContact, CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow,
+    OrderRow, OrderTaxLineRow, Orders, Transition,
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use profile::{NewProfile, ProfileRow, ShopProfile};
