@@ -144,10 +144,8 @@ async fn staff_correct_an_orders_contact_audited_and_the_recipients_told(backend
         address_line1: luxevault_core::Pii::new("1 Rue Ailleurs".into()),
         ..luxevault_shop::orders::contact::ContactCorrection::of(&order(&app, id).await)
     };
-    let who = luxevault_shop::orders::contact::Corrector {
-        actor: luxevault_core::order::Actor::Staff(owner.id.to_string()),
-        client: "test",
-    };
+    let actor = format!("staff:{}", owner.id);
+    let who = luxevault_shop::orders::contact::Corrector { actor: &actor, client: "test" };
     let refused =
         luxevault_shop::orders::contact::correct_order_contact(&app.shop, id, &correct, "email", "moved", &who).await;
     assert!(matches!(refused, Err(luxevault_shop::ShopError::Conflict { code: "address_locked", .. })), "{refused:?}");
@@ -161,6 +159,43 @@ async fn staff_correct_an_orders_contact_audited_and_the_recipients_told(backend
         (row.phone.expose().as_str(), row.address_line1.expose().as_str()),
         ("+33 7 99 88 77 66", "9 Quai Voltaire")
     );
+    app.stop().await;
+}
+
+async fn the_admin_api_corrects_an_orders_contact(backend: Backend) {
+    const TOKEN: &str = "an-admin-token-of-at-least-32-characters";
+    let app = TestApp::spawn_with(backend, |c| c.admin_token = luxevault::config::Secret::new(TOKEN)).await;
+    let id = paid_order(&app, "people-api-0001-abcdef", None).await;
+    let path = app.url(&format!("/api/v1/admin/orders/{id}/contact"));
+    let body = |phone: &str, email: &str| {
+        json!({"name": NAME, "email": email, "phone": phone, "address_line1": "9 Quai Voltaire", "city": "Paris",
+               "postcode": "75007", "channel": "email", "reason": "the client wrote: new number"})
+    };
+    let send = |json: Value, token: Option<&'static str>| {
+        let mut request = app.client.post(path.clone()).json(&json);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap_or_else(|e| panic!("{e}"));
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    assert_eq!(send(body("+33 7 12 12 12 12", EMAIL), None).await.0, 401);
+    let (status, answer) = send(body("+33 7 12 12 12 12", "not-an-email"), Some(TOKEN)).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (422, Some("invalid_contact")), "{answer}");
+    let (status, answer) = send(body("+33 7 12 12 12 12", EMAIL), Some(TOKEN)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["changed"], json!(["phone", "address_line1"]));
+    assert!(!answer.to_string().contains("12 12 12"), "the answer names fields, not values");
+    let row = order(&app, Uuid::parse_str(&id).unwrap_or_default()).await;
+    assert_eq!(row.phone.expose(), "+33 7 12 12 12 12");
+    let entries = audit_entries(&app).await;
+    assert!(
+        entries.iter().any(|e| e.actor == "api-token" && e.action == "order.contact.correct" && e.subject_id == id)
+    );
+    assert_no_personal_data_in_audit(&entries);
     app.stop().await;
 }
 
@@ -367,4 +402,5 @@ backend_tests!(
     staff_correct_an_accounts_email_and_the_recipients_are_told,
     guests_appear_among_customers_with_their_orders,
     a_phone_only_request_is_verified_by_call_back_and_answered,
+    the_admin_api_corrects_an_orders_contact,
 );

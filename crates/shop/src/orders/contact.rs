@@ -8,7 +8,7 @@
 //! `privacy::notices`). The back office and the admin API both call [`correct_order_contact`].
 
 use luxevault_core::checkout::ContactInput;
-use luxevault_core::order::{Actor, OrderStatus};
+use luxevault_core::order::OrderStatus;
 use luxevault_core::requests::{Channel, RequestKind, deadline, target};
 use luxevault_core::{Email, Pii};
 use luxevault_storage::{CorrectedContact, NewPrivacyRequest, OrderRow, Orders, PrivacyRequests};
@@ -47,9 +47,10 @@ impl ContactCorrection {
     }
 }
 
-/// Who corrects, for the audit log: the actor and the client they came from.
+/// Who corrects, for the audit log: the actor as the log names it (`staff:<id>`, `api-token`)
+/// and the client they came from.
 pub struct Corrector<'a> {
-    pub actor: Actor,
+    pub actor: &'a str,
     pub client: &'a str,
 }
 
@@ -130,14 +131,14 @@ pub async fn correct_order_contact(
     let now = shop.clock().now();
     // Audited before it is done: the chained entry names the order and the fields; the staff's
     // reason goes to the erasable notes (migration 0021).
-    let actor = who.actor.as_string();
+    let actor = who.actor;
     let note = format!("{reason} (fields: {})", changed.join(", "));
     let subject = id.to_string();
     record_or_refuse(
         shop.db(),
         now,
         AuditEvent {
-            actor: &actor,
+            actor,
             client: who.client,
             action: "order.contact.correct",
             subject_kind: "order",
@@ -214,14 +215,14 @@ pub async fn correct_account_email(
     if account.email.expose() == email.expose() {
         return Err(ShopError::invalid("unchanged", "This is already the account's email."));
     }
-    let actor = who.actor.as_string();
+    let actor = who.actor;
     let subject = customer.to_string();
     let note = format!("{reason} (fields: email)");
     record_or_refuse(
         shop.db(),
         shop.clock().now(),
         AuditEvent {
-            actor: &actor,
+            actor,
             client: who.client,
             action: "customer.contact.correct",
             subject_kind: "customer",

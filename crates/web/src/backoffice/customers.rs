@@ -148,7 +148,8 @@ pub async fn correct_email(
     staff.require(Permission::ViewCustomerContact)?;
     staff.require(Permission::CorrectCustomerData)?;
     let id = parse_id(&state, &staff, &id, "customer")?;
-    let who = Corrector { actor: Actor::Staff(staff.member.id.to_string()), client: &staff.client };
+    let actor = staff.actor();
+    let who = Corrector { actor: &actor, client: &staff.client };
     match correct_account_email(&state, id, &form.email, &form.reason, &who).await {
         Ok(()) => Ok(axum::response::Redirect::to(&format!("/admin/customers/{id}")).into_response()),
         Err(error) => {

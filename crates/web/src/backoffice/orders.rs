@@ -375,7 +375,8 @@ pub async fn correct_contact(
         correction.city = Pii::new(form.city);
         correction.postcode = Pii::new(form.postcode);
     }
-    let who = Corrector { actor: Actor::Staff(staff.member.id.to_string()), client: &staff.client };
+    let actor = staff.actor();
+    let who = Corrector { actor: &actor, client: &staff.client };
     match correct_order_contact(&state, id, &correction, &form.channel, &form.reason, &who).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response()),
         Err(error) => {
