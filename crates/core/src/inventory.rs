@@ -228,7 +228,7 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("appointments", "associate_id"),
     personal("appointments", "starts_at", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
     personal("appointments", "ends_at", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
-    personal("appointments", "status", "fitting_and_sizing", SERVICE_REQUEST, Automatic),
+    personal("appointments", "status", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
     personal("appointments", "name", "identification", SERVICE_REQUEST, ThePerson),
     personal("appointments", "email", "contact", SERVICE_REQUEST, ThePerson),
     personal("appointments", "email_key", "contact", SERVICE_REQUEST, ThePerson),
@@ -418,6 +418,9 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("privacy_requests", "code_attempts", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "verified_at", "compliance_records", CONSENT_PROOF, Automatic),
     secret("privacy_requests", "archive_token_hash"),
+    // 0025: who proved the person's identity for a request (a staff member) and how.
+    staff("privacy_requests", "verified_by"),
+    personal("privacy_requests", "verification_method", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "archive_expires_at", "compliance_records", CONSENT_PROOF, Automatic),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),

@@ -37,7 +37,7 @@ pub use appointments::{AppointmentRow, Appointments, AssociateRow, Booking, Bout
 pub use audit::{AuditFilter, AuditLog, ERASED_NOTE};
 pub use backoffice::{
     BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
-    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,
+    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, PersonKind, PersonSummary, prefix_end,
 };
 pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{
@@ -57,8 +57,8 @@ pub use limits::{LimitRow, Limits, NewLimit, NoticeRow};
 pub use marketing::{CampaignRow, Marketing};
 pub use migrations::migrate;
 pub use orders::{
-    CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow, OrderRow,
-    OrderTaxLineRow, Orders, Transition,
+    CorrectedContact, CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow,
+    OrderRow, OrderTaxLineRow, Orders, Transition,
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use profile::{NewProfile, ProfileRow, ShopProfile};

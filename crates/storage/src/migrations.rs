@@ -152,6 +152,13 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 25,
+        description: "people",
+        portable: include_str!("../migrations/0025_people.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
         version: 26,
         description: "consent proofs",
         portable: include_str!("../migrations/0026_consent_proofs.sql"),

@@ -28,6 +28,7 @@ mod marketing;
 mod openapi;
 mod own_shop;
 mod payments;
+mod people;
 mod policy;
 mod privacy;
 mod quote;

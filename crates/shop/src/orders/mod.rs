@@ -2,6 +2,7 @@
 //! idempotent), opening the payment, applying what the payment provider reports, capturing at
 //! the review hold point. Called by the API handlers, the webhook receiver and the job runner.
 
+pub mod contact;
 pub mod link;
 pub mod moves;
 pub mod payment_events;

@@ -227,6 +227,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         })
         .collect();
     let members = Staff::all(db).await.map_err(|_| unavailable())?;
+    let shows_reasons = shows_history_reasons(&staff);
     let events: Vec<Value> = Orders::events(db, id)
         .await
         .map_err(|_| unavailable())?
@@ -244,19 +245,13 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
             json!({
                 "at": when(&state, Timestamp(e.at)),
                 "from": e.from_status.as_deref().map(|s| status_label(&state, &staff, s)),
-                "to": status_label(&state, &staff, &e.to_status), "actor": actor, "reason": e.reason,
+                "to": status_label(&state, &staff, &e.to_status), "actor": actor,
+                "reason": shows_reasons.then_some(e.reason),
             })
         })
         .collect();
-    let contact = staff
-        .allows(Permission::ViewCustomerContact)
-        .then(|| json!({"name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose()}));
-    let shipping = staff.allows(Permission::ViewShippingAddress).then(|| {
-        json!({
-            "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
-            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": country_name(&staff.lang, &order.country),
-        })
-    });
+    let (contact, shipping) = parcel_and_contact(&staff, &order);
+    let correction = correction_form(&staff, &order);
     let payment_ids = staff
         .allows(Permission::ViewPayments)
         .then(|| json!({"session": order.payment_session_id, "payment": order.payment_id}));
@@ -283,9 +278,119 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         "shipping": shipping,
         "payment_ids": payment_ids,
         "can": can,
+        "correction": correction,
+        "shows_reasons": shows_reasons,
     });
     let title = staff.t_with(&state, "admin.order.title", &[("number", &order.number)]);
     Ok(page(&state, &staff, "admin/order.html", &title, "/admin/orders", data))
+}
+
+/// The history's reasons are staff's free text, which may name people beyond the parcel (who
+/// called, why a refund): they show to roles that see the contact or the payments, never to
+/// fulfilment, which sees the moves and when (M5).
+fn shows_history_reasons(staff: &StaffContext) -> bool {
+    staff.allows(Permission::ViewCustomerContact) || staff.allows(Permission::ViewPayments)
+}
+
+/// What of the person the order page shows. The contact (name, email, phone) to roles that may
+/// see it; the parcel's recipient — the name and phone a carrier's label needs, and the address —
+/// to roles that see the shipping address (fulfilment among them, M5), never the email.
+fn parcel_and_contact(staff: &StaffContext, order: &luxevault_storage::OrderRow) -> (Option<Value>, Option<Value>) {
+    let contact = staff
+        .allows(Permission::ViewCustomerContact)
+        .then(|| json!({"name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose()}));
+    let shipping = staff.allows(Permission::ViewShippingAddress).then(|| {
+        json!({
+            "recipient": order.name.expose(), "phone": order.phone.expose(),
+            "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
+            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": country_name(&staff.lang, &order.country),
+        })
+    });
+    (contact, shipping)
+}
+
+/// Who may correct an order's contact: roles that see it and may correct it (Art. 16).
+fn may_correct(staff: &StaffContext) -> bool {
+    staff.allows(Permission::ViewCustomerContact) && staff.allows(Permission::CorrectCustomerData)
+}
+
+/// The rectification form's first values, for roles that may correct (none on an erased order).
+fn correction_form(staff: &StaffContext, order: &luxevault_storage::OrderRow) -> Option<Value> {
+    if !may_correct(staff) || order.email.expose().is_empty() {
+        return None;
+    }
+    Some(json!({
+        "name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose(),
+        "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
+        "city": order.city.expose(), "postcode": order.postcode.expose(),
+        "address": luxevault_shop::orders::contact::address_correctable(order.status),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Corrects the order's contact (and its address before the parcel leaves), through the use
+/// case the admin API calls: checked as at checkout, audited, the recipients told (Art. 19).
+/// The address fields are absent from the form once the parcel has left: the order's own stay.
+pub async fn correct_contact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<ContactForm>,
+) -> PageResult {
+    use luxevault_core::Pii;
+    use luxevault_shop::orders::contact::{ContactCorrection, Corrector, correct_order_contact};
+    staff.require(Permission::ViewCustomerContact)?;
+    staff.require(Permission::CorrectCustomerData)?;
+    let id = parse_id(&state, &staff, &id, "order")?;
+    let order = Orders::by_id(state.db(), id)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(|| not_found(&state, &staff, "order"))?;
+    let mut correction = ContactCorrection::of(&order);
+    correction.name = Pii::new(form.name);
+    correction.email = Pii::new(form.email);
+    correction.phone = Pii::new(form.phone);
+    if luxevault_shop::orders::contact::address_correctable(order.status) {
+        correction.address_line1 = Pii::new(form.line1);
+        correction.address_line2 = Pii::new(form.line2);
+        correction.city = Pii::new(form.city);
+        correction.postcode = Pii::new(form.postcode);
+    }
+    let actor = staff.actor();
+    let who = Corrector { actor: &actor, client: &staff.client };
+    match correct_order_contact(&state, id, &correction, &form.channel, &form.reason, &who).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response()),
+        Err(error) => {
+            let error = crate::error::ApiError::from(error);
+            Err(Halt::from(message(
+                &state,
+                error.status,
+                Some(&staff),
+                &staff.t(&state, "admin.not_done"),
+                &error.message,
+            )))
+        }
+    }
 }
 
 #[derive(Deserialize)]
