@@ -151,6 +151,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: None,
     },
+    Step {
+        version: 24,
+        description: "order refunds",
+        portable: include_str!("../migrations/0024_order_refunds.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {
