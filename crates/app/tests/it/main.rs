@@ -31,6 +31,7 @@ mod payments;
 mod policy;
 mod privacy;
 mod quote;
+mod refunds;
 mod renditions;
 mod requests;
 mod restriction;

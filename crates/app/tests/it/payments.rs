@@ -21,7 +21,7 @@ fn contact() -> Value {
     })
 }
 
-async fn with_stripe(backend: Backend) -> (TestApp, FakeStripe) {
+pub(crate) async fn with_stripe(backend: Backend) -> (TestApp, FakeStripe) {
     let fake = FakeStripe::start(FakeConfig {
         secret_key: SECRET_KEY.into(),
         webhook_secret: WEBHOOK_SECRET.into(),
@@ -43,7 +43,7 @@ async fn with_stripe(backend: Backend) -> (TestApp, FakeStripe) {
     (app, fake)
 }
 
-async fn order(app: &TestApp, key: &str, sku: &str) -> Value {
+pub(crate) async fn order(app: &TestApp, key: &str, sku: &str) -> Value {
     let response = app
         .client
         .post(app.url("/api/v1/orders"))
