@@ -219,6 +219,19 @@ async fn concurrent_partial_refunds_never_exceed_what_was_captured(backend: Back
     assert_eq!((row.refunded_minor, done), (2 * part, 2 * part));
     assert!(row.refunded_minor <= total);
     assert_eq!(row.status.as_str(), "confirmed");
+    // The admin API's list says what was refunded next to the total.
+    let list: Value = app
+        .client
+        .get(app.url("/api/v1/admin/orders"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    let listed = list["orders"].as_array().and_then(|o| o.iter().find(|o| o["id"] == order.as_str()).cloned());
+    assert_eq!(listed.map(|o| o["refunded"]["amount"].clone()), Some(json!(decimal(2 * part))), "{list}");
     app.stop().await;
 }
 

@@ -474,7 +474,7 @@ async fn run_move(
                 .ok_or_else(|| (StatusCode::NOT_FOUND, staff.t(state, "admin.not_found.order")))?;
             let parsed = Currency::from_code(&order.currency)
                 .ok()
-                .and_then(|currency| super::catalog::parse_amount(text, currency).ok());
+                .and_then(|currency| super::locale::parse_amount(text, currency).ok());
             match parsed {
                 Some(money) => Some(money.minor()),
                 None => {
