@@ -401,10 +401,14 @@ async fn a_back_office_refund_sent_twice_is_made_once(backend: Backend) {
     let refused = owner.submit(&page, &format!("/admin/orders/{order}/refund"), &form).await;
     assert_eq!(refused.status(), 422);
     assert_eq!(order_row(&app, &order).await.refunded_minor, 150);
+    // Back to the form, corrected, sent again with its key: a refusal is not kept.
+    let corrected = [("reason", "the other scarf"), ("amount", "1.00"), ("once", once.as_str())];
+    assert_eq!(owner.submit(&page, &format!("/admin/orders/{order}/refund"), &corrected).await.status(), 303);
+    assert_eq!(order_row(&app, &order).await.refunded_minor, 250);
     // The rest, amount left as the page fills it in: refunded.
     let (_, html) = owner.get(&page).await;
     let once = once_of(&html, "refund");
-    let rest = decimal(total - 150);
+    let rest = decimal(total - 250);
     assert!(html.contains(&format!("value=\"{rest}\"")), "the field holds what remains");
     let form = [("reason", "the rest"), ("amount", rest.as_str()), ("once", once.as_str())];
     assert_eq!(owner.submit(&page, &format!("/admin/orders/{order}/refund"), &form).await.status(), 303);

@@ -423,14 +423,12 @@ async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveS
     }
     let outcome = run_move(state, staff, id, &spec, &reason, amount).await;
     if let Some(key) = &key {
-        let (status, body) = match &outcome {
-            Ok(()) => (StatusCode::SEE_OTHER, String::new()),
-            Err((status, text)) => (*status, text.clone()),
-        };
-        let kept = if status.is_server_error() {
-            idempotency::forget(state, &scope, key).await
-        } else {
-            idempotency::finish(state, &scope, key, status.as_u16(), &body).await
+        // A move made is kept, so the form's second sending lands on the order; a refusal
+        // changed nothing and is not kept, so the member may go back, correct the form and
+        // send it again.
+        let kept = match &outcome {
+            Ok(()) => idempotency::finish(state, &scope, key, StatusCode::SEE_OTHER.as_u16(), "").await,
+            Err(_) => idempotency::forget(state, &scope, key).await,
         };
         if kept.is_err() {
             tracing::warn!(order = %id, "could not keep the answer of a back-office move");
@@ -446,7 +444,8 @@ fn not_done(state: &AppState, staff: &StaffContext, status: StatusCode, text: &s
     Halt::from(message(state, status, Some(staff), &staff.t(state, "admin.not_done"), text))
 }
 
-/// The answer a form's first sending got, again: back to the order, or the same sentence.
+/// The answer a form's first sending got, again: back to the order (or, from a stored refusal,
+/// the same sentence).
 fn replayed(state: &AppState, staff: &StaffContext, id: Uuid, status: i32, text: &str) -> PageResult {
     let status = u16::try_from(status).ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
     if status.is_redirection() {
