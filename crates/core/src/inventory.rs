@@ -299,6 +299,27 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("order_tax_lines", "rate_bp", "order_details", ORDER, ThePerson),
     personal("order_tax_lines", "base_minor", "order_details", ORDER, ThePerson),
     personal("order_tax_lines", "amount_minor", "order_details", ORDER, ThePerson),
+    // 0024: what was refunded of an order, one record per refund. Staff's reason is free text
+    // about the person's order (erased with it, like the history's); the provider's refund id
+    // leads to the provider's record of the person (erased with the other payment references).
+    personal("orders", "refunded_minor", "order_details", ORDER, ThePerson),
+    not_personal("order_refunds", "id"),
+    not_personal("order_refunds", "order_id"),
+    personal("order_refunds", "amount_minor", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "reason", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "state", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "provider_refund_id", "payment_status", PAYMENT, Providers),
+    personal("order_refunds", "actor", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "created_at", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "settled_at", "order_details", ORDER, ThePerson),
+    // 0024: the answers of requests made under an Idempotency-Key (order moves by staff): ids,
+    // statuses and error sentences, never personal data; kept a day.
+    not_personal("request_replays", "scope"),
+    not_personal("request_replays", "idem_key"),
+    not_personal("request_replays", "request_hash"),
+    not_personal("request_replays", "status"),
+    not_personal("request_replays", "body"),
+    not_personal("request_replays", "created_at"),
     // The house itself (a company, set by `luxevault init`), its delivery terms and tax rates.
     not_personal("shop_profile", "id"),
     not_personal("shop_profile", "name"),

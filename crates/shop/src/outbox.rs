@@ -46,8 +46,12 @@ pub enum EmailJob {
     OrderCancelled {
         order_id: Uuid,
     },
+    /// The order was refunded in full (`refund_id` is `None`), or part of it was: one message
+    /// per partial refund, stating its amount; the refund that completes it sends the full one.
     OrderRefunded {
         order_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refund_id: Option<Uuid>,
     },
     /// A fresh 30-day link to an order, asked for from an expired one (`orders::link`).
     OrderLink {
@@ -97,7 +101,10 @@ impl EmailJob {
             Self::OrderConfirmation { order_id } => Some(format!("email:order_confirmation:{order_id}")),
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),
             Self::OrderCancelled { order_id } => Some(format!("email:order_cancelled:{order_id}")),
-            Self::OrderRefunded { order_id } => Some(format!("email:order_refunded:{order_id}")),
+            Self::OrderRefunded { order_id, refund_id: None } => Some(format!("email:order_refunded:{order_id}")),
+            Self::OrderRefunded { refund_id: Some(refund_id), .. } => {
+                Some(format!("email:order_partly_refunded:{refund_id}"))
+            }
             // Each ask is its own message (a throttle in `orders::link` bounds them).
             Self::OrderLink { .. } => None,
             Self::RecipientNotice { notice_id } => Some(format!("email:recipient_notice:{notice_id}")),

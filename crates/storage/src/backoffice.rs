@@ -23,7 +23,7 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 macro_rules! order_list {
     ($where:literal) => {
         concat!(
-            "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, created_at ",
+            "SELECT id, number, status, currency, total_minor, refunded_minor, name, email, country, customer_id, created_at ",
             "FROM orders WHERE created_at <= $1 AND (created_at < $1 OR id < $2) AND created_at >= $3 ",
             "AND (CAST($4 AS TEXT) IS NULL OR currency = CAST($4 AS TEXT)) ",
             $where,
@@ -36,7 +36,7 @@ const ORDERS: &str = order_list!("");
 const ORDERS_IN_STATE: &str = order_list!("AND status = $6");
 const ORDERS_BY_EMAIL: &str =
     order_list!("AND email_key >= $6 AND email_key < $7 AND (CAST($8 AS TEXT) IS NULL OR status = CAST($8 AS TEXT))");
-const ORDER_BY_NUMBER: &str = "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, \
+const ORDER_BY_NUMBER: &str = "SELECT id, number, status, currency, total_minor, refunded_minor, name, email, country, customer_id, \
      created_at FROM orders WHERE number = $1";
 
 macro_rules! customer_list {
@@ -61,7 +61,7 @@ const CUSTOMER: &str = "SELECT c.id, c.username, c.email, c.lang, c.created_at, 
      (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id) AS order_count FROM customers c WHERE c.id = $1";
 const CUSTOMER_SPENT: &str = "SELECT currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total_minor \
      FROM orders WHERE customer_id = $1 AND status IN ('confirmed', 'fulfilled') GROUP BY currency ORDER BY currency";
-const CUSTOMER_RECENT: &str = "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, \
+const CUSTOMER_RECENT: &str = "SELECT id, number, status, currency, total_minor, refunded_minor, name, email, country, customer_id, \
      created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2";
 
 // The customers list with the guests among them: accounts by when they were opened, and each
@@ -244,6 +244,7 @@ struct OrderListRecord {
     status: String,
     currency: String,
     total_minor: i64,
+    refunded_minor: i64,
     name: String,
     email: String,
     country: String,
@@ -259,6 +260,8 @@ pub struct OrderSummary {
     pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
+    /// What was refunded of the total so far.
+    pub refunded_minor: i64,
     pub name: Pii<String>,
     pub email: Pii<String>,
     pub country: String,
@@ -284,6 +287,7 @@ impl TryFrom<OrderListRecord> for OrderSummary {
             status,
             currency: r.currency,
             total_minor: r.total_minor,
+            refunded_minor: r.refunded_minor,
             name: Pii::new(r.name),
             email: Pii::new(r.email),
             country: r.country,

@@ -24,7 +24,9 @@ mod migrations;
 mod orders;
 mod policies;
 mod profile;
+mod refunds;
 mod renditions;
+mod replays;
 mod requests;
 mod retention;
 mod secrets;
@@ -62,7 +64,9 @@ pub use orders::{
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use profile::{NewProfile, ProfileRow, ShopProfile};
+pub use refunds::{RefundRow, Refunds};
 pub use renditions::Renditions;
+pub use replays::{Claim, Replays};
 pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
@@ -79,6 +83,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(renditions::STATEMENTS);
     all.extend_from_slice(accounts::STATEMENTS);
     all.extend_from_slice(orders::STATEMENTS);
+    all.extend_from_slice(refunds::STATEMENTS);
+    all.extend_from_slice(replays::STATEMENTS);
     all.extend_from_slice(jobs::STATEMENTS);
     all.extend_from_slice(secrets::STATEMENTS);
     all.extend_from_slice(policies::STATEMENTS);

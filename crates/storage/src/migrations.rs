@@ -152,6 +152,13 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 24,
+        description: "order refunds",
+        portable: include_str!("../migrations/0024_order_refunds.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
         version: 25,
         description: "people",
         portable: include_str!("../migrations/0025_people.sql"),

@@ -65,7 +65,7 @@ macro_rules! select_orders {
             "SELECT id, number, customer_id, status, currency, subtotal_minor, total_minor, lang, name, email, ",
             "phone, address_line1, address_line2, city, postcode, country, payment_provider, payment_session_id, ",
             "payment_id, created_at, updated_at, shipping_code, shipping_name, shipping_minor, tax_minor, ",
-            "tax_included, duties_paid FROM orders ",
+            "tax_included, duties_paid, refunded_minor FROM orders ",
             $where
         )
     };
@@ -160,6 +160,7 @@ struct OrderRecord {
     tax_minor: i64,
     tax_included: bool,
     duties_paid: bool,
+    refunded_minor: i64,
 }
 
 /// An order as stored. Contact fields are personal data and print redacted.
@@ -187,6 +188,16 @@ pub struct OrderRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub delivery: OrderDelivery,
+    /// What was refunded of `total_minor` so far (reserved while a refund is asked of the
+    /// provider); never above the total.
+    pub refunded_minor: i64,
+}
+
+impl OrderRow {
+    /// What may still be refunded of the money taken.
+    pub fn refundable_minor(&self) -> i64 {
+        (self.total_minor - self.refunded_minor).max(0)
+    }
 }
 
 /// An order's contact and address as corrected (rectification).
@@ -257,6 +268,7 @@ impl TryFrom<OrderRecord> for OrderRow {
                 tax_included: r.tax_included,
                 duties_paid: r.duties_paid,
             },
+            refunded_minor: r.refunded_minor,
         })
     }
 }
@@ -732,6 +744,7 @@ impl Orders {
             let mut tx = pool.begin().await?;
             sqlx::query(ANONYMISE_ONE).bind(order_id).bind(now.as_micros()).execute(&mut *tx).await?;
             sqlx::query(ERASE_STAFF_REASONS).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
+            sqlx::query(crate::refunds::ERASE_FOR_ORDER).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
             tx.commit().await
         }
         .await)?;

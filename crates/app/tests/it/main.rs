@@ -32,6 +32,7 @@ mod people;
 mod policy;
 mod privacy;
 mod quote;
+mod refunds;
 mod renditions;
 mod requests;
 mod restriction;

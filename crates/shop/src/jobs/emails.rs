@@ -4,7 +4,7 @@
 
 use luxevault_core::{Email, Lang};
 use luxevault_integrations::mail::OutgoingEmail;
-use luxevault_storage::{Accounts, Limits, Marketing, Orders, PrivacyRequests};
+use luxevault_storage::{Accounts, Limits, Marketing, Orders, PrivacyRequests, Refunds};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior};
 use rust_embed::Embed;
@@ -303,7 +303,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         EmailJob::OrderConfirmation { order_id }
         | EmailJob::PaymentReceived { order_id }
         | EmailJob::OrderCancelled { order_id }
-        | EmailJob::OrderRefunded { order_id }
+        | EmailJob::OrderRefunded { order_id, .. }
         | EmailJob::OrderLink { order_id } => {
             let Some(order) = Orders::by_id(db, *order_id).await.map_err(|e| e.to_string())? else { return Ok(None) };
             // An order anonymised meanwhile (erasure, retention) has no one left to write to.
@@ -317,9 +317,23 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
                 EmailJob::PaymentReceived { .. } => "payment_received",
                 EmailJob::OrderCancelled { .. } => "order_cancelled",
                 EmailJob::OrderLink { .. } => "order_link",
+                EmailJob::OrderRefunded { refund_id: Some(_), .. } => "order_partly_refunded",
                 _ => "order_refunded",
             };
-            let context = json!({"shop": house, "order": view, "payment": payment, "links": {"order": orders::order_url(shop, &order)}});
+            // A partial refund's message states that refund's amount (the view has the totals).
+            let refund = match job {
+                EmailJob::OrderRefunded { refund_id: Some(refund_id), .. } => {
+                    let Some(refund) = Refunds::by_id(db, *refund_id).await.map_err(|e| e.to_string())? else {
+                        return Ok(None);
+                    };
+                    let amount = luxevault_core::Currency::from_code(&order.currency)
+                        .map(|c| luxevault_core::Money::new(refund.amount_minor, c).format(&lang))
+                        .unwrap_or_default();
+                    json!({"amount": amount})
+                }
+                _ => Value::Null,
+            };
+            let context = json!({"shop": house, "order": view, "payment": payment, "refund": refund, "links": {"order": orders::order_url(shop, &order)}});
             (name, lang, order.email.into_inner(), context)
         }
     };
@@ -358,6 +372,7 @@ mod tests {
             "payment_received",
             "order_cancelled",
             "order_refunded",
+            "order_partly_refunded",
             "order_link",
             "recipient_notice",
             "marketing",
