@@ -104,7 +104,9 @@ pub async fn guest(State(state): State<AppState>, staff: StaffContext, Path(id):
         .filter(|o| o.customer_id.is_none() && !o.email.expose().is_empty())
         .ok_or_else(|| not_found(&state, &staff, "customer"))?;
     staff.audit(&state, "guest.view", "order", &id.to_string(), None).await?;
-    let orders = Orders::for_guest(db, &luxevault_core::pii::email_key(order.email.expose()), 200).await.map_err(|_| unavailable())?;
+    let orders = Orders::for_guest(db, &luxevault_core::pii::email_key(order.email.expose()), 200)
+        .await
+        .map_err(|_| unavailable())?;
     let latest = orders.first().unwrap_or(&order);
     let contact = staff.allows(Permission::ViewCustomerContact);
     let rows: Vec<Value> = orders
