@@ -108,8 +108,57 @@ impl ShopTimeZone {
     }
 }
 
+/// A local date as a reader writes it: "Saturday 5 December" in English, "samedi 5 décembre"
+/// in French (other languages read the English names); the date itself when it is none.
+pub fn day_label(date: &str, lang: &crate::Lang) -> String {
+    const EN_DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    const EN_MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const FR_MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let Ok(day) = date.trim().parse::<jiff::civil::Date>() else { return date.to_string() };
+    let weekday = usize::from(day.weekday().to_monday_zero_offset().unsigned_abs());
+    let month = usize::from(day.month().unsigned_abs()).saturating_sub(1);
+    let (days, months) = if lang.as_str() == "fr" { (FR_DAYS, FR_MONTHS) } else { (EN_DAYS, EN_MONTHS) };
+    format!("{} {} {}", days[weekday % 7], day.day(), months[month % 12])
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_read_in_words() {
+        let fr = crate::Lang::parse("fr").unwrap_or_else(|| panic!("fr"));
+        let en = crate::Lang::parse("en").unwrap_or_else(|| panic!("en"));
+        assert_eq!(super::day_label("2026-12-05", &fr), "samedi 5 décembre");
+        assert_eq!(super::day_label("2027-03-30", &en), "Tuesday 30 March");
+        assert_eq!(super::day_label("not a date", &en), "not a date");
+    }
+
     use super::*;
 
     fn at(text: &str) -> Timestamp {

@@ -18,7 +18,7 @@ use crate::api::{
 use crate::security::{self, MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES};
 use crate::state::AppState;
 use crate::storefront::PageLang;
-use crate::storefront::{self, checkout};
+use crate::storefront::{self, appointments as appointments_pages, checkout};
 use crate::{assets, backoffice, health, webhooks};
 
 pub fn router(state: AppState) -> Router {
@@ -38,7 +38,12 @@ pub fn router(state: AppState) -> Router {
             .route(&format!("{prefix}/account/reset"), get(checkout::reset))
             .route(&format!("{prefix}/checkout"), get(checkout::checkout))
             .route(&format!("{prefix}/orders/{{id}}"), get(checkout::order).post(checkout::open_order))
-            .route(&format!("{prefix}/orders/{{id}}/link"), post(checkout::fresh_link));
+            .route(&format!("{prefix}/orders/{{id}}/link"), post(checkout::fresh_link))
+            .route(&format!("{prefix}/appointments"), get(appointments_pages::page).post(appointments_pages::book))
+            .route(
+                &format!("{prefix}/appointments/{{id}}"),
+                get(appointments_pages::link).post(appointments_pages::manage),
+            );
         if !prefix.is_empty() {
             group = group.route(&prefix, get(storefront::home));
         }

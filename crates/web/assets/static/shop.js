@@ -2528,7 +2528,37 @@
     }
   }
 
+  /**
+   * The booking pages write times in the boutique's clock; with the visitor's own zone (which
+   * only their browser knows) they write them in both. The zone rides in the forms and the
+   * week links; the first visit asks again with it once.
+   */
+  function initClientZone() {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return;
+    }
+    if (!zone) return;
+    var inputs = document.querySelectorAll("input[data-client-zone]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (!inputs[i].value) inputs[i].value = zone;
+    }
+    var links = document.querySelectorAll("a[data-week-link]");
+    for (var j = 0; j < links.length; j++) {
+      links[j].href = links[j].href.replace(/([?&]tz=)([^&]*)/, function (m, p) { return p + encodeURIComponent(zone); });
+    }
+    var choose = document.querySelector("form[data-appointments-choose]");
+    var params = new URLSearchParams(window.location.search);
+    if (choose && !params.get("tz") && document.querySelector("[data-testid='appointment-form']")) {
+      params.set("tz", zone);
+      window.location.replace(window.location.pathname + "?" + params.toString());
+    }
+  }
+
   function init() {
+    initClientZone();
     initFragmentKey();
     sendPageView();
     initCartPage();

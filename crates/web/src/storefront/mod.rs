@@ -1,6 +1,7 @@
 //! Storefront pages, server-rendered, in the language of the URL (`/…` default, `/fr/…`).
 //! They set no cookies: the cart and the chosen currency live in the browser's localStorage.
 
+pub mod appointments;
 pub mod checkout;
 mod markdown;
 pub mod unsubscribe;
@@ -92,6 +93,7 @@ fn frame_of(
                 "cart": format!("{prefix}/cart"),
                 "privacy": format!("{prefix}/privacy"),
                 "privacy_centre": format!("{prefix}/privacy/centre"),
+                "appointments": format!("{prefix}/appointments"),
                 "account": format!("{prefix}/account"),
                 "checkout": format!("{prefix}/checkout"),
                 "collections": collections,
