@@ -278,7 +278,91 @@ async fn an_appointment_is_in_the_access_copy_and_goes_with_the_erasure(backend:
     app.stop().await;
 }
 
+/// The associate's calendar: the day's appointments with the client, their past orders and the
+/// outcome once begun (audited); an absence takes the associate's times off the booking page;
+/// fulfilment and the accountant never open it.
+async fn the_calendar_shows_the_day_records_outcomes_and_absences(backend: Backend) {
+    use luxevault_core::staff::Role;
+    let app = TestApp::spawn(backend).await;
+    app.clock.advance_days(7);
+    let (_, slots) = get(&app, "/api/v1/boutiques/paris/slots?service=alteration").await;
+    let start = first_slot(&slots);
+    let body = json!({"boutique": "paris", "service": "alteration", "starts_at": start, "name": "Chloé Martin", "email": "chloe@example.test"});
+    let (status, booked) = book(&app, "calendar-booking-000001", &body).await;
+    assert_eq!(status, 201, "{booked}");
+    let id = booked["appointment"]["id"].as_str().unwrap_or_default().to_string();
+    let day = booked["appointment"]["slot"]["boutique_time"].as_str().unwrap_or_default()[..10].to_string();
+
+    let associate = app.staff("camille", Role::Associate).await;
+    let path = format!("/admin/appointments?boutique=paris&view=day&from={day}");
+    let (status, html) = associate.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Chloé Martin") && html.contains("chloe@example.test"), "the client, for the associate");
+    assert!(!html.contains("name=\"outcome\""), "no outcome before the appointment begins");
+    for role in [Role::Fulfilment, Role::Accountant] {
+        let other = app.staff(&format!("x{}", role.as_str()), role).await;
+        assert_eq!(other.get(&path).await.0, 403, "{role:?}");
+    }
+
+    // The appointment begins: the associate records it as completed, once.
+    let at = luxevault_core::local_time::parse_instant(&start).unwrap_or(luxevault_core::Timestamp(0));
+    let ahead = (at.as_micros() - app.clock.now().as_micros()) / 1_000_000 + 60;
+    app.clock.advance_seconds(ahead);
+    // The earlier session has timed out meanwhile: the associate signs in again.
+    let associate = app.staff("camillelater", Role::Associate).await;
+    let response = associate
+        .submit(&path, &format!("/admin/appointments/{id}/outcome"), &[("boutique", "paris"), ("outcome", "completed")])
+        .await;
+    assert_eq!(response.status(), 303);
+    let went = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(!went.contains("error"), "{went}");
+    let (_, html) = associate.get(&path).await;
+    assert!(html.contains("Completed"), "recorded");
+    let again = associate
+        .submit(&path, &format!("/admin/appointments/{id}/outcome"), &[("boutique", "paris"), ("outcome", "no_show")])
+        .await;
+    let target = again.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(target.contains("error=outcome"), "never moved back: {target}");
+    let entries = crate::backoffice_pages::audit_entries(&app).await;
+    assert!(entries.iter().any(|e| e.action == "appointment.outcome" && e.subject_id == id), "audited");
+    assert!(entries.iter().any(|e| e.action == "appointments.calendar"), "the look at the calendar is audited");
+
+    // Camille away the whole of the next open day: no alteration (hers alone) is offered then.
+    let (_, week) = get(&app, "/api/v1/boutiques/paris/slots?service=alteration").await;
+    let next_day = week["slots"][0]["boutique_time"].as_str().unwrap_or_default()[..10].to_string();
+    let (_, calendar) = associate.get("/admin/appointments?boutique=paris").await;
+    let camille = calendar
+        .split("<option value=\"")
+        .filter_map(|s| s.split_once("\">Camille<").map(|(id, _)| id.to_string()))
+        .next()
+        .unwrap_or_else(|| panic!("Camille in the associates"));
+    let response = associate
+        .submit(
+            "/admin/appointments?boutique=paris",
+            "/admin/appointments/absences",
+            &[
+                ("boutique", "paris"),
+                ("associate", &camille),
+                ("from", &format!("{next_day}T00:00")),
+                ("until", &format!("{next_day}T23:45")),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let (_, after) = get(&app, "/api/v1/boutiques/paris/slots?service=alteration").await;
+    assert!(
+        !after["slots"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s| s["boutique_time"].as_str().is_some_and(|t| t.starts_with(&next_day))),
+        "no time with Camille on {next_day}"
+    );
+    app.stop().await;
+}
+
 backend_tests!(
+    the_calendar_shows_the_day_records_outcomes_and_absences,
     slots_read_right_in_both_zones_across_a_change_of_clocks,
     twenty_clients_asking_for_one_slot_get_one_confirmation,
     the_link_shows_moves_and_cancels_and_the_invitation_reads,

@@ -282,6 +282,27 @@ pub fn orders_by_state(
     horizontal_bars(texts, "chart--states", &bars, table)
 }
 
+/// Appointments per week: a bar of those booked (cancellations aside), the figures of those
+/// honoured and of those followed by an order in the table.
+pub fn appointments_per_week(texts: &Texts<'_>, columns: &[String; 4], weeks: &[(String, i64, i64, i64)]) -> Chart {
+    let bars: Vec<(String, i64, &str)> =
+        weeks.iter().map(|(label, booked, _, _)| (label.clone(), (*booked).max(0), palette::INK)).collect();
+    let table = DataTable {
+        caption: texts.title.to_string(),
+        columns: columns.to_vec(),
+        rows: weeks
+            .iter()
+            .map(|(label, booked, honoured, ordered)| {
+                vec![label.clone(), booked.to_string(), honoured.to_string(), ordered.to_string()]
+            })
+            .collect(),
+    };
+    if bars.iter().all(|(_, n, _)| *n == 0) {
+        return empty_chart(texts, "chart--appointments", table);
+    }
+    horizontal_bars(texts, "chart--appointments", &bars, table)
+}
+
 /// Open privacy requests against their legal deadlines: a bar of the days left from a zero line,
 /// overdue ones (negative days) drawn to the left of it in claret, soonest first. `label` names
 /// a request (e.g. its kind and reference), never its person.

@@ -5,6 +5,7 @@
 //! Server-rendered pages (templates in `assets/templates/admin/`), forms with a CSRF token, a
 //! session cookie under a `__Host-` name — the only cookie LuxeVault ever sets.
 
+pub mod appointments;
 pub mod audit_log;
 pub mod breaches;
 pub mod catalog;
@@ -73,6 +74,10 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/customers/{id}/erase", post(customers::erase))
         .route("/admin/customers/{id}/contact", post(customers::correct_email))
         .route("/admin/guests/{id}", get(customers::guest))
+        .route("/admin/appointments", get(appointments::calendar))
+        .route("/admin/appointments/{id}/outcome", post(appointments::outcome))
+        .route("/admin/appointments/absences", post(appointments::absence))
+        .route("/admin/appointments/closures", post(appointments::closure))
         .route("/admin/privacy/requests", get(privacy_pages::requests).post(privacy_pages::log))
         .route("/admin/privacy/requests/{id}/extend", post(privacy_pages::extend))
         .route("/admin/privacy/requests/{id}/complete", post(privacy_pages::complete))
@@ -129,6 +134,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/admin", "admin.nav.dashboard", Permission::ViewDashboard),
     ("/admin/orders", "admin.nav.orders", Permission::ViewOrders),
     ("/admin/customers", "admin.nav.customers", Permission::ViewCustomers),
+    ("/admin/appointments", "admin.nav.appointments", Permission::ViewFittingNotes),
     ("/admin/catalog", "admin.nav.catalog", Permission::ViewCatalog),
     ("/admin/collections", "admin.nav.collections", Permission::ViewCatalog),
     ("/admin/privacy/requests", "admin.nav.privacy_requests", Permission::HandlePrivacyRequests),
