@@ -67,6 +67,8 @@ impl Role {
                     | P::ViewShippingAddress
                     | P::ViewCustomerMessages
                     | P::ViewFittingNotes
+                    | P::ViewSizing
+                    | P::EditSizing
                     | P::ViewCatalog
             ),
             // Packs and ships: the address on the parcel, nothing about the person beyond it.
@@ -93,6 +95,10 @@ impl Role {
                     | P::ViewShippingAddress
                     | P::ViewCustomerMessages
                     | P::ViewFittingNotes
+                    // Reads sizing profiles (audited like every read) to answer access and
+                    // rectification requests: to check what the copy hands over and what the
+                    // person says is wrong. Never edits them: associates correct a profile.
+                    | P::ViewSizing
                     | P::HandlePrivacyRequests
                     | P::ExportCustomerData
                     | P::EraseCustomerData
@@ -131,6 +137,10 @@ pub enum Permission {
     /// Communication records: the emails and messages exchanged with a customer.
     ViewCustomerMessages,
     ViewFittingNotes,
+    /// A client's sizing profile and the alterations of their pieces (fitting and sizing data).
+    ViewSizing,
+    /// Edit a sizing profile, record a visit; open and move alterations.
+    EditSizing,
     ViewCatalog,
     EditCatalog,
     HandlePrivacyRequests,
@@ -144,7 +154,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ViewDashboard,
         Permission::ViewOrders,
         Permission::ManageOrders,
@@ -158,6 +168,8 @@ impl Permission {
         Permission::ViewShippingAddress,
         Permission::ViewCustomerMessages,
         Permission::ViewFittingNotes,
+        Permission::ViewSizing,
+        Permission::EditSizing,
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::HandlePrivacyRequests,
@@ -185,6 +197,8 @@ impl Permission {
             Permission::ViewShippingAddress => "view_shipping_address",
             Permission::ViewCustomerMessages => "view_customer_messages",
             Permission::ViewFittingNotes => "view_fitting_notes",
+            Permission::ViewSizing => "view_sizing",
+            Permission::EditSizing => "edit_sizing",
             Permission::ViewCatalog => "view_catalog",
             Permission::EditCatalog => "edit_catalog",
             Permission::HandlePrivacyRequests => "handle_privacy_requests",
@@ -261,6 +275,15 @@ mod tests {
         // Manager runs the shop but not the privacy office nor the audit trail.
         assert!(Role::Manager.allows(P::RefundOrders) && Role::Manager.allows(P::EditCatalog));
         assert!(!Role::Manager.allows(P::EraseCustomerData) && !Role::Manager.allows(P::ViewAudit));
+        // Sizing profiles: the boutique floor reads and edits them; the privacy officer reads
+        // them for requests; fulfilment and the accountant never see them.
+        for role in [Role::Owner, Role::Manager, Role::Associate] {
+            assert!(role.allows(P::ViewSizing) && role.allows(P::EditSizing), "{role:?}");
+        }
+        assert!(Role::PrivacyOfficer.allows(P::ViewSizing) && !Role::PrivacyOfficer.allows(P::EditSizing));
+        for role in [Role::Fulfilment, Role::Accountant] {
+            assert!(!role.allows(P::ViewSizing) && !role.allows(P::EditSizing), "{role:?}");
+        }
         // Associates never touch money.
         assert!(!Role::Associate.allows(P::RefundOrders) && !Role::Associate.allows(P::ViewPayments));
     }

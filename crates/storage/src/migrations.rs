@@ -165,6 +165,13 @@ const STEPS: &[Step] = &[
         sqlite: None,
         postgres: Some(include_str!("../migrations/0027_order_email_key.postgres.sql")),
     },
+    Step {
+        version: 29,
+        description: "sizing",
+        portable: include_str!("../migrations/0029_sizing.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 fn migrator(db: &Db) -> Migrator {
