@@ -68,6 +68,10 @@ pub enum EmailJob {
     RestrictionLifting {
         limit_id: Uuid,
     },
+    /// An alteration of a piece is ready to collect.
+    AlterationReady {
+        alteration_id: Uuid,
+    },
 }
 
 impl EmailJob {
@@ -91,6 +95,7 @@ impl EmailJob {
                 Some(format!("email:marketing:{campaign_id}:{customer_id}"))
             }
             Self::RestrictionLifting { limit_id } => Some(format!("email:restriction_lifting:{limit_id}")),
+            Self::AlterationReady { alteration_id } => Some(format!("email:alteration_ready:{alteration_id}")),
         }
     }
 }
