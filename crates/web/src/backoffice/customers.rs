@@ -130,6 +130,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         .map(|r| request_row(r, now, contact))
         .collect();
     let sessions = StaffPages::customer_sessions(db, id).await.map_err(|_| unavailable())?;
+    let sizing = super::sizing::section(&state, &staff, id).await?;
     let data = json!({
         "customer": {
             "id": id, "username": account.username.expose(),
@@ -140,6 +141,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         "orders": orders,
         "consents": consents,
         "requests": requests,
+        "sizing": sizing,
         "can": {
             "messages": staff.allows(Permission::ViewCustomerMessages),
             "export": staff.allows(Permission::ExportCustomerData),
@@ -165,6 +167,7 @@ fn email_label(template: &EmailJob) -> &'static str {
         EmailJob::RecipientNotice { .. } => "Notice to a recipient of the data (Art. 19)",
         EmailJob::Marketing { .. } => "Marketing email (opted in)",
         EmailJob::RestrictionLifting { .. } => "Notice before a restriction is lifted",
+        EmailJob::AlterationReady { .. } => "Alteration ready to collect",
     }
 }
 
@@ -183,6 +186,7 @@ fn template_name(template: &EmailJob) -> &'static str {
         EmailJob::RecipientNotice { .. } => "recipient_notice",
         EmailJob::Marketing { .. } => "marketing",
         EmailJob::RestrictionLifting { .. } => "restriction_lifting",
+        EmailJob::AlterationReady { .. } => "alteration_ready",
     }
 }
 

@@ -19,6 +19,7 @@ pub mod orders;
 pub mod privacy_pages;
 pub mod session;
 pub mod setup;
+pub mod sizing;
 pub mod staff_page;
 
 use axum::Router;
@@ -70,6 +71,9 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/customers/{id}/messages", get(customers::messages))
         .route("/admin/customers/{id}/export", post(customers::export))
         .route("/admin/customers/{id}/erase", post(customers::erase))
+        .route("/admin/customers/{id}/sizing", post(sizing::save))
+        .route("/admin/orders/{id}/alterations", post(sizing::open))
+        .route("/admin/alterations/{id}/move", post(sizing::advance))
         .route("/admin/privacy/requests", get(privacy_pages::requests).post(privacy_pages::log))
         .route("/admin/privacy/requests/{id}/extend", post(privacy_pages::extend))
         .route("/admin/privacy/requests/{id}/complete", post(privacy_pages::complete))
