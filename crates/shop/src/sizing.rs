@@ -129,7 +129,7 @@ pub async fn alterations_of_orders(
 /// An alteration as staff open it.
 #[derive(Debug, Clone, Default)]
 pub struct AlterationInput {
-    /// The order line's position (from 1, as stored).
+    /// The order line's position, as stored.
     pub line: i32,
     pub kind: String,
     pub note: String,
