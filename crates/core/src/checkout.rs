@@ -110,6 +110,17 @@ impl ContactInput {
     }
 }
 
+/// A phone number as orders are matched by it: digits with the leading `+`, without the spaces,
+/// dashes, dots and brackets people write between them (`+33 6 12-34.56 (78)` → `+33612345678`).
+/// Storage matches the same key in SQL (the separators removed with `REPLACE`), so a number given
+/// in a privacy request finds the orders placed with it on both databases. `None` when what is
+/// left is not 6 to 20 digits after an optional `+`.
+pub fn phone_key(text: &str) -> Option<String> {
+    let key: String = text.chars().filter(|c| !(c.is_whitespace() || "-.()".contains(*c))).collect();
+    let digits = key.strip_prefix('+').unwrap_or(&key);
+    (digits.chars().all(|c| c.is_ascii_digit()) && (6..=20).contains(&digits.len())).then_some(key)
+}
+
 /// ISO 3166-1 alpha-2 codes of countries and territories a parcel can be sent to.
 const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS \
 BT BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM \
@@ -183,6 +194,16 @@ mod tests {
                 FieldError { field: "address_line2", code: "card_number" }
             ]
         );
+    }
+
+    #[test]
+    fn phone_keys_keep_digits_and_the_leading_plus() {
+        assert_eq!(phone_key("+33 6 12-34.56 (78)").as_deref(), Some("+33612345678"));
+        assert_eq!(phone_key(" 06 12 34 56 78 ").as_deref(), Some("0612345678"));
+        assert_eq!(phone_key("+33 6 98 76 54 32"), phone_key("+33698765432"));
+        assert_eq!(phone_key("someone@example.test"), None);
+        assert_eq!(phone_key("12 34"), None);
+        assert_eq!(phone_key("33+6123456"), None);
     }
 
     #[test]

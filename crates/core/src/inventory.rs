@@ -79,6 +79,8 @@ const fn not_personal(table: &'static str, column: &'static str) -> ColumnDeclar
 use Source::{Automatic, Providers, ThePerson};
 
 // The purposes of the columns below, by use.
+/// A boutique appointment the person asked for: steps at their request before a contract (M3).
+const SERVICE_REQUEST: &[&str] = &["service_requests"];
 /// An account: signing in, following one's orders, managing one's details, and the emails about
 /// it (welcome, password reset, inactivity warning).
 const ACCOUNT: &[&str] = &["order_fulfilment", "website_operation"];
@@ -194,6 +196,60 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("order_counters", "series"),
     not_personal("order_counters", "last_number"),
     // Orders: the order data of the privacy policy (P2) and the order itself.
+    not_personal("boutiques", "id"),
+    not_personal("boutiques", "slug"),
+    not_personal("boutiques", "name"),
+    not_personal("boutiques", "address"),
+    not_personal("boutiques", "time_zone"),
+    not_personal("boutiques", "hours"),
+    not_personal("boutiques", "position"),
+    not_personal("boutiques", "created_at"),
+    not_personal("boutique_closures", "boutique_id"),
+    not_personal("boutique_closures", "day"),
+    not_personal("services", "id"),
+    not_personal("services", "slug"),
+    not_personal("services", "names"),
+    not_personal("services", "duration_minutes"),
+    not_personal("services", "position"),
+    not_personal("services", "active"),
+    // Associates appear to clients by the first name they choose; their calendar is the house's.
+    not_personal("associates", "id"),
+    not_personal("associates", "boutique_id"),
+    not_personal("associates", "display_name"),
+    not_personal("associates", "staff_id"),
+    not_personal("associates", "hours"),
+    not_personal("associates", "active"),
+    not_personal("associate_services", "associate_id"),
+    not_personal("associate_services", "service_id"),
+    not_personal("associate_absences", "id"),
+    not_personal("associate_absences", "associate_id"),
+    not_personal("associate_absences", "starts_at"),
+    not_personal("associate_absences", "ends_at"),
+    not_personal("appointments", "id"),
+    not_personal("appointments", "boutique_id"),
+    not_personal("appointments", "service_id"),
+    not_personal("appointments", "associate_id"),
+    personal("appointments", "starts_at", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "ends_at", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "status", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "name", "identification", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "email", "contact", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "email_key", "contact", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "phone", "contact", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "piece", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "note", "communication_records", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "lang", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
+    personal("appointments", "client_time_zone", "fitting_and_sizing", SERVICE_REQUEST, ThePerson),
+    not_personal("appointments", "legal_basis"),
+    not_personal("appointments", "idempotency_key"),
+    not_personal("appointments", "request_hash"),
+    not_personal("appointments", "reminded_for"),
+    not_personal("appointments", "created_at"),
+    not_personal("appointments", "updated_at"),
+    not_personal("appointments", "anonymised_at"),
+    not_personal("appointment_blocks", "associate_id"),
+    not_personal("appointment_blocks", "block_at"),
+    not_personal("appointment_blocks", "appointment_id"),
     not_personal("orders", "id"),
     personal("orders", "number", "order_details", ORDER, ThePerson),
     // Cleared when the order is anonymised: the account's link to it does not outlive the account.
@@ -246,6 +302,27 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("order_tax_lines", "rate_bp", "order_details", ORDER, ThePerson),
     personal("order_tax_lines", "base_minor", "order_details", ORDER, ThePerson),
     personal("order_tax_lines", "amount_minor", "order_details", ORDER, ThePerson),
+    // 0024: what was refunded of an order, one record per refund. Staff's reason is free text
+    // about the person's order (erased with it, like the history's); the provider's refund id
+    // leads to the provider's record of the person (erased with the other payment references).
+    personal("orders", "refunded_minor", "order_details", ORDER, ThePerson),
+    not_personal("order_refunds", "id"),
+    not_personal("order_refunds", "order_id"),
+    personal("order_refunds", "amount_minor", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "reason", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "state", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "provider_refund_id", "payment_status", PAYMENT, Providers),
+    personal("order_refunds", "actor", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "created_at", "order_details", ORDER, ThePerson),
+    personal("order_refunds", "settled_at", "order_details", ORDER, ThePerson),
+    // 0024: the answers of requests made under an Idempotency-Key (order moves by staff): ids,
+    // statuses and error sentences, never personal data; kept a day.
+    not_personal("request_replays", "scope"),
+    not_personal("request_replays", "idem_key"),
+    not_personal("request_replays", "request_hash"),
+    not_personal("request_replays", "status"),
+    not_personal("request_replays", "body"),
+    not_personal("request_replays", "created_at"),
     // The house itself (a company, set by `luxevault init`), its delivery terms and tax rates.
     not_personal("shop_profile", "id"),
     not_personal("shop_profile", "name"),
@@ -365,6 +442,9 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     personal("privacy_requests", "code_attempts", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "verified_at", "compliance_records", CONSENT_PROOF, Automatic),
     secret("privacy_requests", "archive_token_hash"),
+    // 0025: who proved the person's identity for a request (a staff member) and how.
+    staff("privacy_requests", "verified_by"),
+    personal("privacy_requests", "verification_method", "compliance_records", CONSENT_PROOF, Automatic),
     personal("privacy_requests", "archive_expires_at", "compliance_records", CONSENT_PROOF, Automatic),
     // 0005: the consent ledger — each record is the proof of a consent given or withdrawn.
     not_personal("consents", "id"),

@@ -4,6 +4,7 @@
 //! reverse, so every business rule here can be tested with plain values.
 
 pub mod account;
+pub mod appointments;
 pub mod audit;
 pub mod breach;
 pub mod cart;

@@ -87,6 +87,20 @@ impl ShopTimeZone {
         self.zoned(at).map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()).unwrap_or_default()
     }
 
+    /// The instant a local date's clock reads `minute` minutes after midnight (`10:00` on
+    /// `2027-03-28` in Paris is 08:00 UTC, the day before 09:00 UTC). A time the clocks skip
+    /// falls after the gap, a time they repeat is its first occurrence (RFC 5545's rule).
+    pub fn at_local(&self, date: &str, minute: i64) -> Option<Timestamp> {
+        let date: jiff::civil::Date = date.trim().parse().ok()?;
+        if !(0..24 * 60).contains(&minute) {
+            return None;
+        }
+        let hour = i8::try_from(minute / 60).ok()?;
+        let min = i8::try_from(minute % 60).ok()?;
+        let zoned = date.at(hour, min, 0, 0).to_zoned(self.zone.clone()).ok()?;
+        Some(Timestamp(zoned.timestamp().as_microsecond()))
+    }
+
     /// The local calendar date holding `at`, as midnight UTC of that date: a day number charts
     /// can count in without a time zone.
     pub fn calendar_day(&self, at: Timestamp) -> Timestamp {

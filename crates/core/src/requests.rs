@@ -54,6 +54,8 @@ pub enum Channel {
     Web,
     Email,
     Whatsapp,
+    /// A call to the boutique (a guest who ordered by phone).
+    Phone,
 }
 
 impl Channel {
@@ -62,11 +64,12 @@ impl Channel {
             Self::Web => "web",
             Self::Email => "email",
             Self::Whatsapp => "whatsapp",
+            Self::Phone => "phone",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Web, Self::Email, Self::Whatsapp].into_iter().find(|c| c.as_str() == text)
+        [Self::Web, Self::Email, Self::Whatsapp, Self::Phone].into_iter().find(|c| c.as_str() == text)
     }
 }
 

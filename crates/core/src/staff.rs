@@ -53,6 +53,8 @@ impl Role {
         use Permission as P;
         match self {
             Role::Owner => true,
+            // The manager may correct a customer's contact (Art. 16): running the shop includes
+            // putting a wrong phone number or a misspelt name right when the client asks.
             Role::Manager => !matches!(
                 permission,
                 P::ManageStaff | P::ViewAudit | P::HandlePrivacyRequests | P::EraseCustomerData | P::ViewBreachRegister
@@ -71,7 +73,8 @@ impl Role {
                     | P::EditSizing
                     | P::ViewCatalog
             ),
-            // Packs and ships: the address on the parcel, nothing about the person beyond it.
+            // Packs and ships: the parcel's recipient (name, phone for the carrier, address) and
+            // nothing about the person beyond it (M5): no email, payments, messages or profile.
             Role::Fulfilment => {
                 matches!(permission, P::ViewOrders | P::ViewShippingAddress | P::FulfilOrders | P::ViewCatalog)
             }
@@ -102,6 +105,7 @@ impl Role {
                     | P::HandlePrivacyRequests
                     | P::ExportCustomerData
                     | P::EraseCustomerData
+                    | P::CorrectCustomerData
                     | P::ViewConsents
                     | P::ViewRetention
                     | P::ViewAudit
@@ -133,6 +137,8 @@ pub enum Permission {
     ViewCustomers,
     /// Name, email, phone of a customer.
     ViewCustomerContact,
+    /// The parcel's recipient: the name, phone and delivery address a carrier's label needs
+    /// (M5), never the email or anything else about the person.
     ViewShippingAddress,
     /// Communication records: the emails and messages exchanged with a customer.
     ViewCustomerMessages,
@@ -146,6 +152,12 @@ pub enum Permission {
     HandlePrivacyRequests,
     ExportCustomerData,
     EraseCustomerData,
+    /// Rectification (Art. 16): correct an order's contact and address or an account's email,
+    /// with a reason, audited, the recipients told (Art. 19). Given to the roles that answer
+    /// rights requests or run the shop (owner, manager, privacy officer) and only together with
+    /// seeing the contact; not to associates, who serve clients but do not change records the
+    /// recipients received, nor to fulfilment or the accountant, who never see the contact.
+    CorrectCustomerData,
     ViewConsents,
     ViewRetention,
     ViewAudit,
@@ -154,7 +166,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ViewDashboard,
         Permission::ViewOrders,
         Permission::ManageOrders,
@@ -175,6 +187,7 @@ impl Permission {
         Permission::HandlePrivacyRequests,
         Permission::ExportCustomerData,
         Permission::EraseCustomerData,
+        Permission::CorrectCustomerData,
         Permission::ViewConsents,
         Permission::ViewRetention,
         Permission::ViewAudit,
@@ -204,6 +217,7 @@ impl Permission {
             Permission::HandlePrivacyRequests => "handle_privacy_requests",
             Permission::ExportCustomerData => "export_customer_data",
             Permission::EraseCustomerData => "erase_customer_data",
+            Permission::CorrectCustomerData => "correct_customer_data",
             Permission::ViewConsents => "view_consents",
             Permission::ViewRetention => "view_retention",
             Permission::ViewAudit => "view_audit",
@@ -265,6 +279,16 @@ mod tests {
         for p in [P::ViewCustomerMessages, P::ViewFittingNotes, P::ViewPayments, P::ViewCustomerContact, P::ViewAudit] {
             assert!(!Role::Fulfilment.allows(p), "{p:?}");
         }
+        // Correcting a contact: only roles that see it, and never fulfilment or associates.
+        for role in Role::ALL {
+            if role.allows(P::CorrectCustomerData) {
+                assert!(role.allows(P::ViewCustomerContact), "{role:?}");
+            }
+        }
+        for role in [Role::Fulfilment, Role::Associate, Role::Accountant] {
+            assert!(!role.allows(P::CorrectCustomerData), "{role:?}");
+        }
+        assert!(Role::PrivacyOfficer.allows(P::CorrectCustomerData) && Role::Manager.allows(P::CorrectCustomerData));
         // Accountant: invoices and payments; no messages or addresses.
         assert!(Role::Accountant.allows(P::ViewInvoices) && Role::Accountant.allows(P::ViewPayments));
         assert!(!Role::Accountant.allows(P::ViewCustomerMessages));

@@ -20,6 +20,7 @@ fn email(html: bool) -> OutgoingEmail {
         message_id_domain: "maison.example".into(),
         list_unsubscribe: None,
         message_key: None,
+        calendar: None,
     }
 }
 

@@ -29,7 +29,7 @@ pub struct Exporter<'a> {
 pub async fn orders_csv(shop: &Shop, by: Exporter<'_>, filter: &OrderFilter) -> Result<Vec<u8>, ShopError> {
     audit(shop, by, "orders.export", "order").await?;
     let zone = &shop.settings().time_zone;
-    let mut header = vec!["number", "placed_at", "status", "currency", "total", "country"];
+    let mut header = vec!["number", "placed_at", "status", "currency", "total", "refunded", "country"];
     if by.with_contact {
         header.extend(["name", "email"]);
     }
@@ -44,6 +44,7 @@ pub async fn orders_csv(shop: &Shop, by: Exporter<'_>, filter: &OrderFilter) -> 
                 o.status.as_str().to_string(),
                 o.currency.clone(),
                 decimal(o.total_minor, &o.currency),
+                decimal(o.refunded_minor, &o.currency),
                 o.country.clone(),
             ];
             if by.with_contact {

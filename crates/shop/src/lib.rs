@@ -29,6 +29,7 @@ pub mod fraud;
 pub mod fulfilment;
 pub mod guard;
 pub mod i18n;
+pub mod idempotency;
 pub mod inbox;
 pub mod invoices;
 pub mod jobs;

@@ -46,8 +46,12 @@ pub enum EmailJob {
     OrderCancelled {
         order_id: Uuid,
     },
+    /// The order was refunded in full (`refund_id` is `None`), or part of it was: one message
+    /// per partial refund, stating its amount; the refund that completes it sends the full one.
     OrderRefunded {
         order_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        refund_id: Option<Uuid>,
     },
     /// A fresh 30-day link to an order, asked for from an expired one (`orders::link`).
     OrderLink {
@@ -72,6 +76,20 @@ pub enum EmailJob {
     AlterationReady {
         alteration_id: Uuid,
     },
+    /// An appointment booked or moved: the confirmation with its invitation (`.ics`), one per
+    /// start (a move confirms again).
+    AppointmentConfirmation {
+        appointment_id: Uuid,
+        starts_at: i64,
+    },
+    /// The day before: sent only if the appointment is still booked at that start.
+    AppointmentReminder {
+        appointment_id: Uuid,
+        starts_at: i64,
+    },
+    AppointmentCancelled {
+        appointment_id: Uuid,
+    },
 }
 
 impl EmailJob {
@@ -87,7 +105,10 @@ impl EmailJob {
             Self::OrderConfirmation { order_id } => Some(format!("email:order_confirmation:{order_id}")),
             Self::PaymentReceived { order_id } => Some(format!("email:payment_received:{order_id}")),
             Self::OrderCancelled { order_id } => Some(format!("email:order_cancelled:{order_id}")),
-            Self::OrderRefunded { order_id } => Some(format!("email:order_refunded:{order_id}")),
+            Self::OrderRefunded { order_id, refund_id: None } => Some(format!("email:order_refunded:{order_id}")),
+            Self::OrderRefunded { refund_id: Some(refund_id), .. } => {
+                Some(format!("email:order_partly_refunded:{refund_id}"))
+            }
             // Each ask is its own message (a throttle in `orders::link` bounds them).
             Self::OrderLink { .. } => None,
             Self::RecipientNotice { notice_id } => Some(format!("email:recipient_notice:{notice_id}")),
@@ -96,6 +117,15 @@ impl EmailJob {
             }
             Self::RestrictionLifting { limit_id } => Some(format!("email:restriction_lifting:{limit_id}")),
             Self::AlterationReady { alteration_id } => Some(format!("email:alteration_ready:{alteration_id}")),
+            Self::AppointmentConfirmation { appointment_id, starts_at } => {
+                Some(format!("email:appointment_confirmation:{appointment_id}:{starts_at}"))
+            }
+            Self::AppointmentReminder { appointment_id, starts_at } => {
+                Some(format!("email:appointment_reminder:{appointment_id}:{starts_at}"))
+            }
+            Self::AppointmentCancelled { appointment_id } => {
+                Some(format!("email:appointment_cancelled:{appointment_id}"))
+            }
         }
     }
 }
@@ -108,6 +138,11 @@ pub fn job_parts(email: &EmailJob) -> (&'static str, String, Option<String>, i32
 }
 
 pub async fn queue_email(db: &Db, email: &EmailJob, now: Timestamp) -> Result<bool, DbError> {
+    queue_email_at(db, email, now, now).await
+}
+
+/// Queues an email to be sent at `at` (a reminder the day before).
+pub async fn queue_email_at(db: &Db, email: &EmailJob, at: Timestamp, now: Timestamp) -> Result<bool, DbError> {
     let (kind, payload, dedupe_key, max_attempts) = job_parts(email);
-    Jobs::enqueue(db, &NewJob { kind, payload, dedupe_key, run_at: now, max_attempts }, now).await
+    Jobs::enqueue(db, &NewJob { kind, payload, dedupe_key, run_at: at, max_attempts }, now).await
 }

@@ -23,7 +23,7 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 macro_rules! order_list {
     ($where:literal) => {
         concat!(
-            "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, created_at ",
+            "SELECT id, number, status, currency, total_minor, refunded_minor, name, email, country, customer_id, created_at ",
             "FROM orders WHERE created_at <= $1 AND (created_at < $1 OR id < $2) AND created_at >= $3 ",
             "AND (CAST($4 AS TEXT) IS NULL OR currency = CAST($4 AS TEXT)) ",
             $where,
@@ -36,7 +36,7 @@ const ORDERS: &str = order_list!("");
 const ORDERS_IN_STATE: &str = order_list!("AND status = $6");
 const ORDERS_BY_EMAIL: &str =
     order_list!("AND email_key >= $6 AND email_key < $7 AND (CAST($8 AS TEXT) IS NULL OR status = CAST($8 AS TEXT))");
-const ORDER_BY_NUMBER: &str = "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, \
+const ORDER_BY_NUMBER: &str = "SELECT id, number, status, currency, total_minor, refunded_minor, name, email, country, customer_id, \
      created_at FROM orders WHERE number = $1";
 
 macro_rules! customer_list {
@@ -61,8 +61,43 @@ const CUSTOMER: &str = "SELECT c.id, c.username, c.email, c.lang, c.created_at, 
      (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id) AS order_count FROM customers c WHERE c.id = $1";
 const CUSTOMER_SPENT: &str = "SELECT currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total_minor \
      FROM orders WHERE customer_id = $1 AND status IN ('confirmed', 'fulfilled') GROUP BY currency ORDER BY currency";
-const CUSTOMER_RECENT: &str = "SELECT id, number, status, currency, total_minor, name, email, country, customer_id, \
+const CUSTOMER_RECENT: &str = "SELECT id, number, status, currency, total_minor, refunded_minor, name, email, country, customer_id, \
      created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2";
+
+// The customers list with the guests among them: accounts by when they were opened, and each
+// guest — the orders placed without an account under one email, case-insensitively — once, by
+// their latest order (whose id stands for them: no address in a URL or a cursor). Each branch
+// walks its own index to the page's end, then the two are merged on the one (at, id) cursor.
+macro_rules! people_list {
+    ($accounts:literal, $guests:literal) => {
+        concat!(
+            "SELECT kind, id, label, email, at, active, order_count FROM (",
+            "SELECT * FROM (SELECT 'account' AS kind, c.id, c.username AS label, c.email, c.created_at AS at, ",
+            "c.last_active_at AS active, (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id) AS order_count ",
+            "FROM customers c WHERE c.created_at <= $1 AND (c.created_at < $1 OR c.id < $2) ",
+            $accounts,
+            " ORDER BY c.created_at DESC, c.id DESC LIMIT $3) a ",
+            "UNION ALL ",
+            "SELECT * FROM (SELECT 'guest' AS kind, o.id, o.name AS label, o.email, o.created_at AS at, ",
+            "o.created_at AS active, (SELECT COUNT(*) FROM orders g WHERE g.customer_id IS NULL ",
+            "AND g.email_key = o.email_key) AS order_count ",
+            "FROM orders o WHERE o.customer_id IS NULL AND o.email <> '' ",
+            "AND o.created_at <= $1 AND (o.created_at < $1 OR o.id < $2) ",
+            "AND NOT EXISTS (SELECT 1 FROM orders n WHERE n.customer_id IS NULL AND n.email_key = o.email_key ",
+            "AND (n.created_at > o.created_at OR (n.created_at = o.created_at AND n.id > o.id))) ",
+            $guests,
+            " ORDER BY o.created_at DESC, o.id DESC LIMIT $3) g",
+            ") people ORDER BY at DESC, id DESC LIMIT $3"
+        )
+    };
+}
+
+const PEOPLE: &str = people_list!("", "");
+const PEOPLE_MATCHING: &str = people_list!(
+    "AND c.id IN (SELECT id FROM customers WHERE username_key >= $4 AND username_key < $5 \
+     UNION SELECT id FROM customers WHERE email_key >= $4 AND email_key < $5)",
+    "AND o.email_key >= $4 AND o.email_key < $5"
+);
 
 // Quarter hours: every time zone's offset is a whole number of them, so the page can fold them
 // into the shop's local days exactly.
@@ -81,6 +116,8 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("backoffice.orders_by_email", ORDERS_BY_EMAIL),
     ("backoffice.order_by_number", ORDER_BY_NUMBER),
     ("backoffice.customers", CUSTOMERS),
+    ("backoffice.people", PEOPLE),
+    ("backoffice.people_matching", PEOPLE_MATCHING),
     ("backoffice.customers_matching", CUSTOMERS_MATCHING),
     ("backoffice.customer", CUSTOMER),
     ("backoffice.customer_spent", CUSTOMER_SPENT),
@@ -207,6 +244,7 @@ struct OrderListRecord {
     status: String,
     currency: String,
     total_minor: i64,
+    refunded_minor: i64,
     name: String,
     email: String,
     country: String,
@@ -222,6 +260,8 @@ pub struct OrderSummary {
     pub status: OrderStatus,
     pub currency: String,
     pub total_minor: i64,
+    /// What was refunded of the total so far.
+    pub refunded_minor: i64,
     pub name: Pii<String>,
     pub email: Pii<String>,
     pub country: String,
@@ -247,6 +287,7 @@ impl TryFrom<OrderListRecord> for OrderSummary {
             status,
             currency: r.currency,
             total_minor: r.total_minor,
+            refunded_minor: r.refunded_minor,
             name: Pii::new(r.name),
             email: Pii::new(r.email),
             country: r.country,
@@ -295,6 +336,60 @@ impl From<CustomerRecord> for CustomerSummary {
             lang: r.lang,
             created_at: Timestamp(r.created_at),
             last_active_at: Timestamp(r.last_active_at),
+            order_count: r.order_count,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct PersonRecord {
+    kind: String,
+    id: Uuid,
+    label: String,
+    email: String,
+    at: i64,
+    active: i64,
+    order_count: i64,
+}
+
+/// Whether a row of the customers list is an account or a guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonKind {
+    Account,
+    /// Orders placed without an account under one email; `id` is the latest one's.
+    Guest,
+}
+
+/// A row of the customers list: an account (its id, username, when opened and last active) or
+/// a guest (the id of their latest order, the name on it, when it was placed).
+#[derive(Debug, Clone)]
+pub struct PersonSummary {
+    pub kind: PersonKind,
+    pub id: Uuid,
+    /// The account's username, or the name on the guest's latest order.
+    pub label: Pii<String>,
+    pub email: Pii<String>,
+    /// When the account was opened, or the guest's latest order placed: the list's order.
+    pub at: Timestamp,
+    pub last_active_at: Timestamp,
+    pub order_count: i64,
+}
+
+impl PersonSummary {
+    pub fn cursor(&self) -> Cursor {
+        Cursor { at: self.at.as_micros(), id: self.id }
+    }
+}
+
+impl From<PersonRecord> for PersonSummary {
+    fn from(r: PersonRecord) -> Self {
+        Self {
+            kind: if r.kind == "guest" { PersonKind::Guest } else { PersonKind::Account },
+            id: r.id,
+            label: Pii::new(r.label),
+            email: Pii::new(r.email),
+            at: Timestamp(r.at),
+            last_active_at: Timestamp(r.active),
             order_count: r.order_count,
         }
     }
@@ -454,7 +549,7 @@ impl BackOffice {
         let limit = page_size(limit);
         let bound = after.unwrap_or(Cursor::END);
         // The keys are stored as Rust's to_lowercase() makes them (accounts.rs).
-        let search = search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+        let search = search.map(luxevault_core::pii::email_key).filter(|s| !s.is_empty());
         let records: Vec<CustomerRecord> = match search {
             Some(prefix) => {
                 let end = prefix_end(&prefix).unwrap_or_else(|| format!("{prefix}\u{10FFFF}"));
@@ -476,6 +571,41 @@ impl BackOffice {
         };
         let items = records.into_iter().map(CustomerSummary::from).collect();
         Ok(into_page(items, limit, CustomerSummary::cursor))
+    }
+
+    /// The customers list with the guests among them, newest first (an account by its opening,
+    /// a guest by their latest order); with `search`, those whose username or email starts with
+    /// it (case-insensitively, in full Unicode: orders carry the address's key, migration 0027).
+    pub async fn people(
+        db: &Db,
+        search: Option<&str>,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Page<PersonSummary>, DbError> {
+        let limit = page_size(limit);
+        let bound = after.unwrap_or(Cursor::END);
+        let search = search.map(luxevault_core::pii::email_key).filter(|s| !s.is_empty());
+        let records: Vec<PersonRecord> = match search {
+            Some(prefix) => {
+                let end = prefix_end(&prefix).unwrap_or_else(|| format!("{prefix}\u{10FFFF}"));
+                on_db!(db, pool => sqlx::query_as(PEOPLE_MATCHING)
+                    .bind(bound.at)
+                    .bind(bound.id)
+                    .bind(limit + 1)
+                    .bind(&prefix)
+                    .bind(&end)
+                    .fetch_all(pool)
+                    .await)?
+            }
+            None => on_db!(db, pool => sqlx::query_as(PEOPLE)
+                .bind(bound.at)
+                .bind(bound.id)
+                .bind(limit + 1)
+                .fetch_all(pool)
+                .await)?,
+        };
+        let items = records.into_iter().map(PersonSummary::from).collect();
+        Ok(into_page(items, limit, PersonSummary::cursor))
     }
 
     /// A customer's profile, with up to `recent` of their latest orders.

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod analytics;
+mod appointments;
 mod audit;
 mod backoffice;
 mod breaches;
@@ -23,7 +24,9 @@ mod migrations;
 mod orders;
 mod policies;
 mod profile;
+mod refunds;
 mod renditions;
+mod replays;
 mod requests;
 mod retention;
 mod secrets;
@@ -33,10 +36,11 @@ mod staff_pages;
 
 pub use accounts::{Accounts, CreateAccount, CustomerRow, NewCustomer, SessionRow, ThrottleRow};
 pub use analytics::{NewPageView, PageViewRow, PageViews};
+pub use appointments::{AppointmentRow, Appointments, AssociateRow, Booking, BoutiqueRow, NewAppointment, ServiceRow};
 pub use audit::{AuditFilter, AuditLog, ERASED_NOTE};
 pub use backoffice::{
     BackOffice, CurrencyTotal, Cursor, CustomerProfile, CustomerSummary, DEFAULT_PAGE_SIZE, DailySales, MAX_PAGE_SIZE,
-    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, prefix_end,
+    OpenRequest, OrderFilter, OrderSearch, OrderSummary, Page, PersonKind, PersonSummary, prefix_end,
 };
 pub use breaches::{BreachRow, Breaches, NewBreach};
 pub use catalog::{
@@ -56,12 +60,14 @@ pub use limits::{LimitRow, Limits, NewLimit, NoticeRow};
 pub use marketing::{CampaignRow, Marketing};
 pub use migrations::migrate;
 pub use orders::{
-    CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow, OrderRow,
-    OrderTaxLineRow, Orders, Transition,
+    CorrectedContact, CreateOrder, NewOrder, NewOrderContact, NewOrderLine, OrderDelivery, OrderEventRow, OrderLineRow,
+    OrderRow, OrderTaxLineRow, Orders, Transition,
 };
 pub use policies::{PolicyVersionRow, PolicyVersions, Publish};
 pub use profile::{NewProfile, ProfileRow, ShopProfile};
+pub use refunds::{RefundRow, Refunds};
 pub use renditions::Renditions;
+pub use replays::{Claim, Replays};
 pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
@@ -79,6 +85,8 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(renditions::STATEMENTS);
     all.extend_from_slice(accounts::STATEMENTS);
     all.extend_from_slice(orders::STATEMENTS);
+    all.extend_from_slice(refunds::STATEMENTS);
+    all.extend_from_slice(replays::STATEMENTS);
     all.extend_from_slice(jobs::STATEMENTS);
     all.extend_from_slice(secrets::STATEMENTS);
     all.extend_from_slice(policies::STATEMENTS);
@@ -97,5 +105,6 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(backoffice::STATEMENTS);
     all.extend_from_slice(sizing::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
+    all.extend_from_slice(appointments::STATEMENTS);
     all
 }

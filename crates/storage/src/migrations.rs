@@ -152,6 +152,20 @@ const STEPS: &[Step] = &[
         postgres: None,
     },
     Step {
+        version: 24,
+        description: "order refunds",
+        portable: include_str!("../migrations/0024_order_refunds.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
+        version: 25,
+        description: "people",
+        portable: include_str!("../migrations/0025_people.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Step {
         version: 26,
         description: "consent proofs",
         portable: include_str!("../migrations/0026_consent_proofs.sql"),
@@ -164,6 +178,13 @@ const STEPS: &[Step] = &[
         portable: include_str!("../migrations/0027_order_email_key.sql"),
         sqlite: None,
         postgres: Some(include_str!("../migrations/0027_order_email_key.postgres.sql")),
+    },
+    Step {
+        version: 28,
+        description: "appointments",
+        portable: include_str!("../migrations/0028_appointments.sql"),
+        sqlite: None,
+        postgres: None,
     },
     Step {
         version: 29,

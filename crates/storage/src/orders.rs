@@ -65,7 +65,7 @@ macro_rules! select_orders {
             "SELECT id, number, customer_id, status, currency, subtotal_minor, total_minor, lang, name, email, ",
             "phone, address_line1, address_line2, city, postcode, country, payment_provider, payment_session_id, ",
             "payment_id, created_at, updated_at, shipping_code, shipping_name, shipping_minor, tax_minor, ",
-            "tax_included, duties_paid FROM orders ",
+            "tax_included, duties_paid, refunded_minor FROM orders ",
             $where
         )
     };
@@ -78,6 +78,20 @@ const FOR_CUSTOMER: &str = select_orders!("WHERE customer_id = $1 ORDER BY creat
 const FOR_EMAIL: &str = select_orders!("WHERE email_key = $1 ORDER BY created_at DESC LIMIT $2");
 const EMAILS_TO_KEY: &str = "SELECT id, email FROM orders WHERE email <> ''";
 const SET_EMAIL_KEY: &str = "UPDATE orders SET email_key = $2 WHERE id = $1";
+// A phone number's orders: the key is core::checkout::phone_key's, computed in SQL with the
+// expression of the index in migration 0025 (written the same, so both backends use it).
+const FOR_PHONE: &str = select_orders!(
+    "WHERE REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(phone, ' ', ''), '-', ''), '.', ''), '(', ''), ')', '') = $1 \
+     ORDER BY created_at DESC LIMIT $2"
+);
+// A guest's orders: placed without an account under this email (its Unicode-lowercased key).
+const FOR_GUEST: &str =
+    select_orders!("WHERE email_key = $1 AND customer_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $2");
+// Rectification: the contact and address as staff corrected them, only while the order is in
+// the state the use case checked (so an address never changes under a parcel just handed over).
+const CORRECT_CONTACT: &str = "UPDATE orders SET name = $2, email = $3, phone = $4, address_line1 = $5, \
+     address_line2 = $6, city = $7, postcode = $8, updated_at = $9, email_key = $11 WHERE id = $1 AND status = $10 \
+     AND email <> ''";
 const STALE_UNPAID: &str =
     select_orders!("WHERE status = 'awaiting_payment' AND created_at < $1 ORDER BY created_at LIMIT $2");
 
@@ -100,6 +114,9 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("orders.lines", LINES),
     ("orders.events", EVENTS),
     ("orders.record_payment_event", RECORD_PAYMENT_EVENT),
+    ("orders.for_phone", FOR_PHONE),
+    ("orders.for_guest", FOR_GUEST),
+    ("orders.correct_contact", CORRECT_CONTACT),
     ("orders.payment_event_seen", PAYMENT_EVENT_SEEN),
     ("orders.anonymise_one", ANONYMISE_ONE),
     ("orders.erase_staff_reasons", ERASE_STAFF_REASONS),
@@ -143,6 +160,7 @@ struct OrderRecord {
     tax_minor: i64,
     tax_included: bool,
     duties_paid: bool,
+    refunded_minor: i64,
 }
 
 /// An order as stored. Contact fields are personal data and print redacted.
@@ -170,6 +188,27 @@ pub struct OrderRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub delivery: OrderDelivery,
+    /// What was refunded of `total_minor` so far (reserved while a refund is asked of the
+    /// provider); never above the total.
+    pub refunded_minor: i64,
+}
+
+impl OrderRow {
+    /// What may still be refunded of the money taken.
+    pub fn refundable_minor(&self) -> i64 {
+        (self.total_minor - self.refunded_minor).max(0)
+    }
+}
+
+/// An order's contact and address as corrected (rectification).
+pub struct CorrectedContact<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub address_line1: &'a str,
+    pub address_line2: &'a str,
+    pub city: &'a str,
+    pub postcode: &'a str,
 }
 
 /// What an order was charged for delivery and tax. `tax_minor` is inside the total when
@@ -229,6 +268,7 @@ impl TryFrom<OrderRecord> for OrderRow {
                 tax_included: r.tax_included,
                 duties_paid: r.duties_paid,
             },
+            refunded_minor: r.refunded_minor,
         })
     }
 }
@@ -638,6 +678,48 @@ impl Orders {
         rows.into_iter().map(OrderRow::try_from).collect()
     }
 
+    /// Orders placed with this phone number (its `core::checkout::phone_key`), newest first: what
+    /// a person proven to hold the number may see or have erased.
+    pub async fn for_phone(db: &Db, phone_key: &str, limit: i64) -> Result<Vec<OrderRow>, DbError> {
+        let rows: Vec<OrderRecord> =
+            on_db!(db, pool => sqlx::query_as(FOR_PHONE).bind(phone_key).bind(limit).fetch_all(pool).await)?;
+        rows.into_iter().map(OrderRow::try_from).collect()
+    }
+
+    /// A guest's orders: those placed without an account under this email (lowercase).
+    pub async fn for_guest(db: &Db, email_lowercase: &str, limit: i64) -> Result<Vec<OrderRow>, DbError> {
+        let rows: Vec<OrderRecord> =
+            on_db!(db, pool => sqlx::query_as(FOR_GUEST).bind(email_lowercase).bind(limit).fetch_all(pool).await)?;
+        rows.into_iter().map(OrderRow::try_from).collect()
+    }
+
+    /// Writes a corrected contact and address onto an order still in `status` (and not
+    /// anonymised); `false` when it moved on meanwhile.
+    pub async fn correct_contact(
+        db: &Db,
+        id: Uuid,
+        contact: &CorrectedContact<'_>,
+        status: OrderStatus,
+        now: Timestamp,
+    ) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(CORRECT_CONTACT)
+            .bind(id)
+            .bind(contact.name)
+            .bind(contact.email)
+            .bind(contact.phone)
+            .bind(contact.address_line1)
+            .bind(contact.address_line2)
+            .bind(contact.city)
+            .bind(contact.postcode)
+            .bind(now.as_micros())
+            .bind(status.as_str())
+            .bind(luxevault_core::pii::email_key(contact.email))
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
     /// Orders still awaiting payment that were placed before `cutoff` (abandoned checkouts).
     pub async fn stale_unpaid(db: &Db, cutoff: Timestamp, limit: i64) -> Result<Vec<OrderRow>, DbError> {
         let rows: Vec<OrderRecord> = on_db!(db, pool => sqlx::query_as(STALE_UNPAID).bind(cutoff.as_micros()).bind(limit).fetch_all(pool).await)?;
@@ -664,6 +746,7 @@ impl Orders {
             sqlx::query(ERASE_STAFF_REASONS).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
             // The notes of the order's alterations go with its personal data.
             sqlx::query(crate::sizing::ERASE_NOTES_OF_ORDER).bind(order_id).execute(&mut *tx).await?;
+            sqlx::query(crate::refunds::ERASE_FOR_ORDER).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
             tx.commit().await
         }
         .await)?;

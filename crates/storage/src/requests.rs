@@ -15,6 +15,10 @@ const COUNT_ATTEMPT: &str = "UPDATE privacy_requests SET code_attempts = code_at
 // The clock was paused while waiting for the proof: the deadline moves by the time waited.
 const VERIFY: &str = "UPDATE privacy_requests SET status = 'open', verified_at = $2, due_at = due_at + ($2 - received_at), \
      code_hash = NULL WHERE id = $1 AND status = 'awaiting_verification'";
+// Staff proved the person (a call-back to the number on the orders): who, how and when; the
+// request stays open (its clock never paused: staff logged it as received).
+const VERIFY_BY_STAFF: &str = "UPDATE privacy_requests SET verified_at = $2, verified_by = $3, verification_method = $4 \
+     WHERE id = $1 AND status IN ('open', 'extended') AND verified_at IS NULL";
 const SET_ARCHIVE: &str = "UPDATE privacy_requests SET archive_token_hash = $2, archive_expires_at = $3 WHERE id = $1";
 const ARCHIVE: &str = "SELECT archive_token_hash, archive_expires_at FROM privacy_requests WHERE id = $1";
 // The contact was kept only to build the copy behind the link: it goes with the link.
@@ -23,11 +27,11 @@ const EXPIRE_ARCHIVES: &str = "UPDATE privacy_requests SET archive_token_hash = 
 const COUNT_EXPIRED_ARCHIVES: &str =
     "SELECT COUNT(*) FROM privacy_requests WHERE archive_expires_at IS NOT NULL AND archive_expires_at < $1";
 const OPEN: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
-     extension_reason, completed_at, outcome FROM privacy_requests WHERE status IN ('open', 'extended') ORDER BY due_at, id";
+     extension_reason, completed_at, outcome, verified_at, verified_by, verification_method FROM privacy_requests WHERE status IN ('open', 'extended') ORDER BY due_at, id";
 const BY_ID: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
-     extension_reason, completed_at, outcome FROM privacy_requests WHERE id = $1";
+     extension_reason, completed_at, outcome, verified_at, verified_by, verification_method FROM privacy_requests WHERE id = $1";
 const OF_CUSTOMER: &str = "SELECT id, kind, channel, customer_id, contact, status, received_at, due_at, target_at, extended_at, \
-     extension_reason, completed_at, outcome FROM privacy_requests WHERE customer_id = $1 ORDER BY received_at DESC";
+     extension_reason, completed_at, outcome, verified_at, verified_by, verification_method FROM privacy_requests WHERE customer_id = $1 ORDER BY received_at DESC";
 const EXTEND: &str = "UPDATE privacy_requests SET status = 'extended', due_at = $2, extended_at = $3, extension_reason = $4 \
      WHERE id = $1 AND status = 'open'";
 // An erasure's contact is the very address erased: the request keeps only its facts (kind,
@@ -46,6 +50,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("requests.verification", VERIFICATION),
     ("requests.count_attempt", COUNT_ATTEMPT),
     ("requests.verify", VERIFY),
+    ("requests.verify_by_staff", VERIFY_BY_STAFF),
     ("requests.set_archive", SET_ARCHIVE),
     ("requests.archive", ARCHIVE),
     ("requests.expire_archives", EXPIRE_ARCHIVES),
@@ -67,6 +72,9 @@ struct RequestRecord {
     extension_reason: Option<String>,
     completed_at: Option<i64>,
     outcome: Option<String>,
+    verified_at: Option<i64>,
+    verified_by: Option<String>,
+    verification_method: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +92,12 @@ pub struct PrivacyRequestRow {
     pub extension_reason: Option<String>,
     pub completed_at: Option<Timestamp>,
     pub outcome: Option<String>,
+    /// When the person was proven (an emailed code, or staff's call-back).
+    pub verified_at: Option<Timestamp>,
+    /// Who proved them, when staff did (`staff:<id>`).
+    pub verified_by: Option<String>,
+    /// How staff proved them (`call_back`), when they did.
+    pub verification_method: Option<String>,
 }
 
 impl From<RequestRecord> for PrivacyRequestRow {
@@ -102,6 +116,9 @@ impl From<RequestRecord> for PrivacyRequestRow {
             extension_reason: r.extension_reason,
             completed_at: r.completed_at.map(Timestamp),
             outcome: r.outcome,
+            verified_at: r.verified_at.map(Timestamp),
+            verified_by: r.verified_by,
+            verification_method: r.verification_method,
         }
     }
 }
@@ -189,6 +206,20 @@ impl PrivacyRequests {
     /// Marks the person proven; the deadline moves by the time spent waiting.
     pub async fn verify(db: &Db, id: Uuid, now: Timestamp) -> Result<bool, DbError> {
         let n = on_db!(db, pool => sqlx::query(VERIFY).bind(id).bind(now.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
+    /// Records that staff proved the person of an open request (`by`: `staff:<id>`, `method`:
+    /// how); `false` when it is not open or was proven already.
+    pub async fn verify_by_staff(db: &Db, id: Uuid, by: &str, method: &str, now: Timestamp) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(VERIFY_BY_STAFF)
+            .bind(id)
+            .bind(now.as_micros())
+            .bind(by)
+            .bind(method)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(n > 0)
     }
 

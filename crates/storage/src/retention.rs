@@ -24,6 +24,10 @@ const ANONYMISE_ORDERS: &str = "UPDATE orders SET name = '', email = '', email_k
 // Staff's free text on the history of anonymised orders goes with their personal data.
 const ERASE_STAFF_REASONS: &str = "UPDATE order_events SET reason = $1 WHERE actor LIKE 'staff:%' AND reason <> '' \
      AND reason <> $1 AND order_id IN (SELECT id FROM orders WHERE anonymised_at IS NOT NULL)";
+// Staff's refund reasons and the provider's refund ids of anonymised orders go with them too.
+const ERASE_REFUND_REASONS: &str = "UPDATE order_refunds SET reason = $1, provider_refund_id = NULL \
+     WHERE (reason <> '' AND reason <> $1 OR provider_refund_id IS NOT NULL) \
+     AND order_id IN (SELECT id FROM orders WHERE anonymised_at IS NOT NULL)";
 // A restricted account (Art. 18) is neither warned nor deleted: the person asked us to keep it.
 const ACCOUNTS_TO_WARN: &str = "SELECT id FROM customers WHERE last_active_at < $1 AND inactivity_warned_at IS NULL \
      AND NOT EXISTS (SELECT 1 FROM processing_limits l WHERE l.customer_id = customers.id AND l.kind = 'restriction' \
@@ -52,6 +56,7 @@ pub(crate) const STATEMENTS: &[(&str, &str)] = &[
     ("retention.orders_due", ORDERS_DUE),
     ("retention.anonymise_orders", ANONYMISE_ORDERS),
     ("retention.erase_staff_reasons", ERASE_STAFF_REASONS),
+    ("retention.erase_refund_reasons", ERASE_REFUND_REASONS),
     ("retention.accounts_to_warn", ACCOUNTS_TO_WARN),
     ("retention.count_to_warn", COUNT_TO_WARN),
     ("retention.mark_warned", MARK_WARNED),
@@ -108,6 +113,7 @@ impl RetentionStore {
         on_db!(db, pool => sqlx::query(ERASE_STAFF_REASONS).bind(crate::orders::ERASED_REASON).execute(pool).await.map(|r| r.rows_affected()))?;
         // The notes of their alterations go with them.
         crate::Sizing::erase_notes_of_anonymised(db).await?;
+        on_db!(db, pool => sqlx::query(ERASE_REFUND_REASONS).bind(crate::orders::ERASED_REASON).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(n)
     }
 

@@ -12,8 +12,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    self, account, admin, admin_lists, analytics, catalog, consent, limits, marketing, orders, privacy, requests,
-    rights, sizing,
+    self, account, admin, admin_contact, admin_lists, analytics, catalog, consent, limits, marketing, orders, privacy,
+    requests, rights, sizing,
 };
 use crate::security::{self, MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES};
 use crate::state::AppState;
@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/orders/{id}/cancel", post(admin::cancel))
         .route("/api/v1/admin/orders/{id}/refund", post(admin::refund))
         .route("/api/v1/admin/orders/{id}/fulfil", post(admin::fulfil))
+        .route("/api/v1/admin/orders/{id}/contact", post(admin_contact::correct))
         .route("/api/v1/admin/privacy-requests", get(requests::open_requests).post(requests::log_request))
         .route("/api/v1/admin/privacy-requests/{id}/extend", post(requests::extend))
         .route("/api/v1/admin/privacy-requests/{id}/complete", post(requests::complete))

@@ -61,6 +61,7 @@ async fn place(
             status: row.status,
             currency: row.currency,
             total_minor: row.total_minor,
+            refunded_minor: row.refunded_minor,
             name: row.name,
             email: row.email,
             country: row.country,

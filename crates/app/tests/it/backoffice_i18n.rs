@@ -162,11 +162,11 @@ async fn the_accountant_exports_orders_and_customers_as_csv(backend: Backend) {
     assert_eq!(status, 200, "{text}");
     assert!(kind.starts_with("text/csv"), "{kind}");
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("number,placed_at,status,currency,total,country"));
+    assert_eq!(lines.next(), Some("number,placed_at,status,currency,total,refunded,country"));
     let paid_row = text.lines().find(|l| l.starts_with(&paid)).unwrap_or_else(|| panic!("{text}"));
     let fields: Vec<&str> = paid_row.split(',').collect();
     assert_eq!(fields[1], "2026-11-23T00:30:00+01:00", "local time with its offset: {paid_row}");
-    assert_eq!((fields[2], fields[3], fields[5]), ("confirmed", "EUR", "FR"));
+    assert_eq!((fields[2], fields[3], fields[5], fields[6]), ("confirmed", "EUR", "0.00", "FR"));
     let total = fields[4];
     assert!(total.contains('.') && total.split('.').nth(1).map(str::len) == Some(2), "a decimal amount: {total}");
     assert!(total.parse::<f64>().is_ok_and(|t| t > 0.0), "{total}");
@@ -196,7 +196,7 @@ async fn the_accountant_exports_orders_and_customers_as_csv(backend: Backend) {
     // The owner: contacts included, and a cell a spreadsheet would run is kept as text.
     let owner = app.staff("oriane", Role::Owner).await;
     let (_, _, text) = csv_of(owner.submit("/admin/orders", "/admin/orders/export", &[]).await).await;
-    assert_eq!(text.lines().next(), Some("number,placed_at,status,currency,total,country,name,email"));
+    assert_eq!(text.lines().next(), Some("number,placed_at,status,currency,total,refunded,country,name,email"));
     assert!(text.contains(NAME) && text.contains(EMAIL));
     let formula_row = text.lines().find(|l| l.starts_with(&formula)).unwrap_or_default();
     assert!(formula_row.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""), "{formula_row}");

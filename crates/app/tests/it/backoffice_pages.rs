@@ -15,8 +15,8 @@ use crate::support::{Backend, TestApp, pick};
 pub(crate) const NAME: &str = "Zephyrine Quillfeather";
 pub(crate) const EMAIL: &str = "zq-canary-51d2@example.test";
 const USERNAME: &str = "zephyrine-q";
-const STREET: &str = "7 Quai Voltaire Canary";
-const PHONE: &str = "+33 6 98 76 54 32";
+pub(crate) const STREET: &str = "7 Quai Voltaire Canary";
+pub(crate) const PHONE: &str = "+33 6 98 76 54 32";
 const PASSWORD: &str = "la soie du matin à Paris";
 const ADMIN: &str = "an-admin-token-of-at-least-32-characters";
 
@@ -102,11 +102,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     Fixture { customer, token, order }
 }
 
-async fn audit_entries(app: &TestApp) -> Vec<luxevault_core::audit::AuditEntry> {
+pub(crate) async fn audit_entries(app: &TestApp) -> Vec<luxevault_core::audit::AuditEntry> {
     AuditLog::page(&app.db, &AuditFilter::default(), i64::MAX, 10_000).await.unwrap_or_else(|e| panic!("audit: {e}"))
 }
 
-fn assert_no_personal_data_in_audit(entries: &[luxevault_core::audit::AuditEntry]) {
+pub(crate) fn assert_no_personal_data_in_audit(entries: &[luxevault_core::audit::AuditEntry]) {
     for e in entries {
         let columns = [&e.actor, &e.action, &e.subject_kind, &e.subject_id, &e.client];
         for value in columns.into_iter().chain(e.reason.as_ref()) {
@@ -137,10 +137,12 @@ enum Post {
     StaffRole,
     StaffActive,
     StaffSecondFactor,
+    CorrectContact,
+    CorrectEmail,
 }
 
 impl Post {
-    const ALL: [Post; 14] = [
+    const ALL: [Post; 16] = [
         Post::Fulfil,
         Post::Refund,
         Post::Capture,
@@ -155,6 +157,8 @@ impl Post {
         Post::StaffRole,
         Post::StaffActive,
         Post::StaffSecondFactor,
+        Post::CorrectContact,
+        Post::CorrectEmail,
     ];
 
     fn permission(self) -> Permission {
@@ -166,6 +170,8 @@ impl Post {
             Post::Erase => Permission::EraseCustomerData,
             Post::LogRequest | Post::Extend | Post::Complete => Permission::HandlePrivacyRequests,
             Post::RetentionPreview => Permission::ViewRetention,
+            // Every role that may correct also sees the contact (core::staff's unit test).
+            Post::CorrectContact | Post::CorrectEmail => Permission::CorrectCustomerData,
             Post::StaffCreate | Post::StaffRole | Post::StaffActive | Post::StaffSecondFactor => {
                 Permission::ManageStaff
             }
@@ -255,6 +261,35 @@ async fn prepare(
                 ("password", "a long enough staff password".to_string()),
             ],
         ),
+        Post::CorrectContact => {
+            let order = if allowed { paid_order(app, &key, None).await } else { fx.order.clone() };
+            let mut form: Vec<(&'static str, String)> = [
+                ("name", NAME),
+                ("email", EMAIL),
+                ("phone", "+33 7 00 00 00 01"),
+                ("line1", STREET),
+                ("line2", ""),
+                ("city", "Paris"),
+                ("postcode", "75007"),
+                ("channel", "phone"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+            form.push(reason);
+            (format!("/admin/orders/{order}/contact"), form)
+        }
+        Post::CorrectEmail => {
+            let customer = if allowed {
+                register(app, &format!("correctable-{n}"), &format!("correctable-{n}@example.test")).await.0
+            } else {
+                fx.customer.clone()
+            };
+            (
+                format!("/admin/customers/{customer}/contact"),
+                vec![("email", format!("corrected-{n}@example.test")), reason],
+            )
+        }
         Post::StaffRole | Post::StaffActive | Post::StaffSecondFactor => {
             let target = app.create_staff(&format!("target-{n}"), Role::Associate).await;
             match action {
@@ -266,7 +301,7 @@ async fn prepare(
     }
 }
 
-async fn post(member: &StaffBrowser<'_>, path: &str, form: &[(&'static str, String)]) -> (u16, String) {
+pub(crate) async fn post(member: &StaffBrowser<'_>, path: &str, form: &[(&'static str, String)]) -> (u16, String) {
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let response = member.submit("/admin/sessions", path, &fields).await;
     let status = response.status().as_u16();
@@ -313,6 +348,19 @@ async fn every_page_and_action_answers_only_to_the_roles_allowed(backend: Backen
         let address = role.allows(Permission::ViewShippingAddress);
         assert_eq!(order_page.contains(EMAIL) && order_page.contains(NAME), contact, "{role:?}: contact");
         assert_eq!(order_page.contains(STREET), address, "{role:?}: address");
+        // The parcel's recipient (M5): the name and phone a carrier needs go with the address —
+        // fulfilment sees them — and the email only with the contact.
+        assert_eq!(order_page.contains(EMAIL), contact, "{role:?}: email");
+        assert_eq!(order_page.contains(NAME), contact || address, "{role:?}: recipient's name");
+        assert_eq!(order_page.contains(PHONE), contact || address, "{role:?}: recipient's phone");
+        if role == Role::Fulfilment {
+            assert!(order_page.contains(PHONE) && order_page.contains(NAME), "fulfilment has the parcel's recipient");
+            assert!(!order_page.contains(EMAIL), "fulfilment never sees the email");
+            assert!(!order_page.contains(&format!("/admin/customers/{}", fx.customer)), "nor the customer link");
+            assert!(!order_page.contains("data-testid=\"correct-contact\""), "nor corrects it");
+        }
+        let correct_form = order_page.contains("data-testid=\"correct-contact\"");
+        assert_eq!(correct_form, role.allows(Permission::CorrectCustomerData), "{role:?}: correction form");
         let (_, profile) = member.get(&format!("/admin/customers/{}", fx.customer)).await;
         if role.allows(Permission::ViewCustomers) {
             assert_eq!(profile.contains(EMAIL), contact, "{role:?}: email on the profile");

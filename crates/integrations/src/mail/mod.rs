@@ -8,7 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -37,6 +37,9 @@ pub struct OutgoingEmail {
     /// again after a crash is the same message: receivers drop the duplicate, and the outbox
     /// overwrites its own file. Random when absent.
     pub message_key: Option<String>,
+    /// An iCalendar invitation (RFC 5545 text), attached as `text/calendar; method=REQUEST` so
+    /// that mail programs offer to add the appointment.
+    pub calendar: Option<String>,
 }
 
 /// Whether the caller's queue should try again.
@@ -226,9 +229,22 @@ fn build_message(email: &OutgoingEmail, now: Timestamp) -> Result<Message, MailE
             reply_to.parse().map_err(|_| MailError::Permanent("the Reply-To address is not valid".into()))?;
         builder = builder.reply_to(reply_to);
     }
-    let built = match &email.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
-        None => builder.singlepart(SinglePart::plain(email.text.clone())),
+    let built = match (&email.html, &email.calendar) {
+        (Some(html), None) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+        (None, None) => builder.singlepart(SinglePart::plain(email.text.clone())),
+        (html, Some(calendar)) => {
+            let content_type = ContentType::parse("text/calendar; charset=utf-8; method=REQUEST")
+                .map_err(|_| MailError::Permanent("the calendar part cannot be typed".into()))?;
+            let invitation =
+                lettre::message::Attachment::new("invitation.ics".into()).body(calendar.clone(), content_type);
+            let body = match html {
+                Some(html) => MultiPart::mixed()
+                    .multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone()))
+                    .singlepart(invitation),
+                None => MultiPart::mixed().singlepart(SinglePart::plain(email.text.clone())).singlepart(invitation),
+            };
+            builder.multipart(body)
+        }
     };
     built.map_err(|_| MailError::Permanent("the message cannot be built".into()))
 }
@@ -279,6 +295,7 @@ mod tests {
             message_id_domain: "maison.example".into(),
             list_unsubscribe: None,
             message_key: None,
+            calendar: None,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use luxevault_core::{Email, Lang};
 use luxevault_integrations::mail::OutgoingEmail;
-use luxevault_storage::{Accounts, Limits, Marketing, Orders, PrivacyRequests};
+use luxevault_storage::{Accounts, Limits, Marketing, Orders, PrivacyRequests, Refunds};
 use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior};
 use rust_embed::Embed;
@@ -113,7 +113,57 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
     let house = json!({"name": settings.name});
     let payment = json!({"provider": shop.payments().name(), "test_mode": shop.payments().is_test()});
     let mut list_unsubscribe = None;
+    let mut calendar = None;
     let (name, lang, to, context) = match job {
+        EmailJob::AppointmentConfirmation { appointment_id, starts_at }
+        | EmailJob::AppointmentReminder { appointment_id, starts_at } => {
+            let Some(row) =
+                luxevault_storage::Appointments::by_id(db, *appointment_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            // Moved, cancelled or erased meanwhile: this message is about a time that no longer holds.
+            if row.email.expose().is_empty()
+                || row.span.start.as_micros() != *starts_at
+                || row.status != luxevault_core::appointments::AppointmentStatus::Booked
+            {
+                return Ok(None);
+            }
+            if matches!(job, EmailJob::AppointmentReminder { .. })
+                && !luxevault_storage::Appointments::mark_reminded(db, row.id, row.span.start)
+                    .await
+                    .map_err(|e| e.to_string())?
+            {
+                return Ok(None);
+            }
+            let lang = Lang::parse(&row.lang).unwrap_or_else(|| settings.default_lang().clone());
+            let view = crate::appointments::view(shop, &row, &lang).await.map_err(|e| e.to_string())?;
+            let name = if matches!(job, EmailJob::AppointmentReminder { .. }) {
+                "appointment_reminder"
+            } else {
+                calendar = Some(crate::appointments::invitation(shop, &row, &view));
+                "appointment_confirmation"
+            };
+            let context = json!({"shop": house, "appointment": view, "links": {"manage": crate::appointments::manage_url(shop, &row)}});
+            (name, lang, row.email.into_inner(), context)
+        }
+        EmailJob::AppointmentCancelled { appointment_id } => {
+            let Some(row) =
+                luxevault_storage::Appointments::by_id(db, *appointment_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            if row.email.expose().is_empty() {
+                return Ok(None);
+            }
+            let lang = Lang::parse(&row.lang).unwrap_or_else(|| settings.default_lang().clone());
+            let view = crate::appointments::view(shop, &row, &lang).await.map_err(|e| e.to_string())?;
+            calendar = Some(crate::appointments::ics::cancellation(shop, &row, &view));
+            let prefix = settings.prefix(&lang);
+            let context =
+                json!({"shop": house, "appointment": view, "links": {"book": format!("{base}{prefix}/appointments")}});
+            ("appointment_cancelled", lang, row.email.into_inner(), context)
+        }
         EmailJob::Welcome { customer_id }
         | EmailJob::InactivityWarning { customer_id }
         | EmailJob::PasswordReset { customer_id, .. } => {
@@ -278,7 +328,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         EmailJob::OrderConfirmation { order_id }
         | EmailJob::PaymentReceived { order_id }
         | EmailJob::OrderCancelled { order_id }
-        | EmailJob::OrderRefunded { order_id }
+        | EmailJob::OrderRefunded { order_id, .. }
         | EmailJob::OrderLink { order_id } => {
             let Some(order) = Orders::by_id(db, *order_id).await.map_err(|e| e.to_string())? else { return Ok(None) };
             // An order anonymised meanwhile (erasure, retention) has no one left to write to.
@@ -292,9 +342,23 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
                 EmailJob::PaymentReceived { .. } => "payment_received",
                 EmailJob::OrderCancelled { .. } => "order_cancelled",
                 EmailJob::OrderLink { .. } => "order_link",
+                EmailJob::OrderRefunded { refund_id: Some(_), .. } => "order_partly_refunded",
                 _ => "order_refunded",
             };
-            let context = json!({"shop": house, "order": view, "payment": payment, "links": {"order": orders::order_url(shop, &order)}});
+            // A partial refund's message states that refund's amount (the view has the totals).
+            let refund = match job {
+                EmailJob::OrderRefunded { refund_id: Some(refund_id), .. } => {
+                    let Some(refund) = Refunds::by_id(db, *refund_id).await.map_err(|e| e.to_string())? else {
+                        return Ok(None);
+                    };
+                    let amount = luxevault_core::Currency::from_code(&order.currency)
+                        .map(|c| luxevault_core::Money::new(refund.amount_minor, c).format(&lang))
+                        .unwrap_or_default();
+                    json!({"amount": amount})
+                }
+                _ => Value::Null,
+            };
+            let context = json!({"shop": house, "order": view, "payment": payment, "refund": refund, "links": {"order": orders::order_url(shop, &order)}});
             (name, lang, order.email.into_inner(), context)
         }
     };
@@ -314,6 +378,7 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
         message_id_domain: host,
         list_unsubscribe,
         message_key: None,
+        calendar,
     }))
 }
 
@@ -332,11 +397,15 @@ mod tests {
             "payment_received",
             "order_cancelled",
             "order_refunded",
+            "order_partly_refunded",
             "order_link",
             "recipient_notice",
             "marketing",
             "restriction_lifting",
             "alteration_ready",
+            "appointment_confirmation",
+            "appointment_reminder",
+            "appointment_cancelled",
         ] {
             for lang in ["en", "fr"] {
                 assert!(EmailFiles::get(&format!("{lang}/{name}.txt")).is_some(), "{lang}/{name}.txt");

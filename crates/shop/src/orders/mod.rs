@@ -2,6 +2,7 @@
 //! idempotent), opening the payment, applying what the payment provider reports, capturing at
 //! the review hold point. Called by the API handlers, the webhook receiver and the job runner.
 
+pub mod contact;
 pub mod link;
 pub mod moves;
 pub mod payment_events;
@@ -299,7 +300,7 @@ struct CaptureJob {
     order_id: Uuid,
 }
 
-fn email_job(email: &EmailJob, now: Timestamp) -> NewJob<'static> {
+pub(crate) fn email_job(email: &EmailJob, now: Timestamp) -> NewJob<'static> {
     let (kind, payload, dedupe_key, max_attempts) = crate::outbox::job_parts(email);
     NewJob { kind, payload, dedupe_key, run_at: now, max_attempts }
 }
@@ -419,7 +420,7 @@ pub async fn order_refunded(shop: &Shop, order_id: Uuid, actor: Actor) -> Result
 /// A refund decided by staff: their reason goes to the order's history.
 pub async fn order_refunded_because(shop: &Shop, order_id: Uuid, actor: Actor, reason: &str) -> Result<(), DbError> {
     let now = shop.clock().now();
-    let jobs = [email_job(&EmailJob::OrderRefunded { order_id }, now)];
+    let jobs = [email_job(&EmailJob::OrderRefunded { order_id, refund_id: None }, now)];
     Orders::transition_with(shop.db(), order_id, OrderStatus::Refunded, &actor, reason, &jobs, now).await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use luxevault_core::order::Actor;
 use luxevault_integrations::payments::stripe::webhook::{PaymentUpdate, StripeEvent};
-use luxevault_storage::{DbError, OrderRow, Orders};
+use luxevault_storage::{DbError, OrderRow, Orders, Refunds};
 use uuid::Uuid;
 
 use super::{HeldMoney, order_cancelled, order_refunded, payment_authorised, payment_captured};
@@ -69,9 +69,16 @@ pub async fn apply_stripe_event(shop: &Shop, event: &StripeEvent) -> Result<(), 
                 order_cancelled(shop, order.id, actor, "payment page expired", HeldMoney::Release).await?;
             }
         }
-        PaymentUpdate::Refunded { payment_id, fully, .. } => {
-            if *fully && let Some(order) = order_for(shop, Some(payment_id), None).await? {
-                order_refunded(shop, order.id, actor).await?;
+        PaymentUpdate::Refunded { payment_id, amount_refunded, fully } => {
+            // Stripe reports the charge's refunded total (refunds made in its dashboard too): the
+            // order's refunded total becomes that when higher, never lower; a full refund moves
+            // the order to refunded. A redelivery or a late, smaller total changes nothing.
+            if let Some(order) = order_for(shop, Some(payment_id), None).await? {
+                let total = if *fully { order.total_minor } else { *amount_refunded };
+                Refunds::provider_total(db, order.id, total, now).await?;
+                if *fully || *amount_refunded >= order.total_minor {
+                    order_refunded(shop, order.id, actor).await?;
+                }
             }
         }
         PaymentUpdate::Failed { .. } | PaymentUpdate::Other => {}

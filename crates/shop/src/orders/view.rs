@@ -3,7 +3,7 @@
 //! owner, so it has no `Debug`: it is serialised for them and for nobody else.
 
 use luxevault_core::{Currency, Lang, Money, Timestamp};
-use luxevault_storage::{OrderRow, Orders};
+use luxevault_storage::{OrderRow, Orders, Refunds};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -25,6 +25,13 @@ pub struct OrderView {
     /// The amounts as decimal numbers in the order's currency, for machines (portability).
     pub subtotal_amount: String,
     pub total_amount: String,
+    /// What was refunded of the total so far ("0,00 €" when nothing), and as a decimal number.
+    pub refunded: String,
+    pub refunded_amount: String,
+    /// Some of the total was refunded, not all of it (the order stays confirmed or fulfilled).
+    pub partly_refunded: bool,
+    /// Each refund made: when and how much.
+    pub refunds: Vec<RefundView>,
     /// How the order is delivered and what it cost; `None` for orders from before delivery was
     /// priced.
     pub delivery: Option<DeliveryView>,
@@ -35,6 +42,13 @@ pub struct OrderView {
     pub duties_note: String,
     pub contact: ContactView,
     pub history: Vec<EventView>,
+}
+
+#[derive(Serialize)]
+pub struct RefundView {
+    pub at: String,
+    pub amount: String,
+    pub amount_decimal: String,
 }
 
 #[derive(Serialize)]
@@ -126,6 +140,16 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
             status: e.to_status,
         })
         .collect();
+    let refunds = Refunds::for_order(shop.db(), order.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == "done")
+        .map(|r| RefundView {
+            at: Timestamp(r.created_at).to_rfc3339(),
+            amount: money(r.amount_minor, &order.currency, &lang),
+            amount_decimal: amount(r.amount_minor, &order.currency),
+        })
+        .collect();
     let d = &order.delivery;
     let delivery = (!d.shipping_code.is_empty()).then(|| DeliveryView {
         code: d.shipping_code.clone(),
@@ -172,6 +196,10 @@ pub async fn order_view(shop: &Shop, order: &OrderRow, lang: Option<&Lang>) -> R
         total: money(order.total_minor, &order.currency, &lang),
         subtotal_amount: amount(order.subtotal_minor, &order.currency),
         total_amount: amount(order.total_minor, &order.currency),
+        refunded: money(order.refunded_minor, &order.currency, &lang),
+        refunded_amount: amount(order.refunded_minor, &order.currency),
+        partly_refunded: order.refunded_minor > 0 && order.refunded_minor < order.total_minor,
+        refunds,
         contact: ContactView {
             name: order.name.expose().clone(),
             email: order.email.expose().clone(),

@@ -7,7 +7,7 @@
 use luxevault_core::order::Actor;
 use luxevault_core::requests::{Channel, RequestKind, deadline, target};
 use luxevault_core::{Email, Lang, Timestamp};
-use luxevault_storage::{Accounts, DbError, NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
+use luxevault_storage::{Accounts, DbError, NewPrivacyRequest, Orders, PrivacyRequestRow, PrivacyRequests};
 use uuid::Uuid;
 
 use crate::Shop;
@@ -54,8 +54,10 @@ fn invalid_kind() -> ShopError {
     ShopError::invalid("invalid_kind", "kind must be one of the seven rights")
 }
 
-/// Logs a request that arrived by email or WhatsApp (P21); its clock starts on the day it
-/// arrived (`received_on`, YYYY-MM-DD; today when absent).
+/// Logs a request that arrived by email, WhatsApp or a call (P21); its clock starts on the day
+/// it arrived (`received_on`, YYYY-MM-DD; today when absent). `contact` is the email address or
+/// the phone number it came from; a request that gives only a phone number is answered once
+/// staff have called the number on its orders back ([`verify_by_call_back`]).
 pub async fn log_received(
     shop: &Shop,
     kind: &str,
@@ -65,7 +67,7 @@ pub async fn log_received(
 ) -> Result<PrivacyRequestRow, ShopError> {
     let kind = RequestKind::parse(kind).ok_or_else(invalid_kind)?;
     let channel = Channel::parse(channel)
-        .ok_or_else(|| ShopError::invalid("invalid_channel", "channel must be email, whatsapp or web"))?;
+        .ok_or_else(|| ShopError::invalid("invalid_channel", "channel must be email, whatsapp, phone or web"))?;
     let contact = contact.trim();
     let card = luxevault_core::sensitive::has_card_number(contact);
     if contact.is_empty() || contact.chars().count() > 254 || contact.chars().any(char::is_control) || card {
@@ -90,6 +92,76 @@ pub async fn log_received(
 
 fn no_such_request() -> ShopError {
     ShopError::not_found("No such request.")
+}
+
+/// The method staff record when they proved a phone-only request's person.
+pub const CALL_BACK: &str = "call_back";
+
+/// The phone number a request gives, as orders are matched by it (`core::checkout::phone_key`);
+/// `None` when its contact is an email address or blank.
+pub fn phone_of(row: &PrivacyRequestRow) -> Option<String> {
+    let contact = row.contact.expose();
+    if contact.contains('@') {
+        return None;
+    }
+    luxevault_core::checkout::phone_key(contact)
+}
+
+/// Records that staff proved the person of a request that gives only a phone number: they
+/// called back the number already on the person's orders (never a number the request gave
+/// anew) and the person answered. Who did it, when, and the method are kept on the request; no
+/// code exists, so none is logged. Refused when the request gives no phone number, no order
+/// holds it, or it is closed or proven already.
+pub async fn verify_by_call_back(shop: &Shop, id: Uuid, actor: &Actor) -> Result<PrivacyRequestRow, ShopError> {
+    let row = PrivacyRequests::by_id(shop.db(), id).await?.ok_or_else(no_such_request)?;
+    if !matches!(row.status.as_str(), "open" | "extended") {
+        return Err(ShopError::conflict("not_open", "Only an open request can be verified."));
+    }
+    let phone = phone_of(&row).ok_or_else(|| {
+        ShopError::conflict("not_a_phone", "This request gives no phone number: verify the person another way.")
+    })?;
+    if Orders::for_phone(shop.db(), &phone, 1).await?.is_empty() {
+        return Err(ShopError::conflict(
+            "no_order_with_number",
+            "No order holds this number, so there is no number on file to call back.",
+        ));
+    }
+    let now = shop.clock().now();
+    if !PrivacyRequests::verify_by_staff(shop.db(), id, &actor.as_string(), CALL_BACK, now).await? {
+        return Err(ShopError::conflict("already_verified", "This request's person is already verified."));
+    }
+    tracing::info!(request = %id, method = CALL_BACK, "privacy request verified by staff");
+    PrivacyRequests::by_id(shop.db(), id).await?.ok_or(ShopError::Internal)
+}
+
+/// The access copy of a phone-only request (access or portability), once staff proved the
+/// person: the orders placed with the number. The request's contact is then kept as long as an
+/// emailed copy's link would be (the `request_archives` rule) and cleared with it by the
+/// retention run, as for a request made by email.
+pub async fn phone_access_copy(shop: &Shop, id: Uuid) -> Result<serde_json::Value, ShopError> {
+    let row = PrivacyRequests::by_id(shop.db(), id).await?.ok_or_else(no_such_request)?;
+    let phone =
+        phone_of(&row).ok_or_else(|| ShopError::conflict("not_a_phone", "This request gives no phone number."))?;
+    if !matches!(RequestKind::parse(&row.kind), Some(RequestKind::Access | RequestKind::Portability)) {
+        return Err(ShopError::conflict("not_access", "Only an access or portability request has a copy."));
+    }
+    if row.verified_at.is_none() {
+        return Err(unverified());
+    }
+    let now = shop.clock().now();
+    // No link is sent (staff hand the copy over): the hash of a token nobody holds only times
+    // the contact's erasure with the rule of the copies behind links.
+    let never_sent = auth::new_token()?;
+    PrivacyRequests::set_archive(shop.db(), id, &auth::token_hash(&never_sent), now.plus_days(archive_days(shop)))
+        .await?;
+    rights::document_for_phone(shop, &phone, &row).await
+}
+
+fn unverified() -> ShopError {
+    ShopError::conflict(
+        "not_verified",
+        "Verify the person first: call back the number on their orders, then record it.",
+    )
 }
 
 /// Extends a request by two months, once, and queues the notice telling the person why.
@@ -153,6 +225,17 @@ pub async fn complete_request(
     let now = shop.clock().now();
     let status = if refused { "refused" } else { "completed" };
     let row = PrivacyRequests::by_id(shop.db(), id).await?;
+    // A request that gives only a phone number is answered once the person is proven (M10),
+    // when there is anything to disclose or erase: orders placed with the number. (Saying that
+    // nothing is held under a number, or refusing, discloses nothing.)
+    let phone = row.as_ref().filter(|r| r.customer_id.is_none()).and_then(phone_of);
+    if let (false, Some(number), Some(r)) = (refused, &phone, &row)
+        && r.verified_at.is_none()
+        && matches!(r.status.as_str(), "open" | "extended")
+        && !Orders::for_phone(shop.db(), number, 1).await?.is_empty()
+    {
+        return Err(unverified());
+    }
     let granting = !refused
         && row.as_ref().is_some_and(|r| {
             r.kind == RequestKind::Restriction.as_str() && matches!(r.status.as_str(), "open" | "extended")
@@ -182,6 +265,9 @@ pub async fn complete_request(
         && row.as_ref().is_some_and(|r| {
             r.kind == RequestKind::Erasure.as_str() && matches!(r.status.as_str(), "open" | "extended")
         });
+    if let (true, Some(row), Some(phone)) = (erasing, &row, &phone) {
+        return complete_phone_erasure(shop, row, phone, outcome).await;
+    }
     if let (true, Some(row)) = (erasing, &row) {
         return complete_erasure(shop, row, outcome, actor).await;
     }
@@ -240,6 +326,32 @@ async fn complete_erasure(
         return Err(ShopError::conflict("not_open", "This request is already closed."));
     }
     tracing::info!(request = %row.id, kept = in_progress.len(), "erasure carried out on a logged request");
+    let request = PrivacyRequests::by_id(shop.db(), row.id).await?.ok_or(ShopError::Internal)?;
+    let lang = shop.settings().default_lang().clone();
+    Ok(Closed { request, notified: Some(notified), kept: Some(rights::kept_explained(shop, &lang, &in_progress)) })
+}
+
+/// An erasure request that gives only a phone number, its person proven by a call-back: the
+/// orders placed with the number are erased as an email's would be, the recipients told.
+async fn complete_phone_erasure(
+    shop: &Shop,
+    row: &PrivacyRequestRow,
+    phone: &str,
+    outcome: &str,
+) -> Result<Closed, ShopError> {
+    let now = shop.clock().now();
+    let (notified, in_progress) = rights::erase_by_phone(shop, row.id, phone, now).await?;
+    let names = notices::names(&notified);
+    let record = if names.is_empty() {
+        outcome.to_string()
+    } else {
+        format!("{outcome}; recipients notified: {}", names.join(", "))
+    };
+    if !PrivacyRequests::close(shop.db(), row.id, "completed", &record, now).await? {
+        return Err(ShopError::conflict("not_open", "This request is already closed."));
+    }
+    crate::privacy::copies::scrub(shop).await?;
+    tracing::info!(request = %row.id, kept = in_progress.len(), "erasure carried out on a phone request");
     let request = PrivacyRequests::by_id(shop.db(), row.id).await?.ok_or(ShopError::Internal)?;
     let lang = shop.settings().default_lang().clone();
     Ok(Closed { request, notified: Some(notified), kept: Some(rights::kept_explained(shop, &lang, &in_progress)) })

@@ -181,11 +181,17 @@ async fn limits_of(shop: &Shop, person: &crate::privacy::limits::Person) -> Resu
 
 /// A request as the person's copy shows it.
 fn request_row(r: &luxevault_storage::PrivacyRequestRow) -> Value {
-    json!({
+    let mut row = json!({
         "id": r.id, "kind": r.kind, "channel": r.channel, "status": r.status,
         "received_at": r.received_at.to_rfc3339(), "due_at": r.due_at.to_rfc3339(),
         "completed_at": r.completed_at.map(|t| t.to_rfc3339()), "outcome": r.outcome,
-    })
+    });
+    // How the person was proven, when staff did it (a call-back): the method and when.
+    if let (Some(method), Some(map)) = (&r.verification_method, row.as_object_mut()) {
+        map.insert("verification".into(), json!(method));
+        map.insert("verified_at".into(), json!(r.verified_at.map(|t| t.to_rfc3339())));
+    }
+    row
 }
 
 /// Erases a customer's account — the one engine for the customer's own erasure and for staff
@@ -285,6 +291,51 @@ pub async fn document_for_email(
     }))
 }
 
+/// The copy for a person proven (by staff's call-back) to hold a phone number: the orders placed
+/// with it, with the Art. 15 information. `phone_key` is `core::checkout::phone_key`'s.
+pub async fn document_for_phone(
+    shop: &Shop,
+    phone_key: &str,
+    request: &luxevault_storage::PrivacyRequestRow,
+) -> Result<Value, ShopError> {
+    let mut orders = Vec::new();
+    for order in Orders::for_phone(shop.db(), phone_key, i64::MAX).await? {
+        orders.push(order_view(shop, &order, None).await?);
+    }
+    let published = crate::privacy::policy::published_document(shop);
+    Ok(json!({
+        "format": "luxevault.subject-access.v1",
+        "generated_at": shop.clock().now().to_rfc3339(),
+        "controller": published["controller"],
+        "policy_version": shop.policy().policy.version,
+        "data": {"phone": request.contact.expose(), "orders": orders, "requests": [request_row(request)]},
+        "about_this_data": about(shop),
+    }))
+}
+
+/// Erasure for a person proven (by staff's call-back) to hold a phone number: the orders placed
+/// with it treated as an email's are — unpaid ones cancelled, completed ones anonymised, those on
+/// their way kept until complete — their mail copies and staff notes erased, the recipients told.
+/// Returns the recipients told and the numbers of the orders kept until complete.
+pub async fn erase_by_phone(
+    shop: &Shop,
+    request: Uuid,
+    phone_key: &str,
+    now: Timestamp,
+) -> Result<(Vec<Notified>, Vec<String>), ShopError> {
+    let orders = Orders::for_phone(shop.db(), phone_key, i64::MAX).await?;
+    let received = notices::received(shop, &orders, false).await?;
+    let notified = notices::notify(shop, request, &received).await?;
+    let addresses: Vec<String> =
+        orders.iter().map(|o| o.email.expose().to_lowercase()).filter(|e| !e.is_empty()).collect();
+    let in_progress = erase_orders(shop, &orders, now).await?;
+    let named: Vec<Uuid> = orders.iter().filter(|o| !in_progress.contains(&o.number)).map(|o| o.id).collect();
+    crate::privacy::copies::erase(shop, &named, &addresses).await?;
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::privacy::copies::erase_staff_notes(shop, "order", &order_ids).await?;
+    Ok((notified, in_progress))
+}
+
 /// Erasure for a person proven to hold an email address: their completed orders anonymised,
 /// unpaid ones cancelled and anonymised, orders on their way marked to follow once complete.
 pub async fn erase_by_email(
@@ -322,9 +373,20 @@ pub async fn erase_by_email(
 /// The orders placed with an address: unpaid ones cancelled and anonymised, completed ones
 /// anonymised, those on their way marked to follow once complete (their numbers returned).
 pub async fn erase_orders_of_email(shop: &Shop, email: &str, now: Timestamp) -> Result<Vec<String>, ShopError> {
+    let orders = Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await?;
+    erase_orders(shop, &orders, now).await
+}
+
+/// These orders erased as a person's: unpaid ones cancelled and anonymised, completed ones
+/// anonymised, those on their way marked to follow once complete (their numbers returned).
+pub async fn erase_orders(
+    shop: &Shop,
+    list: &[luxevault_storage::OrderRow],
+    now: Timestamp,
+) -> Result<Vec<String>, ShopError> {
     let db = shop.db();
     let mut in_progress = Vec::new();
-    for order in Orders::for_email(db, &luxevault_core::pii::email_key(email), i64::MAX).await? {
+    for order in list {
         match order.status {
             OrderStatus::AwaitingPayment => {
                 orders::order_cancelled(

@@ -72,6 +72,8 @@ pub struct OrderListItem {
     pub number: String,
     pub status: String,
     pub total: Amount,
+    /// What was refunded of the total so far (partial refunds included).
+    pub refunded: Amount,
     pub country: String,
     pub customer_id: Option<Uuid>,
     pub name: String,
@@ -129,6 +131,7 @@ pub async fn orders(
             number: o.number,
             status: o.status.as_str().to_string(),
             total: amount(o.total_minor, &o.currency),
+            refunded: amount(o.refunded_minor, &o.currency),
             country: o.country,
             customer_id: o.customer_id,
             name: o.name.expose().clone(),

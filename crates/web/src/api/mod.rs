@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_contact;
 pub mod admin_lists;
 pub mod analytics;
 pub mod catalog;
@@ -68,6 +69,7 @@ use crate::error::ErrorBody;
         admin::cancel,
         admin::refund,
         admin::fulfil,
+        admin_contact::correct,
         admin_lists::orders,
         admin_lists::customers,
         admin_lists::products,

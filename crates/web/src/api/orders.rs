@@ -58,6 +58,15 @@ pub struct PlaceOrderResponse {
     pub payment: PaymentStart,
 }
 
+/// The `Idempotency-Key` of a request that may carry one (staff's moves): `None` without the
+/// header, the same checks as an order's placement with it.
+pub(super) fn optional_idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(_) => idempotency_key(headers).map(Some),
+    }
+}
+
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().trim();
     let ok =

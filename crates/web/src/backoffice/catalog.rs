@@ -13,7 +13,7 @@ use luxevault_core::catalog::snapshot::{Catalog, Product};
 use luxevault_core::catalog::{Availability, StockState};
 use luxevault_core::media::{DEFAULT_MAX_BYTES, MediaError, accept_image};
 use luxevault_core::staff::Permission;
-use luxevault_core::{Currency, Money, MoneyError, Timestamp};
+use luxevault_core::{Currency, Money, Timestamp};
 use luxevault_shop::ShopError;
 use luxevault_shop::catalog::admin;
 use luxevault_shop::staff::members::Actor;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+use super::locale::parse_amount;
 use super::orders::amount;
 use super::session::{StaffForm, csrf_matches, csrf_refused};
 use super::{Halt, PageResult, StaffContext, message, page, unavailable};
@@ -344,36 +345,6 @@ pub async fn save_listing(
         .await
         .map_err(|e| shop_error(&state, &staff, e))?;
     back(&slug, "listing")
-}
-
-/// Reads an amount typed in major units — `1250.00`, `1 250,00`, `1,250.00`, `1.250,00` —
-/// for `currency`. The message says what is wrong without repeating the input.
-pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
-    let compact: String =
-        text.chars().filter(|c| !c.is_whitespace() && *c != '\u{202F}' && *c != '\u{A0}' && *c != '\'').collect();
-    if compact.is_empty() {
-        return Err("Type an amount.".into());
-    }
-    if compact.starts_with('-') {
-        return Err("A price cannot be negative.".into());
-    }
-    // The last separator is the decimal one when both appear; a lone comma is a decimal comma.
-    let normalised = match (compact.rfind('.'), compact.rfind(',')) {
-        (Some(dot), Some(comma)) if comma > dot => compact.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => compact.replace(',', ""),
-        (None, Some(_)) if compact.matches(',').count() == 1 => compact.replace(',', "."),
-        _ => compact,
-    };
-    Money::parse_major(&normalised, currency).map_err(|e| match e {
-        MoneyError::TooManyDecimals { .. } if currency.exponent() == 0 => {
-            format!("{} has no decimals: type a whole amount.", currency.code())
-        }
-        MoneyError::TooManyDecimals { exponent, .. } => {
-            format!("{} takes at most {exponent} decimals.", currency.code())
-        }
-        MoneyError::Overflow => "The amount is too large.".into(),
-        _ => "The amount is not a number: type digits with an optional decimal point, like 1250.00.".into(),
-    })
 }
 
 #[derive(Deserialize)]

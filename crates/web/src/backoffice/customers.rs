@@ -1,4 +1,5 @@
-//! Customers in the back office: a plain list of the newest accounts, a customer's profile
+//! Customers in the back office: a plain list of the newest accounts and guests, a customer's
+//! or a guest's profile
 //! (account, orders, consents, privacy requests), the communication records held for them, and
 //! the privacy actions — the access copy and erasure — through the same engines the customer's
 //! own requests use. Each look and each action is written to the audit log first.
@@ -10,7 +11,7 @@ use axum::response::IntoResponse;
 use luxevault_core::Timestamp;
 use luxevault_core::order::Actor;
 use luxevault_core::staff::Permission;
-use luxevault_storage::{Accounts, Consents, Orders, PrivacyRequests, StaffPages};
+use luxevault_storage::{Accounts, Consents, Orders, PersonKind, PrivacyRequests, StaffPages};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -56,15 +57,27 @@ async fn list_customers(state: &AppState, staff: &StaffContext, query: &Customer
     let shows_email = staff.allows(Permission::ViewCustomerContact);
     let term = (!term.is_empty()).then(|| term.to_lowercase());
     let after = luxevault_storage::Cursor::decode(query.after.trim());
-    let found = luxevault_storage::BackOffice::customers(state.db(), term.as_deref(), after, LIST_SIZE)
+    // Accounts and guests in one list and one cursor: a guest (orders without an account under
+    // one email) appears once, by their latest order, and is named only to roles that see
+    // contacts (an account by its username, as before).
+    let found = luxevault_storage::BackOffice::people(state.db(), term.as_deref(), after, LIST_SIZE)
         .await
         .map_err(|_| unavailable())?;
     let rows: Vec<Value> = found
         .items
         .iter()
-        .map(|c| {
-            json!({"id": c.id, "username": c.username.expose(), "email": shows_email.then(|| c.email.expose().clone()),
-                   "orders": c.order_count, "created": when(state, c.created_at), "last_active": when(state, c.last_active_at)})
+        .map(|c| match c.kind {
+            PersonKind::Account => json!({
+                "id": c.id, "guest": false,
+                "username": c.label.expose(), "email": shows_email.then(|| c.email.expose().clone()),
+                "orders": c.order_count, "created": when(state, c.at), "last_active": when(state, c.last_active_at),
+            }),
+            PersonKind::Guest => json!({
+                "id": c.id, "guest": true,
+                "username": if shows_email { c.label.expose().clone() } else { staff.t(state, "admin.customers.guest") },
+                "email": shows_email.then(|| c.email.expose().clone()),
+                "orders": c.order_count, "created": when(state, c.at), "last_active": when(state, c.last_active_at),
+            }),
         })
         .collect();
     let next = found.next.map(|cursor| json!({"q": query.q.trim(), "after": cursor.encode()}));
@@ -76,6 +89,82 @@ async fn list_customers(state: &AppState, staff: &StaffContext, query: &Customer
         "q": query.q.trim(),
     });
     Ok(page(state, staff, "admin/customers.html", &staff.t(state, "admin.customers.title"), "/admin/customers", data))
+}
+
+/// A guest's page: the orders placed without an account under one email (case-insensitively),
+/// reached by the id of any of them (no address in the URL), and their contact as on the latest
+/// order — with the permissions of a customer's page, and audited as one.
+pub async fn guest(State(state): State<AppState>, staff: StaffContext, Path(id): Path<String>) -> PageResult {
+    staff.require(Permission::ViewCustomers)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let db = state.db();
+    let order = Orders::by_id(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .filter(|o| o.customer_id.is_none() && !o.email.expose().is_empty())
+        .ok_or_else(|| not_found(&state, &staff, "customer"))?;
+    staff.audit(&state, "guest.view", "order", &id.to_string(), None).await?;
+    let orders = Orders::for_guest(db, &luxevault_core::pii::email_key(order.email.expose()), 200)
+        .await
+        .map_err(|_| unavailable())?;
+    let latest = orders.first().unwrap_or(&order);
+    let contact = staff.allows(Permission::ViewCustomerContact);
+    let rows: Vec<Value> = orders
+        .iter()
+        .map(|o| {
+            json!({"id": o.id, "number": o.number, "status": o.status.as_str(),
+                   "status_label": super::orders::status_label(&state, &staff, o.status.as_str()), "placed": when(&state, o.created_at),
+                   "total": amount(&state, o.total_minor, &o.currency)})
+        })
+        .collect();
+    let data = json!({
+        "guest": {
+            "id": latest.id,
+            "name": contact.then(|| latest.name.expose().clone()),
+            "email": contact.then(|| latest.email.expose().clone()),
+            "phone": contact.then(|| latest.phone.expose().clone()),
+            "first": orders.last().map(|o| when(&state, o.created_at)),
+            "latest": when(&state, latest.created_at),
+        },
+        "orders": rows,
+    });
+    Ok(page(&state, &staff, "admin/guest.html", &staff.t(&state, "admin.guest.title"), "/admin/customers", data))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Corrects an account's email at the holder's request (Art. 16): audited with its reason, the
+/// recipients of the account's mail told (Art. 19), through the shop's use case.
+pub async fn correct_email(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<EmailForm>,
+) -> PageResult {
+    use luxevault_shop::orders::contact::{Corrector, correct_account_email};
+    staff.require(Permission::ViewCustomerContact)?;
+    staff.require(Permission::CorrectCustomerData)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let actor = staff.actor();
+    let who = Corrector { actor: &actor, client: &staff.client };
+    match correct_account_email(&state, id, &form.email, &form.reason, &who).await {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("/admin/customers/{id}")).into_response()),
+        Err(error) => {
+            let error = crate::error::ApiError::from(error);
+            Err(Halt::from(message(
+                &state,
+                error.status,
+                Some(&staff),
+                &staff.t(&state, "admin.not_done"),
+                &error.message,
+            )))
+        }
+    }
 }
 
 fn request_row(row: &luxevault_storage::PrivacyRequestRow, now: Timestamp, with_contact: bool) -> Value {
@@ -146,6 +235,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
             "messages": staff.allows(Permission::ViewCustomerMessages),
             "export": staff.allows(Permission::ExportCustomerData),
             "erase": staff.allows(Permission::EraseCustomerData),
+            "correct": contact && staff.allows(Permission::CorrectCustomerData),
         },
     });
     Ok(page(&state, &staff, "admin/customer.html", &staff.t(&state, "admin.customer.title"), "/admin/customers", data))
@@ -168,6 +258,9 @@ fn email_label(template: &EmailJob) -> &'static str {
         EmailJob::Marketing { .. } => "Marketing email (opted in)",
         EmailJob::RestrictionLifting { .. } => "Notice before a restriction is lifted",
         EmailJob::AlterationReady { .. } => "Alteration ready to collect",
+        EmailJob::AppointmentConfirmation { .. } => "Appointment confirmation (with invitation)",
+        EmailJob::AppointmentReminder { .. } => "Appointment reminder",
+        EmailJob::AppointmentCancelled { .. } => "Appointment cancelled",
     }
 }
 
@@ -187,6 +280,9 @@ fn template_name(template: &EmailJob) -> &'static str {
         EmailJob::Marketing { .. } => "marketing",
         EmailJob::RestrictionLifting { .. } => "restriction_lifting",
         EmailJob::AlterationReady { .. } => "alteration_ready",
+        EmailJob::AppointmentConfirmation { .. } => "appointment_confirmation",
+        EmailJob::AppointmentReminder { .. } => "appointment_reminder",
+        EmailJob::AppointmentCancelled { .. } => "appointment_cancelled",
     }
 }
 

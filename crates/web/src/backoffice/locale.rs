@@ -12,7 +12,7 @@
 //! at local midnight. Stored times stay UTC microseconds.
 
 use axum::http::{HeaderMap, header};
-use luxevault_core::{Lang, Timestamp};
+use luxevault_core::{Currency, Lang, Money, MoneyError, Timestamp};
 use luxevault_storage::StaffRow;
 
 use crate::state::AppState;
@@ -61,6 +61,36 @@ pub fn when(state: &AppState, at: Timestamp) -> String {
 /// A local date typed into a filter (`2026-12-04`) as the instant that day begins in the shop.
 pub fn local_date(state: &AppState, date: &str) -> Option<Timestamp> {
     state.settings().time_zone.start_of_date(date)
+}
+
+/// Reads an amount typed in major units — `1250.00`, `1 250,00`, `1,250.00`, `1.250,00` —
+/// for `currency`. The message says what is wrong without repeating the input.
+pub fn parse_amount(text: &str, currency: Currency) -> Result<Money, String> {
+    let compact: String =
+        text.chars().filter(|c| !c.is_whitespace() && *c != '\u{202F}' && *c != '\u{A0}' && *c != '\'').collect();
+    if compact.is_empty() {
+        return Err("Type an amount.".into());
+    }
+    if compact.starts_with('-') {
+        return Err("A price cannot be negative.".into());
+    }
+    // The last separator is the decimal one when both appear; a lone comma is a decimal comma.
+    let normalised = match (compact.rfind('.'), compact.rfind(',')) {
+        (Some(dot), Some(comma)) if comma > dot => compact.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => compact.replace(',', ""),
+        (None, Some(_)) if compact.matches(',').count() == 1 => compact.replace(',', "."),
+        _ => compact,
+    };
+    Money::parse_major(&normalised, currency).map_err(|e| match e {
+        MoneyError::TooManyDecimals { .. } if currency.exponent() == 0 => {
+            format!("{} has no decimals: type a whole amount.", currency.code())
+        }
+        MoneyError::TooManyDecimals { exponent, .. } => {
+            format!("{} takes at most {exponent} decimals.", currency.code())
+        }
+        MoneyError::Overflow => "The amount is too large.".into(),
+        _ => "The amount is not a number: type digits with an optional decimal point, like 1250.00.".into(),
+    })
 }
 
 #[cfg(test)]

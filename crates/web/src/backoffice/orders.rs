@@ -19,7 +19,9 @@ use uuid::Uuid;
 use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, page, unavailable};
 use crate::state::AppState;
-use luxevault_shop::orders::moves::{OrderMove, OrderMoveError, move_order, valid_reason};
+use luxevault_shop::idempotency::{self, Claim};
+use luxevault_shop::orders::moves::{OrderMove, OrderMoveError, move_order, refund_order, valid_reason};
+use luxevault_storage::Refunds;
 
 /// An amount as staff read it (the shop's default language).
 pub(crate) fn amount(state: &AppState, minor: i64, currency: &str) -> String {
@@ -43,11 +45,13 @@ pub(crate) fn not_found(state: &AppState, staff: &StaffContext, what: &str) -> H
     Halt::from(message(state, StatusCode::NOT_FOUND, Some(staff), &staff.t(state, "admin.not_found.title"), &text))
 }
 
-/// How a payment stands, from the order's status (a key under `admin.payment.`).
-fn payment_status(status: OrderStatus) -> &'static str {
+/// How a payment stands, from the order's status and what was refunded of it (a key under
+/// `admin.payment.`).
+fn payment_status(status: OrderStatus, refunded_minor: i64) -> &'static str {
     match status {
         OrderStatus::AwaitingPayment => "admin.payment.awaiting",
         OrderStatus::Authorised => "admin.payment.held",
+        OrderStatus::Confirmed | OrderStatus::Fulfilled if refunded_minor > 0 => "admin.payment.partly_refunded",
         OrderStatus::Confirmed | OrderStatus::Fulfilled => "admin.payment.captured",
         OrderStatus::Cancelled => "admin.payment.released",
         OrderStatus::Refunded => "admin.payment.refunded",
@@ -227,6 +231,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         })
         .collect();
     let members = Staff::all(db).await.map_err(|_| unavailable())?;
+    let shows_reasons = shows_history_reasons(&staff);
     let events: Vec<Value> = Orders::events(db, id)
         .await
         .map_err(|_| unavailable())?
@@ -244,22 +249,37 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
             json!({
                 "at": when(&state, Timestamp(e.at)),
                 "from": e.from_status.as_deref().map(|s| status_label(&state, &staff, s)),
-                "to": status_label(&state, &staff, &e.to_status), "actor": actor, "reason": e.reason,
+                "to": status_label(&state, &staff, &e.to_status), "actor": actor,
+                "reason": shows_reasons.then_some(e.reason),
             })
         })
         .collect();
-    let contact = staff
-        .allows(Permission::ViewCustomerContact)
-        .then(|| json!({"name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose()}));
-    let shipping = staff.allows(Permission::ViewShippingAddress).then(|| {
-        json!({
-            "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
-            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": country_name(&staff.lang, &order.country),
-        })
-    });
+    let (contact, shipping) = parcel_and_contact(&staff, &order);
+    let correction = correction_form(&staff, &order);
     let payment_ids = staff
         .allows(Permission::ViewPayments)
         .then(|| json!({"session": order.payment_session_id, "payment": order.payment_id}));
+    let member_name = |actor: &str| match actor.strip_prefix("staff:") {
+        Some(who) => members
+            .iter()
+            .find(|m| m.id.to_string() == who)
+            .map(|m| format!("staff: {}", m.username))
+            .unwrap_or_else(|| actor.to_string()),
+        None => actor.to_string(),
+    };
+    let refunds: Vec<Value> = Refunds::for_order(db, id)
+        .await
+        .map_err(|_| unavailable())?
+        .into_iter()
+        .map(|r| {
+            json!({
+                "at": when(&state, Timestamp(r.created_at)), "amount": amount(&state, r.amount_minor, &order.currency),
+                "state": staff.t(&state, &format!("admin.order.refund.state.{}", r.state)),
+                "by": member_name(&r.actor), "reason": r.reason,
+            })
+        })
+        .collect();
+    let refund_currency = Currency::from_code(&order.currency).ok();
     let status = order.status;
     let can = json!({
         "capture": status == OrderStatus::Authorised && staff.allows(Permission::ManageOrders),
@@ -275,8 +295,15 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
             "subtotal": amount(&state, order.subtotal_minor, &order.currency),
             "total": amount(&state, order.total_minor, &order.currency),
             "customer_id": if staff.allows(Permission::ViewCustomers) { order.customer_id } else { None },
-            "payment_provider": order.payment_provider, "payment_status": staff.t(&state, payment_status(status)),
+            "payment_provider": order.payment_provider,
+            "payment_status": staff.t(&state, payment_status(status, order.refunded_minor)),
+            "refunded": (order.refunded_minor > 0).then(|| amount(&state, order.refunded_minor, &order.currency)),
+            "refundable": amount(&state, order.refundable_minor(), &order.currency),
+            "refundable_decimal": refund_currency.map(|c| Money::new(order.refundable_minor(), c).to_major_string()),
         },
+        "refunds": refunds,
+        // One-time keys for the move forms: a double submit or a resent form is answered once.
+        "once": {"capture": once_token(), "cancel": once_token(), "fulfil": once_token(), "refund": once_token()},
         "lines": lines,
         "events": events,
         "contact": contact,
@@ -284,15 +311,142 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         "payment_ids": payment_ids,
         "alterations": alterations,
         "can": can,
+        "correction": correction,
+        "shows_reasons": shows_reasons,
     });
     let title = staff.t_with(&state, "admin.order.title", &[("number", &order.number)]);
     Ok(page(&state, &staff, "admin/order.html", &title, "/admin/orders", data))
+}
+
+/// The history's reasons are staff's free text, which may name people beyond the parcel (who
+/// called, why a refund): they show to roles that see the contact or the payments, never to
+/// fulfilment, which sees the moves and when (M5).
+fn shows_history_reasons(staff: &StaffContext) -> bool {
+    staff.allows(Permission::ViewCustomerContact) || staff.allows(Permission::ViewPayments)
+}
+
+/// What of the person the order page shows. The contact (name, email, phone) to roles that may
+/// see it; the parcel's recipient — the name and phone a carrier's label needs, and the address —
+/// to roles that see the shipping address (fulfilment among them, M5), never the email.
+fn parcel_and_contact(staff: &StaffContext, order: &luxevault_storage::OrderRow) -> (Option<Value>, Option<Value>) {
+    let contact = staff
+        .allows(Permission::ViewCustomerContact)
+        .then(|| json!({"name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose()}));
+    let shipping = staff.allows(Permission::ViewShippingAddress).then(|| {
+        json!({
+            "recipient": order.name.expose(), "phone": order.phone.expose(),
+            "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
+            "city": order.city.expose(), "postcode": order.postcode.expose(), "country": country_name(&staff.lang, &order.country),
+        })
+    });
+    (contact, shipping)
+}
+
+/// Who may correct an order's contact: roles that see it and may correct it (Art. 16).
+fn may_correct(staff: &StaffContext) -> bool {
+    staff.allows(Permission::ViewCustomerContact) && staff.allows(Permission::CorrectCustomerData)
+}
+
+/// The rectification form's first values, for roles that may correct (none on an erased order).
+fn correction_form(staff: &StaffContext, order: &luxevault_storage::OrderRow) -> Option<Value> {
+    if !may_correct(staff) || order.email.expose().is_empty() {
+        return None;
+    }
+    Some(json!({
+        "name": order.name.expose(), "email": order.email.expose(), "phone": order.phone.expose(),
+        "line1": order.address_line1.expose(), "line2": order.address_line2.expose(),
+        "city": order.city.expose(), "postcode": order.postcode.expose(),
+        "address": luxevault_shop::orders::contact::address_correctable(order.status),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Corrects the order's contact (and its address before the parcel leaves), through the use
+/// case the admin API calls: checked as at checkout, audited, the recipients told (Art. 19).
+/// The address fields are absent from the form once the parcel has left: the order's own stay.
+pub async fn correct_contact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<ContactForm>,
+) -> PageResult {
+    use luxevault_core::Pii;
+    use luxevault_shop::orders::contact::{ContactCorrection, Corrector, correct_order_contact};
+    staff.require(Permission::ViewCustomerContact)?;
+    staff.require(Permission::CorrectCustomerData)?;
+    let id = parse_id(&state, &staff, &id, "order")?;
+    let order = Orders::by_id(state.db(), id)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(|| not_found(&state, &staff, "order"))?;
+    let mut correction = ContactCorrection::of(&order);
+    correction.name = Pii::new(form.name);
+    correction.email = Pii::new(form.email);
+    correction.phone = Pii::new(form.phone);
+    if luxevault_shop::orders::contact::address_correctable(order.status) {
+        correction.address_line1 = Pii::new(form.line1);
+        correction.address_line2 = Pii::new(form.line2);
+        correction.city = Pii::new(form.city);
+        correction.postcode = Pii::new(form.postcode);
+    }
+    let actor = staff.actor();
+    let who = Corrector { actor: &actor, client: &staff.client };
+    match correct_order_contact(&state, id, &correction, &form.channel, &form.reason, &who).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response()),
+        Err(error) => {
+            let error = crate::error::ApiError::from(error);
+            Err(Halt::from(message(
+                &state,
+                error.status,
+                Some(&staff),
+                &staff.t(&state, "admin.not_done"),
+                &error.message,
+            )))
+        }
+    }
 }
 
 #[derive(Deserialize)]
 pub struct MoveForm {
     #[serde(default)]
     reason: String,
+    /// A refund's amount in the order's currency, as staff type it; all that remains when empty.
+    #[serde(default)]
+    amount: String,
+    /// The form's one-time key, rendered with the page (the move's idempotency key).
+    #[serde(default)]
+    once: String,
+}
+
+/// A fresh one-time key for a move form.
+fn once_token() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+/// Where the back office keeps its move answers under their one-time keys: one scope per
+/// member, so a key is only ever theirs.
+fn once_scope(staff: &StaffContext) -> String {
+    format!("backoffice.order_moves:{}", staff.member.id)
 }
 
 /// A move as the back office offers it: who may make it and whether it needs a reason.
@@ -330,12 +484,12 @@ const REFUND: MoveSpec = MoveSpec {
     default_reason: "",
 };
 
-async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveSpec, reason: &str) -> PageResult {
+async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveSpec, form: &MoveForm) -> PageResult {
     staff.require(spec.permission)?;
     let id = parse_id(state, staff, id, "order")?;
-    let reason = match valid_reason(reason) {
+    let reason = match valid_reason(&form.reason) {
         Some(reason) => reason,
-        None if spec.reason_required || !reason.trim().is_empty() => {
+        None if spec.reason_required || !form.reason.trim().is_empty() => {
             return Err(Halt::from(message(
                 state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -347,32 +501,130 @@ async fn make_move(state: &AppState, staff: &StaffContext, id: &str, spec: MoveS
         None if spec.default_reason.is_empty() => String::new(),
         None => state.translations().text(state.settings().default_lang(), spec.default_reason, &[]),
     };
-    let audit_reason = spec.reason_required.then_some(reason.as_str());
-    staff.audit(state, spec.action.audit_action(), "order", &id.to_string(), audit_reason).await?;
-    match move_order(state, id, spec.action, Actor::Staff(staff.member.id.to_string()), &reason).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response()),
-        Err(error) => {
-            let status = match &error {
-                OrderMoveError::NotFound => StatusCode::NOT_FOUND,
-                OrderMoveError::WrongStatus { .. } => StatusCode::CONFLICT,
-                OrderMoveError::Provider(_) => StatusCode::BAD_GATEWAY,
-                OrderMoveError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
-            };
-            let text = match &error {
-                OrderMoveError::NotFound => staff.t(state, "admin.not_found.order"),
-                OrderMoveError::WrongStatus { status, .. } => staff.t_with(
-                    state,
-                    "admin.order.wrong_status",
-                    &[("status", &status_label(state, staff, status.as_str()))],
-                ),
-                OrderMoveError::Provider(_) => {
-                    staff.t_with(state, "admin.order.provider_failed", &[("detail", &error.message())])
-                }
-                OrderMoveError::Db(_) => staff.t(state, "admin.unavailable"),
-            };
-            Err(Halt::from(message(state, status, Some(staff), &staff.t(state, "admin.not_done"), &text)))
+    let amount = form.amount.trim();
+    let amount = (spec.action == OrderMove::Refund && !amount.is_empty()).then_some(amount);
+    // A form sent twice (a double click, a resend after a lost answer) is answered once.
+    let key = form.once.trim();
+    let key =
+        (16..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let key = key.then(|| form.once.trim().to_string());
+    let scope = once_scope(staff);
+    if let Some(key) = &key {
+        let digest =
+            idempotency::request_digest(&[spec.action.audit_action(), &id.to_string(), &reason, amount.unwrap_or("")]);
+        let said = |text_key: &str| {
+            Err(Halt::from(message(
+                state,
+                StatusCode::CONFLICT,
+                Some(staff),
+                &staff.t(state, "admin.not_done"),
+                &staff.t(state, text_key),
+            )))
+        };
+        match idempotency::claim(state, &scope, key, &digest).await.map_err(|_| unavailable())? {
+            Claim::Fresh => {}
+            Claim::Replay { status, body } => return replayed(state, staff, id, status, &body),
+            Claim::Mismatch => return said("admin.order.once.other"),
+            Claim::InFlight => return said("admin.order.once.in_flight"),
         }
     }
+    let outcome = run_move(state, staff, id, &spec, &reason, amount).await;
+    if let Some(key) = &key {
+        // A move made is kept, so the form's second sending lands on the order; a refusal
+        // changed nothing and is not kept, so the member may go back, correct the form and
+        // send it again.
+        let kept = match &outcome {
+            Ok(()) => idempotency::finish(state, &scope, key, StatusCode::SEE_OTHER.as_u16(), "").await,
+            Err(_) => idempotency::forget(state, &scope, key).await,
+        };
+        if kept.is_err() {
+            tracing::warn!(order = %id, "could not keep the answer of a back-office move");
+        }
+    }
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response()),
+        Err((status, text)) => Err(not_done(state, staff, status, &text)),
+    }
+}
+
+fn not_done(state: &AppState, staff: &StaffContext, status: StatusCode, text: &str) -> Halt {
+    Halt::from(message(state, status, Some(staff), &staff.t(state, "admin.not_done"), text))
+}
+
+/// The answer a form's first sending got, again: back to the order (or, from a stored refusal,
+/// the same sentence).
+fn replayed(state: &AppState, staff: &StaffContext, id: Uuid, status: i32, text: &str) -> PageResult {
+    let status = u16::try_from(status).ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
+    if status.is_redirection() {
+        return Ok(Redirect::to(&format!("/admin/orders/{id}")).into_response());
+    }
+    Err(not_done(state, staff, status, text))
+}
+
+/// Makes the move; on failure, the status and the sentence for staff (in their language).
+async fn run_move(
+    state: &AppState,
+    staff: &StaffContext,
+    id: Uuid,
+    spec: &MoveSpec,
+    reason: &str,
+    typed: Option<&str>,
+) -> Result<(), (StatusCode, String)> {
+    // A refund's amount, typed in the order's currency (`1250.00`, `1 250,00`).
+    let minor = match typed {
+        None => None,
+        Some(text) => {
+            let order = Orders::by_id(state.db(), id)
+                .await
+                .map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, staff.t(state, "admin.unavailable")))?
+                .ok_or_else(|| (StatusCode::NOT_FOUND, staff.t(state, "admin.not_found.order")))?;
+            let parsed = Currency::from_code(&order.currency)
+                .ok()
+                .and_then(|currency| super::locale::parse_amount(text, currency).ok());
+            match parsed {
+                Some(money) => Some(money.minor()),
+                None => {
+                    let text = staff.t_with(state, "admin.order.refund.bad_amount", &[("currency", &order.currency)]);
+                    return Err((StatusCode::UNPROCESSABLE_ENTITY, text));
+                }
+            }
+        }
+    };
+    let audit_reason = spec.reason_required.then_some(reason);
+    staff
+        .audit(state, spec.action.audit_action(), "order", &id.to_string(), audit_reason)
+        .await
+        .map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, staff.t(state, "admin.unavailable")))?;
+    let actor = Actor::Staff(staff.member.id.to_string());
+    let moved = match (spec.action, minor) {
+        (OrderMove::Refund, Some(minor)) => refund_order(state, id, Some(minor), actor, reason).await,
+        _ => move_order(state, id, spec.action, actor, reason).await,
+    };
+    let error = match moved {
+        Ok(_) => return Ok(()),
+        Err(error) => error,
+    };
+    let status = match &error {
+        OrderMoveError::NotFound => StatusCode::NOT_FOUND,
+        OrderMoveError::WrongStatus { .. } => StatusCode::CONFLICT,
+        OrderMoveError::Amount { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        OrderMoveError::Provider(_) => StatusCode::BAD_GATEWAY,
+        OrderMoveError::Db(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let text = match &error {
+        OrderMoveError::NotFound => staff.t(state, "admin.not_found.order"),
+        OrderMoveError::WrongStatus { status, .. } => {
+            staff.t_with(state, "admin.order.wrong_status", &[("status", &status_label(state, staff, status.as_str()))])
+        }
+        OrderMoveError::Amount { refundable, currency } => {
+            staff.t_with(state, "admin.order.refund.too_much", &[("refundable", &amount(state, *refundable, currency))])
+        }
+        OrderMoveError::Provider(_) => {
+            staff.t_with(state, "admin.order.provider_failed", &[("detail", &error.message())])
+        }
+        OrderMoveError::Db(_) => staff.t(state, "admin.unavailable"),
+    };
+    Err((status, text))
 }
 
 pub async fn capture(
@@ -380,7 +632,7 @@ pub async fn capture(
     Path(id): Path<String>,
     StaffForm { staff, form }: StaffForm<MoveForm>,
 ) -> PageResult {
-    make_move(&state, &staff, &id, CAPTURE, &form.reason).await
+    make_move(&state, &staff, &id, CAPTURE, &form).await
 }
 
 pub async fn cancel(
@@ -388,7 +640,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     StaffForm { staff, form }: StaffForm<MoveForm>,
 ) -> PageResult {
-    make_move(&state, &staff, &id, CANCEL, &form.reason).await
+    make_move(&state, &staff, &id, CANCEL, &form).await
 }
 
 pub async fn fulfil(
@@ -396,7 +648,7 @@ pub async fn fulfil(
     Path(id): Path<String>,
     StaffForm { staff, form }: StaffForm<MoveForm>,
 ) -> PageResult {
-    make_move(&state, &staff, &id, FULFIL, &form.reason).await
+    make_move(&state, &staff, &id, FULFIL, &form).await
 }
 
 pub async fn refund(
@@ -404,5 +656,5 @@ pub async fn refund(
     Path(id): Path<String>,
     StaffForm { staff, form }: StaffForm<MoveForm>,
 ) -> PageResult {
-    make_move(&state, &staff, &id, REFUND, &form.reason).await
+    make_move(&state, &staff, &id, REFUND, &form).await
 }

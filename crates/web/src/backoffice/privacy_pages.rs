@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::present::request_view as view;
 use crate::state::AppState;
 use luxevault_shop::ShopError;
-use luxevault_shop::privacy::requests::{complete_request, extend_request, log_received};
+use luxevault_shop::privacy::requests::{
+    complete_request, extend_request, log_received, phone_access_copy, phone_of, verify_by_call_back,
+};
 
 const LEDGER_PAGE: i64 = 50;
 
@@ -38,6 +40,7 @@ pub async fn requests(State(state): State<AppState>, staff: StaffContext) -> Pag
     staff.audit(&state, "privacy_requests.view", "privacy_request", "*", None).await?;
     let now = state.clock().now();
     let rows = PrivacyRequests::open(state.db()).await.map_err(|_| unavailable())?;
+    let members = luxevault_storage::Staff::all(state.db()).await.map_err(|_| unavailable())?;
     let requests: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -50,6 +53,13 @@ pub async fn requests(State(state): State<AppState>, staff: StaffContext) -> Pag
                 map.insert("target_days".into(), json!(target_days));
                 map.insert("customer_id".into(), json!(r.customer_id));
                 map.insert("extended".into(), json!(r.status == "extended"));
+                let phone_only = r.customer_id.is_none() && phone_of(r).is_some();
+                map.insert("phone_only".into(), json!(phone_only));
+                map.insert(
+                    "has_copy".into(),
+                    json!(matches!(RequestKind::parse(&r.kind), Some(RequestKind::Access | RequestKind::Portability))),
+                );
+                map.insert("verification".into(), json!(verification_line(&state, &staff, r, &members)));
             }
             v
         })
@@ -63,6 +73,62 @@ pub async fn requests(State(state): State<AppState>, staff: StaffContext) -> Pag
         "answer_within_days": state.policy().policy.rights.answer_within_days,
     });
     Ok(page(&state, &staff, "admin/privacy_requests.html", "Privacy requests", "/admin/privacy/requests", data))
+}
+
+/// "Verified by call-back to the number on the order — claire, 2026-12-04 10:12 CET": who proved
+/// a request's person, how and when, when staff did.
+fn verification_line(
+    state: &AppState,
+    staff: &StaffContext,
+    row: &luxevault_storage::PrivacyRequestRow,
+    members: &[luxevault_storage::StaffRow],
+) -> Option<String> {
+    let method = row.verification_method.as_deref()?;
+    let by = row.verified_by.as_deref().unwrap_or_default();
+    let who = by
+        .strip_prefix("staff:")
+        .and_then(|id| members.iter().find(|m| m.id.to_string() == id))
+        .map(|m| m.username.clone())
+        .unwrap_or_else(|| by.to_string());
+    let at = row.verified_at.map(|t| when(state, t)).unwrap_or_default();
+    let how = staff.t(state, &format!("admin.request.verified.{method}"));
+    Some(staff.t_with(state, "admin.request.verified", &[("how", &how), ("who", &who), ("at", &at)]))
+}
+
+/// Records that the person of a phone-only request was proven by a call-back to the number on
+/// their orders (who, when, how: on the request; audited).
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form: _ }: StaffForm<ExtendForm>,
+) -> PageResult {
+    staff.require(Permission::HandlePrivacyRequests)?;
+    let id = parse_id(&state, &staff, &id, "request")?;
+    staff.audit(&state, "privacy_request.verify", "privacy_request", &id.to_string(), None).await?;
+    verify_by_call_back(&state, id, &luxevault_core::order::Actor::Staff(staff.member.id.to_string()))
+        .await
+        .map_err(|e| request_failed(&state, &staff, e))?;
+    Ok(Redirect::to("/admin/privacy/requests").into_response())
+}
+
+/// Downloads the access copy of a phone-only request once its person is proven: the orders
+/// placed with the number (JSON, the document the privacy centre's copy holds). Audited.
+pub async fn copy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form: _ }: StaffForm<ExtendForm>,
+) -> PageResult {
+    use axum::http::{HeaderValue, header};
+    staff.require(Permission::HandlePrivacyRequests)?;
+    staff.require(Permission::ExportCustomerData)?;
+    let id = parse_id(&state, &staff, &id, "request")?;
+    staff.audit(&state, "privacy_request.copy", "privacy_request", &id.to_string(), None).await?;
+    let document = phone_access_copy(&state, id).await.map_err(|e| request_failed(&state, &staff, e))?;
+    let mut response = axum::Json(document).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"request-data.json\""));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -81,7 +147,7 @@ pub struct LogForm {
 pub async fn log(State(state): State<AppState>, StaffForm { staff, form }: StaffForm<LogForm>) -> PageResult {
     staff.require(Permission::HandlePrivacyRequests)?;
     if Channel::parse(&form.channel).is_none_or(|c| c == Channel::Web) {
-        let error = ShopError::invalid("invalid_channel", "Staff log requests that came by email or WhatsApp.");
+        let error = ShopError::invalid("invalid_channel", "Staff log requests that came by email, WhatsApp or a call.");
         return Err(request_failed(&state, &staff, error));
     }
     let day = Some(form.received_on.trim()).filter(|d| !d.is_empty());
