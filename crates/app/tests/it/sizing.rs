@@ -325,6 +325,21 @@ async fn a_guests_copy_lists_their_alterations_and_profile_and_erasure_takes_it(
     let guest = Holder::Guest(luxevault_core::pii::email_key(&email));
     let profile = SizingInput { fit: "slim".into(), ..SizingInput::default() };
     luxevault_shop::sizing::save(&app.shop, &guest, &profile, who).await.unwrap_or_else(|e| panic!("{e}"));
+    // Staff read and edit it on the guest's page, audited under the profile's id, never the address.
+    let associate = app.staff("guest-associate", Role::Associate).await;
+    let page = format!("/admin/guests/{order}");
+    let (status, html) = associate.get(&page).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"sizing-profile\""), "the guest's profile is shown");
+    let response = associate.submit(&page, &format!("{page}/sizing"), &[("fit", "slim"), ("neck_mm", "380")]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(Sizing::of(&app.db, &guest).await.ok().flatten().and_then(|r| r.neck_mm), Some(380));
+    let reads = audit(&app, "sizing.view").await;
+    let by = format!("staff:{}", associate.id);
+    assert!(reads.iter().any(|e| e.actor == by && e.subject_kind == "sizing_profile" && !e.subject_id.contains('@')));
+    let packer = app.staff("guest-packer", Role::Fulfilment).await;
+    let response = packer.submit("/admin/orders", &format!("{page}/sizing"), &[("fit", "relaxed")]).await;
+    assert_eq!(response.status().as_u16(), 403);
     let request = luxevault_shop::privacy::requests::log_received(&app.shop, "access", "email", &email, None)
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use luxevault_core::Timestamp;
 use luxevault_core::order::Actor;
 use luxevault_core::staff::Permission;
-use luxevault_storage::{Accounts, Consents, Orders, PersonKind, PrivacyRequests, StaffPages};
+use luxevault_storage::{Accounts, Consents, Holder, Orders, PersonKind, PrivacyRequests, StaffPages};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -117,7 +117,10 @@ pub async fn guest(State(state): State<AppState>, staff: StaffContext, Path(id):
                    "total": amount(&state, o.total_minor, &o.currency)})
         })
         .collect();
+    let holder = Holder::Guest(luxevault_core::pii::email_key(order.email.expose()));
+    let sizing = super::sizing::section(&state, &staff, &holder, &format!("/admin/guests/{id}/sizing")).await?;
     let data = json!({
+        "sizing": sizing,
         "guest": {
             "id": latest.id,
             "name": contact.then(|| latest.name.expose().clone()),
@@ -219,7 +222,8 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         .map(|r| request_row(r, now, contact))
         .collect();
     let sessions = StaffPages::customer_sessions(db, id).await.map_err(|_| unavailable())?;
-    let sizing = super::sizing::section(&state, &staff, id).await?;
+    let sizing =
+        super::sizing::section(&state, &staff, &Holder::Customer(id), &format!("/admin/customers/{id}/sizing")).await?;
     let data = json!({
         "customer": {
             "id": id, "username": account.username.expose(),

@@ -73,6 +73,7 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/customers/{id}/export", post(customers::export))
         .route("/admin/customers/{id}/erase", post(customers::erase))
         .route("/admin/customers/{id}/sizing", post(sizing::save))
+        .route("/admin/guests/{id}/sizing", post(sizing::save_guest))
         .route("/admin/orders/{id}/alterations", post(sizing::open))
         .route("/admin/alterations/{id}/move", post(sizing::advance))
         .route("/admin/customers/{id}/contact", post(customers::correct_email))

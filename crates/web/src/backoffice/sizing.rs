@@ -32,15 +32,16 @@ fn refused(state: &AppState, staff: &StaffContext, error: ShopError) -> Halt {
     Halt::from(message(state, status, Some(staff), &staff.t(state, "admin.not_done"), &error.message()))
 }
 
-/// The sizing section of a customer's page: `null` for a role that may not read it (nothing is
-/// read, nothing audited); otherwise the profile, read with its audit entry.
-pub async fn section(state: &AppState, staff: &StaffContext, customer: Uuid) -> Result<Value, Halt> {
+/// The sizing section of a customer's or a guest's page: `null` for a role that may not read it
+/// (nothing is read, nothing audited); otherwise the profile, read with its audit entry, and
+/// where its form posts.
+pub async fn section(state: &AppState, staff: &StaffContext, holder: &Holder, action: &str) -> Result<Value, Halt> {
     if !staff.allows(Permission::ViewSizing) {
         return Ok(Value::Null);
     }
     let actor = staff.actor();
     let who = Who { actor: &actor, client: &staff.client };
-    let row = sizing::profile(state, &Holder::Customer(customer), who).await.map_err(|e| refused(state, staff, e))?;
+    let row = sizing::profile(state, holder, who).await.map_err(|e| refused(state, staff, e))?;
     let values = row.as_ref().map(|r| r.measurements()).unwrap_or_default().values();
     let measures: Vec<Value> = values
         .iter()
@@ -66,6 +67,7 @@ pub async fn section(state: &AppState, staff: &StaffContext, customer: Uuid) -> 
         "updated": row.as_ref().map(|r| when(state, Timestamp(r.updated_at))),
         "last_visit": row.as_ref().map(|r| when(state, Timestamp(r.last_visit_at))),
         "can_edit": staff.allows(Permission::EditSizing),
+        "action": action,
     }))
 }
 
@@ -107,6 +109,28 @@ pub async fn save(
     let who = Who { actor: &actor, client: &staff.client };
     sizing::save(&state, &Holder::Customer(id), &input, who).await.map_err(|e| refused(&state, &staff, e))?;
     Ok(Redirect::to(&format!("/admin/customers/{id}#sizing")).into_response())
+}
+
+/// Saves a guest's sizing profile from their page (the guest is named by one of their orders;
+/// the profile is keyed by the order's email key, as the guest's orders are found).
+pub async fn save_guest(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm { staff, form }: StaffForm<HashMap<String, String>>,
+) -> PageResult {
+    staff.require(Permission::EditSizing)?;
+    let id = parse_id(&state, &staff, &id, "customer")?;
+    let order = luxevault_storage::Orders::by_id(state.db(), id)
+        .await
+        .map_err(|_| unavailable())?
+        .filter(|o| o.customer_id.is_none() && !o.email.expose().is_empty())
+        .ok_or_else(|| not_found(&state, &staff, "customer"))?;
+    let holder = Holder::Guest(luxevault_core::pii::email_key(order.email.expose()));
+    let input = input_of(&form).map_err(|e| refused(&state, &staff, e))?;
+    let actor = staff.actor();
+    let who = Who { actor: &actor, client: &staff.client };
+    sizing::save(&state, &holder, &input, who).await.map_err(|e| refused(&state, &staff, e))?;
+    Ok(Redirect::to(&format!("/admin/guests/{id}#sizing")).into_response())
 }
 
 /// The alterations block of an order's page: `null` for a role that may not see fitting data.
