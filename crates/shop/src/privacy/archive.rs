@@ -130,8 +130,6 @@ fn tables(data: &Value) -> Vec<Table> {
     let alteration_rows =
         array(data, "alterations").iter().map(|a| ALTERATION_FIELDS.iter().map(|k| cell(&a[*k])).collect()).collect();
     vec![
-        ("sizing_profile.csv", sizing_header, sizing_rows),
-        ("alterations.csv", ALTERATION_FIELDS.to_vec(), alteration_rows),
         (
             "orders.csv",
             vec![
@@ -165,6 +163,8 @@ fn tables(data: &Value) -> Vec<Table> {
             vec!["id", "kind", "channel", "status", "received_at", "due_at", "completed_at", "outcome"],
             request_rows,
         ),
+        ("sizing_profile.csv", sizing_header, sizing_rows),
+        ("alterations.csv", ALTERATION_FIELDS.to_vec(), alteration_rows),
     ]
 }
 
