@@ -299,16 +299,21 @@ pub async fn document_for_phone(
     request: &luxevault_storage::PrivacyRequestRow,
 ) -> Result<Value, ShopError> {
     let mut orders = Vec::new();
-    for order in Orders::for_phone(shop.db(), phone_key, i64::MAX).await? {
-        orders.push(order_view(shop, &order, None).await?);
+    let placed = Orders::for_phone(shop.db(), phone_key, i64::MAX).await?;
+    for order in &placed {
+        orders.push(order_view(shop, order, None).await?);
     }
+    // The alterations of those orders (fitting and sizing, M2); a sizing profile is kept by
+    // account or email, never by phone.
+    let alterations = crate::sizing::alterations_of_orders(shop, &placed).await?;
     let published = crate::privacy::policy::published_document(shop);
     Ok(json!({
         "format": "luxevault.subject-access.v1",
         "generated_at": shop.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": shop.policy().policy.version,
-        "data": {"phone": request.contact.expose(), "orders": orders, "requests": [request_row(request)]},
+        "data": {"phone": request.contact.expose(), "orders": orders, "requests": [request_row(request)],
+                 "alterations": alterations},
         "about_this_data": about(shop),
     }))
 }
