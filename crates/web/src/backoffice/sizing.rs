@@ -17,10 +17,20 @@ use luxevault_storage::{Accounts, Holder, Sizing};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::orders::{not_found, parse_id, when};
+use super::locale::when;
 use super::session::StaffForm;
 use super::{Halt, PageResult, StaffContext, message, unavailable};
 use crate::state::AppState;
+
+// The order page calls into this module, so it keeps its own small helpers (no import circle).
+fn parse_id(state: &AppState, staff: &StaffContext, id: &str, what: &str) -> Result<Uuid, Halt> {
+    Uuid::parse_str(id).map_err(|_| not_found(state, staff, what))
+}
+
+fn not_found(state: &AppState, staff: &StaffContext, what: &str) -> Halt {
+    let text = staff.t(state, &format!("admin.not_found.{what}"));
+    Halt::from(message(state, StatusCode::NOT_FOUND, Some(staff), &staff.t(state, "admin.not_found.title"), &text))
+}
 
 fn refused(state: &AppState, staff: &StaffContext, error: ShopError) -> Halt {
     let status = match &error {
