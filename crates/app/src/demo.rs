@@ -255,6 +255,48 @@ pub fn delivery(base: Currency) -> Result<(ShippingTable, TaxTable), String> {
     Ok((shipping, taxes))
 }
 
+/// The demo maison's boutique calendar: the Paris boutique, Tuesday to Saturday, closed on
+/// Christmas Day; four services; Camille gives every one, Hugo fittings and private viewings.
+pub async fn seed_boutiques(
+    db: &luxevault_storage::Db,
+    now: luxevault_core::Timestamp,
+) -> Result<(), luxevault_storage::DbError> {
+    use luxevault_storage::{Appointments, BoutiqueRow};
+    if !Appointments::boutiques(db).await?.is_empty() {
+        return Ok(());
+    }
+    let paris = BoutiqueRow {
+        id: luxevault_core::ids::new_id(now),
+        slug: "paris".into(),
+        name: "Maison Élégance Paris".into(),
+        address: "12 rue du Faubourg Saint-Honoré, 75008 Paris".into(),
+        time_zone: "Europe/Paris".into(),
+        hours: "tue-sat 10:00-19:00".into(),
+    };
+    let boutique = Appointments::add_boutique(db, &paris, 0, now).await?;
+    Appointments::add_closure(db, boutique, "2026-12-25").await?;
+    Appointments::add_closure(db, boutique, "2027-12-25").await?;
+    let mut services = Vec::new();
+    for (position, (slug, en, fr, minutes)) in [
+        ("fitting", "Fitting", "Essayage", 60),
+        ("sizing", "Sizing consultation", "Conseil de taille", 30),
+        ("alteration", "Alteration", "Retouche", 30),
+        ("private-viewing", "Private viewing", "Présentation privée", 90),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let names = serde_json::json!({"en": en, "fr": fr}).to_string();
+        let id =
+            Appointments::add_service(db, slug, &names, minutes, i32::try_from(position).unwrap_or(0), now).await?;
+        services.push(id);
+    }
+    Appointments::add_associate(db, boutique, "Camille", None, "", &services, now).await?;
+    Appointments::add_associate(db, boutique, "Hugo", None, "tue-sat 12:00-19:00", &[services[0], services[3]], now)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -84,6 +84,7 @@ fn owner_only(database: &std::path::Path) -> std::io::Result<()> {
 
 /// Writes the demo catalog if the shop has no products yet. Returns whether it did.
 pub async fn seed_demo(db: &Db, clock: &dyn Clock) -> anyhow::Result<bool> {
+    demo::seed_boutiques(db, clock.now()).await.context("could not write the demo boutique")?;
     if !CatalogStore::is_empty(db).await? {
         return Ok(false);
     }

@@ -12,8 +12,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{
-    self, account, admin, admin_contact, admin_lists, analytics, catalog, consent, limits, marketing, orders, privacy,
-    requests, rights, sizing,
+    self, account, admin, admin_contact, admin_lists, analytics, appointments, catalog, consent, limits, marketing,
+    orders, privacy, requests, rights, sizing,
 };
 use crate::security::{self, MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES};
 use crate::state::AppState;
@@ -52,6 +52,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/collections", get(catalog::list_collections))
         .route("/api/v1/currencies", get(catalog::list_currencies))
         .route("/api/v1/cart/quote", post(catalog::quote_cart))
+        .route("/api/v1/boutiques", get(appointments::list_boutiques))
+        .route("/api/v1/boutiques/{slug}/slots", get(appointments::list_slots))
+        .route("/api/v1/appointments", post(appointments::book_appointment))
+        .route("/api/v1/appointments/{id}", get(appointments::get_appointment))
+        .route("/api/v1/appointments/{id}/reschedule", post(appointments::reschedule_appointment))
+        .route("/api/v1/appointments/{id}/cancel", post(appointments::cancel_appointment))
+        .route("/api/v1/admin/appointments", get(appointments::appointments_calendar))
+        .route("/api/v1/admin/appointments/{id}/outcome", post(appointments::appointment_outcome))
         .route("/api/v1/orders", post(orders::place_order))
         .route("/api/v1/orders/{id}", get(orders::get_order))
         .route("/api/v1/orders/{id}/link", post(orders::fresh_link))

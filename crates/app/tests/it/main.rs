@@ -8,6 +8,7 @@ mod account;
 mod admin_api;
 mod analytics;
 mod api;
+mod appointments;
 mod audit_chain;
 mod backoffice;
 mod backoffice_data;

@@ -160,6 +160,7 @@ async fn compute(
     from: &str,
     days: i64,
     except: Option<&AppointmentRow>,
+    with_bookings: bool,
 ) -> Result<Vec<luxevault_core::appointments::Slot<Uuid>>, ShopError> {
     let db = shop.db();
     let start = place
@@ -168,11 +169,12 @@ async fn compute(
         .ok_or_else(|| ShopError::invalid("invalid_date", "Give a date as 2027-03-28."))?;
     let end = place.zone.days_after(start, days + 1);
     let associates = Appointments::associates_for(db, place.boutique.id, place.service.id).await?;
-    let mut busy = Appointments::busy(db, place.boutique.id, start, end).await?;
-    if let Some(own) = except {
-        if let Some(at) = busy.iter().position(|(a, s)| *a == own.associate_id && *s == own.span) {
-            busy.remove(at);
-        }
+    let mut busy =
+        if with_bookings { Appointments::busy(db, place.boutique.id, start, end).await? } else { Vec::new() };
+    if let Some(own) = except
+        && let Some(at) = busy.iter().position(|(a, s)| *a == own.associate_id && *s == own.span)
+    {
+        busy.remove(at);
     }
     let times: Vec<AssociateTime<Uuid>> = associates
         .iter()
@@ -227,7 +229,7 @@ pub async fn slots(
     if first > shop.clock().now().plus_days(luxevault_core::appointments::MAX_DAYS_AHEAD) {
         return Err(ShopError::invalid("too_far_ahead", "Appointments are offered up to four months ahead."));
     }
-    let found = compute(shop, &place, &from, DAYS_SHOWN, None).await?;
+    let found = compute(shop, &place, &from, DAYS_SHOWN, None, true).await?;
     Ok(Slots {
         boutique: place.boutique.slug.clone(),
         service: service_view(shop, &place.service, lang),
@@ -346,7 +348,7 @@ pub async fn book(shop: &Shop, request: BookingRequest) -> Result<Booked, ShopEr
     let lang = request.lang.clone().unwrap_or_else(|| shop.settings().default_lang().clone());
 
     let day = place.zone.format_date(start);
-    let offered = compute(shop, &place, &day, 1, None).await?;
+    let offered = compute(shop, &place, &day, 1, None, true).await?;
     let slot = offered.iter().find(|s| s.span.start == start);
     let hash = request_hash(&request);
     let email_text = email.as_ref().map(|e| e.expose().to_string()).unwrap_or_default();
@@ -379,7 +381,8 @@ pub async fn book(shop: &Shop, request: BookingRequest) -> Result<Booked, ShopEr
                 "This Idempotency-Key was used for a different booking; use a new key.",
             ));
         }
-        Booking::Taken if slot.is_none() => {
+        // Not free now: taken by another client since the slots were shown, or never offered.
+        Booking::Taken if slot.is_none() && !scheduled(shop, &place, &day, start).await? => {
             return Err(ShopError::conflict(
                 "slot_unavailable",
                 "That time is not offered; choose one of the times shown.",
@@ -395,6 +398,11 @@ pub async fn book(shop: &Shop, request: BookingRequest) -> Result<Booked, ShopEr
     }
     let view = view(shop, &row, &lang).await?;
     Ok(Booked { appointment: view, replayed, key: key_for(shop, &row), removed })
+}
+
+/// Whether `start` is a slot of the boutique's week at all, bookings aside.
+async fn scheduled(shop: &Shop, place: &Place, day: &str, start: Timestamp) -> Result<bool, ShopError> {
+    Ok(compute(shop, place, day, 1, None, false).await?.iter().any(|s| s.span.start == start))
 }
 
 /// The confirmation (with its invitation) and the reminder the day before, to an address given.
@@ -515,7 +523,7 @@ pub async fn reschedule(shop: &Shop, id: Uuid, key: &str, starts_at: &str) -> Re
     let service = Appointments::service_by_id(db, row.service_id).await?.ok_or(ShopError::Unavailable)?;
     let place = place(shop, &boutique.slug, &service.slug).await?;
     let day = place.zone.format_date(start);
-    let offered = compute(shop, &place, &day, 1, Some(&row)).await?;
+    let offered = compute(shop, &place, &day, 1, Some(&row), true).await?;
     let slot = offered.iter().find(|s| s.span.start == start).ok_or_else(|| {
         ShopError::conflict("slot_unavailable", "That time is not offered; choose one of the times shown.")
     })?;

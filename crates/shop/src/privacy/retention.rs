@@ -12,7 +12,7 @@ use crate::outbox::{EmailJob, queue_email};
 
 /// Rule ids the engine enforces.
 pub const KNOWN_RULES: &[&str] =
-    &["orders", "accounts", "analytics", "marketing_consent", "request_archives", "sizing_profiles"];
+    &["orders", "accounts", "analytics", "marketing_consent", "request_archives", "appointments", "sizing_profiles"];
 
 /// Warning sent this long before an inactive account is deleted.
 pub const ACCOUNT_NOTICE_DAYS: i64 = 30;
@@ -39,7 +39,7 @@ pub fn check_rules(policy: &Policy) -> Result<(), String> {
             ));
         }
         let expected = match rule.id.as_str() {
-            "orders" | "analytics" => RetentionAction::Anonymise,
+            "orders" | "analytics" | "appointments" => RetentionAction::Anonymise,
             _ => RetentionAction::Delete,
         };
         if rule.then != expected {
@@ -125,6 +125,15 @@ pub async fn apply_observed(
                     Consents::delete_expired(db, cutoff).await?
                 };
                 report.counts.push(("deleted", n));
+            }
+            "appointments" => {
+                // The client's details go; when, where and what stay for the calendar's figures.
+                let n = if dry_run {
+                    luxevault_storage::Appointments::count_ended_before(db, cutoff).await?
+                } else {
+                    luxevault_storage::Appointments::anonymise_ended_before(db, cutoff, now).await?
+                };
+                report.counts.push(("anonymised", n));
             }
             "request_archives" => {
                 // The copy is made when downloaded and never stored: what expires is its link.

@@ -71,6 +71,7 @@ pub async fn export_document(shop: &Shop, customer: Uuid) -> Result<Value, ShopE
     let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer).await?.iter().map(request_row).collect();
     let (sizing_profile, alterations) =
         sizing_of(shop, &Holder::Customer(customer), &account_orders(shop, customer).await?).await?;
+    let appointments = crate::appointments::of_email(shop, account.email.expose()).await?;
     let person = crate::privacy::limits::Person::of_account(shop, customer).await?;
     let limits = limits_of(shop, &person).await?;
     let policy = &shop.policy().policy;
@@ -91,6 +92,7 @@ pub async fn export_document(shop: &Shop, customer: Uuid) -> Result<Value, ShopE
                 "password": "kept only as a one-way Argon2id hash, which is not disclosed",
             },
             "orders": orders,
+            "appointments": appointments,
             "consents": consents,
             "sessions": sessions,
             "requests": requests,
@@ -222,6 +224,10 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
         had_sizing |= Sizing::delete(db, &Holder::Guest(luxevault_core::pii::email_key(address))).await?;
     }
     let (anonymised, in_progress) = erase_account_data(shop, customer, &orders, now, actor.clone()).await?;
+    let mut appointments = 0;
+    for address in &addresses {
+        appointments += crate::appointments::erase_for_email(shop, address).await?;
+    }
     let mut named: Vec<Uuid> = vec![customer];
     named.extend(orders.iter().filter(|o| !in_progress.contains(&o.number)).map(|o| o.id));
     crate::privacy::copies::erase(shop, &named, &addresses).await?;
@@ -232,6 +238,11 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
     PrivacyRequests::close(db, request, "completed", &erasure_outcome(&notified), now).await?;
     crate::privacy::copies::scrub(shop).await?;
     tracing::info!(customer = %customer, anonymised, kept = in_progress.len(), by = %actor.as_string(), "account erased");
+    let mut erased_keys = vec!["rights.erased.account", "rights.erased.sessions", "rights.erased.orders"];
+    if appointments > 0 {
+        erased_keys.push("rights.erased.appointments");
+    }
+    erased_keys.push("rights.erased.mail");
     let mut kept = kept_explained(shop, &lang, &in_progress);
     if had_consents {
         let days = shop.policy().policy.retention_rule("marketing_consent").map_or(365, |r| r.keep_days).to_string();
@@ -241,8 +252,6 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
             why: t.text(&lang, "rights.kept.consents.why", &[("days", &days)]),
         });
     }
-    let mut erased_keys =
-        vec!["rights.erased.account", "rights.erased.sessions", "rights.erased.orders", "rights.erased.mail"];
     if had_sizing {
         erased_keys.push("rights.erased.sizing");
     }
@@ -279,13 +288,14 @@ pub async fn document_for_email(
         Ok(address) => limits_of(shop, &crate::privacy::limits::Person::of_email(shop, &address).await?).await?,
         Err(_) => Vec::new(),
     };
+    let appointments = crate::appointments::of_email(shop, email).await?;
     let published = crate::privacy::policy::published_document(shop);
     Ok(json!({
         "format": "luxevault.subject-access.v1",
         "generated_at": shop.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": shop.policy().policy.version,
-        "data": {"email": email, "orders": orders, "requests": [request_row(request)], "restrictions_and_objections": limits,
+        "data": {"email": email, "orders": orders, "appointments": appointments, "requests": [request_row(request)], "restrictions_and_objections": limits,
                  "sizing_profile": sizing_profile, "alterations": alterations},
         "about_this_data": about(shop),
     }))
@@ -352,7 +362,8 @@ pub async fn erase_by_email(
 ) -> Result<Erasure, ShopError> {
     let orders = Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await?;
     let had_sizing = Sizing::delete(shop.db(), &Holder::Guest(luxevault_core::pii::email_key(email))).await?;
-    let held_any = !orders.is_empty() || had_sizing;
+    let appointments = crate::appointments::erase_for_email(shop, email).await?;
+    let held_any = !orders.is_empty() || appointments > 0 || had_sizing;
     let received = notices::received(shop, &orders, false).await?;
     let notified = notices::notify(shop, request, &received).await?;
     let in_progress = erase_orders_of_email(shop, email, now).await?;
@@ -363,7 +374,11 @@ pub async fn erase_by_email(
     if !held_any {
         return Ok(Erasure { erased: Vec::new(), kept: Vec::new(), notified, request_id: None });
     }
-    let mut erased_keys = vec!["rights.erased.orders", "rights.erased.mail"];
+    let mut erased_keys = vec!["rights.erased.orders"];
+    if appointments > 0 {
+        erased_keys.push("rights.erased.appointments");
+    }
+    erased_keys.push("rights.erased.mail");
     if had_sizing {
         erased_keys.push("rights.erased.sizing");
     }

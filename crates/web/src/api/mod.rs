@@ -10,6 +10,7 @@ pub mod admin;
 pub mod admin_contact;
 pub mod admin_lists;
 pub mod analytics;
+pub mod appointments;
 pub mod catalog;
 pub mod consent;
 pub mod limits;
@@ -48,6 +49,14 @@ use crate::error::ErrorBody;
         account::change_details,
         account::request_reset,
         account::confirm_reset,
+        appointments::list_boutiques,
+        appointments::list_slots,
+        appointments::book_appointment,
+        appointments::get_appointment,
+        appointments::reschedule_appointment,
+        appointments::cancel_appointment,
+        appointments::appointments_calendar,
+        appointments::appointment_outcome,
         orders::place_order,
         orders::my_orders,
         orders::get_order,
