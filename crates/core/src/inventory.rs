@@ -106,6 +106,9 @@ const CONSENT_PROOF: &[&str] = &["legal_compliance"];
 const AUDIT_TRAIL: &[&str] = &["website_operation", "legal_compliance"];
 /// Page views of the shop's own, cookieless analytics.
 const ANALYTICS: &[&str] = &["website_analytics"];
+/// A client's sizing profile and the alterations of their pieces: boutique service requests
+/// (fittings, sizing, alterations), asked by the person before or around a contract (M3).
+const SERVICE: &[&str] = &["service_requests", "website_operation"];
 
 /// Every column of every table of the schema (migrations 0001 onwards), in migration order.
 pub const INVENTORY: &[ColumnDeclaration] = &[
@@ -554,6 +557,38 @@ pub const INVENTORY: &[ColumnDeclaration] = &[
     not_personal("media", "byte_size"),
     not_personal("media", "sha256"),
     not_personal("media", "created_at"),
+    // 0029: fitting and sizing (M2) — a client's sizing profile, by account or guest email.
+    not_personal("sizing_profiles", "id"),
+    personal("sizing_profiles", "customer_id", "identification", SERVICE, ThePerson),
+    // The guest's address lowercased (core::pii::email_key), as orders are keyed.
+    personal("sizing_profiles", "email_key", "contact", SERVICE, ThePerson),
+    personal("sizing_profiles", "height_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "chest_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "waist_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "hips_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "inseam_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "shoulder_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "sleeve_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "neck_mm", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "shoe_eu_tenths", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "shoe_uk_tenths", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "ring_eu", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "fit", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "notes", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "created_at", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "updated_at", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("sizing_profiles", "last_visit_at", "fitting_and_sizing", SERVICE, ThePerson),
+    // Alterations of an order line: what, the note, the promised day, where it stands.
+    not_personal("alterations", "id"),
+    not_personal("alterations", "order_id"),
+    not_personal("alterations", "line_position"),
+    personal("alterations", "kind", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("alterations", "note", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("alterations", "promised_on", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("alterations", "status", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("alterations", "created_at", "fitting_and_sizing", SERVICE, ThePerson),
+    personal("alterations", "updated_at", "fitting_and_sizing", SERVICE, ThePerson),
+    staff("alterations", "opened_by"),
 ];
 
 /// The declaration of one column, if it has one.
@@ -759,7 +794,8 @@ mod tests {
                     }
                 )
             })
-            .filter(|d| d.column != "customer_id")
+            // The account link, and the email's lookup form (derived from `email`, not collected).
+            .filter(|d| d.column != "customer_id" && d.column != "email_key")
             .map(|d| d.column)
             .collect();
         assert_eq!(

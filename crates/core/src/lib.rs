@@ -27,6 +27,7 @@ pub mod renditions;
 pub mod requests;
 pub mod sensitive;
 pub mod shipping;
+pub mod sizing;
 pub mod staff;
 pub mod tax;
 

@@ -69,6 +69,8 @@ impl Role {
                     | P::ViewShippingAddress
                     | P::ViewCustomerMessages
                     | P::ViewFittingNotes
+                    | P::ViewSizing
+                    | P::EditSizing
                     | P::ViewCatalog
             ),
             // Packs and ships: the parcel's recipient (name, phone for the carrier, address) and
@@ -96,6 +98,10 @@ impl Role {
                     | P::ViewShippingAddress
                     | P::ViewCustomerMessages
                     | P::ViewFittingNotes
+                    // Reads sizing profiles (audited like every read) to answer access and
+                    // rectification requests: to check what the copy hands over and what the
+                    // person says is wrong. Never edits them: associates correct a profile.
+                    | P::ViewSizing
                     | P::HandlePrivacyRequests
                     | P::ExportCustomerData
                     | P::EraseCustomerData
@@ -137,6 +143,10 @@ pub enum Permission {
     /// Communication records: the emails and messages exchanged with a customer.
     ViewCustomerMessages,
     ViewFittingNotes,
+    /// A client's sizing profile and the alterations of their pieces (fitting and sizing data).
+    ViewSizing,
+    /// Edit a sizing profile, record a visit; open and move alterations.
+    EditSizing,
     ViewCatalog,
     EditCatalog,
     HandlePrivacyRequests,
@@ -156,7 +166,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 24] = [
+    pub const ALL: [Permission; 26] = [
         Permission::ViewDashboard,
         Permission::ViewOrders,
         Permission::ManageOrders,
@@ -170,6 +180,8 @@ impl Permission {
         Permission::ViewShippingAddress,
         Permission::ViewCustomerMessages,
         Permission::ViewFittingNotes,
+        Permission::ViewSizing,
+        Permission::EditSizing,
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::HandlePrivacyRequests,
@@ -198,6 +210,8 @@ impl Permission {
             Permission::ViewShippingAddress => "view_shipping_address",
             Permission::ViewCustomerMessages => "view_customer_messages",
             Permission::ViewFittingNotes => "view_fitting_notes",
+            Permission::ViewSizing => "view_sizing",
+            Permission::EditSizing => "edit_sizing",
             Permission::ViewCatalog => "view_catalog",
             Permission::EditCatalog => "edit_catalog",
             Permission::HandlePrivacyRequests => "handle_privacy_requests",
@@ -285,6 +299,15 @@ mod tests {
         // Manager runs the shop but not the privacy office nor the audit trail.
         assert!(Role::Manager.allows(P::RefundOrders) && Role::Manager.allows(P::EditCatalog));
         assert!(!Role::Manager.allows(P::EraseCustomerData) && !Role::Manager.allows(P::ViewAudit));
+        // Sizing profiles: the boutique floor reads and edits them; the privacy officer reads
+        // them for requests; fulfilment and the accountant never see them.
+        for role in [Role::Owner, Role::Manager, Role::Associate] {
+            assert!(role.allows(P::ViewSizing) && role.allows(P::EditSizing), "{role:?}");
+        }
+        assert!(Role::PrivacyOfficer.allows(P::ViewSizing) && !Role::PrivacyOfficer.allows(P::EditSizing));
+        for role in [Role::Fulfilment, Role::Accountant] {
+            assert!(!role.allows(P::ViewSizing) && !role.allows(P::EditSizing), "{role:?}");
+        }
         // Associates never touch money.
         assert!(!Role::Associate.allows(P::RefundOrders) && !Role::Associate.allows(P::ViewPayments));
     }

@@ -39,6 +39,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod profile;
 pub mod settings;
+pub mod sizing;
 pub mod staff;
 
 pub use context::{CommerceSettings, PublishedPolicy, Shop, ShopParts};

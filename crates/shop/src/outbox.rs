@@ -72,6 +72,10 @@ pub enum EmailJob {
     RestrictionLifting {
         limit_id: Uuid,
     },
+    /// An alteration of a piece is ready to collect.
+    AlterationReady {
+        alteration_id: Uuid,
+    },
     /// An appointment booked or moved: the confirmation with its invitation (`.ics`), one per
     /// start (a move confirms again).
     AppointmentConfirmation {
@@ -112,6 +116,7 @@ impl EmailJob {
                 Some(format!("email:marketing:{campaign_id}:{customer_id}"))
             }
             Self::RestrictionLifting { limit_id } => Some(format!("email:restriction_lifting:{limit_id}")),
+            Self::AlterationReady { alteration_id } => Some(format!("email:alteration_ready:{alteration_id}")),
             Self::AppointmentConfirmation { appointment_id, starts_at } => {
                 Some(format!("email:appointment_confirmation:{appointment_id}:{starts_at}"))
             }

@@ -30,6 +30,7 @@ mod replays;
 mod requests;
 mod retention;
 mod secrets;
+mod sizing;
 mod staff;
 mod staff_pages;
 
@@ -70,6 +71,7 @@ pub use replays::{Claim, Replays};
 pub use requests::{NewPrivacyRequest, PrivacyRequestRow, PrivacyRequests};
 pub use retention::{RetentionOutcome, RetentionStore};
 pub use secrets::InstanceSecrets;
+pub use sizing::{AlterationRow, Holder, NewAlteration, NewSizing, Sizing, SizingRow, record_visit};
 pub use staff::{NewStaff, Staff, StaffRow, StaffSessionRow};
 pub use staff_pages::{LedgerRecord, QueuedJob, StaffPages};
 
@@ -101,6 +103,7 @@ pub fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend_from_slice(catalog_admin::STATEMENTS);
     all.extend_from_slice(catalog_import::STATEMENTS);
     all.extend_from_slice(backoffice::STATEMENTS);
+    all.extend_from_slice(sizing::STATEMENTS);
     all.extend_from_slice(db::STATEMENTS);
     all.extend_from_slice(appointments::STATEMENTS);
     all

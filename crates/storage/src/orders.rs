@@ -744,6 +744,8 @@ impl Orders {
             let mut tx = pool.begin().await?;
             sqlx::query(ANONYMISE_ONE).bind(order_id).bind(now.as_micros()).execute(&mut *tx).await?;
             sqlx::query(ERASE_STAFF_REASONS).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
+            // The notes of the order's alterations go with its personal data.
+            sqlx::query(crate::sizing::ERASE_NOTES_OF_ORDER).bind(order_id).execute(&mut *tx).await?;
             sqlx::query(crate::refunds::ERASE_FOR_ORDER).bind(order_id).bind(ERASED_REASON).execute(&mut *tx).await?;
             tx.commit().await
         }

@@ -111,6 +111,8 @@ impl RetentionStore {
     pub async fn anonymise_orders(db: &Db, cutoff: Timestamp, now: Timestamp) -> Result<i64, DbError> {
         let n = in_batches(db, ANONYMISE_ORDERS, cutoff.as_micros(), now.as_micros()).await?;
         on_db!(db, pool => sqlx::query(ERASE_STAFF_REASONS).bind(crate::orders::ERASED_REASON).execute(pool).await.map(|r| r.rows_affected()))?;
+        // The notes of their alterations go with them.
+        crate::Sizing::erase_notes_of_anonymised(db).await?;
         on_db!(db, pool => sqlx::query(ERASE_REFUND_REASONS).bind(crate::orders::ERASED_REASON).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(n)
     }

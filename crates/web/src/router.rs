@@ -13,7 +13,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::api::{
     self, account, admin, admin_contact, admin_lists, analytics, appointments, catalog, consent, limits, marketing,
-    orders, privacy, requests, rights,
+    orders, privacy, requests, rights, sizing,
 };
 use crate::security::{self, MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES};
 use crate::state::AppState;
@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/account/orders", get(orders::my_orders))
         .route("/api/v1/admin/orders", get(admin_lists::orders))
         .route("/api/v1/admin/customers", get(admin_lists::customers))
+        .route("/api/v1/admin/customers/{id}/sizing", get(sizing::get_sizing).put(sizing::put_sizing))
         .route("/api/v1/admin/products", get(admin_lists::products).post(admin_lists::create_product))
         .route("/api/v1/admin/products/{slug}/publication", post(admin_lists::set_publication))
         .route("/api/v1/admin/products/{slug}/variants/{sku}/stock", put(admin_lists::set_stock))

@@ -190,7 +190,16 @@ fn retention_run_prints_a_line_per_rule_and_draws_no_bar_when_not_a_terminal() {
         assert!(output.status.success(), "{args:?}: {stderr}");
         assert!(stdout.lines().any(|l| l.starts_with(first)), "{stdout}");
         let rules: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
-        let expected = ["orders", "accounts", "analytics", "marketing_consent", "appointments", "request_archives"];
+        let expected = [
+            "orders",
+            "accounts",
+            "analytics",
+            "marketing_consent",
+            "appointments",
+            "request_archives",
+            "sizing_profiles",
+        ];
+
         assert_eq!(rules.len(), expected.len(), "one line per rule of the policy: {stdout}");
         for (i, rule) in expected.iter().enumerate() {
             assert!(rules[i].starts_with(&format!("[{}/{}] {rule}: ", i + 1, expected.len())), "{}", rules[i]);

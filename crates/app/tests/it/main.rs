@@ -41,6 +41,7 @@ mod retention;
 mod rights;
 mod robustness;
 mod sensitive;
+mod sizing;
 mod snapshots;
 mod staff_support;
 mod storage;

@@ -67,13 +67,15 @@ async fn a_customer_gets_a_copy_of_everything(backend: Backend) {
     assert_eq!(
         archive.keys().map(String::as_str).collect::<Vec<_>>(),
         [
+            "alterations.csv",
             "consents.csv",
             "data.json",
             "index.html",
             "order_events.csv",
             "order_lines.csv",
             "orders.csv",
-            "requests.csv"
+            "requests.csv",
+            "sizing_profile.csv"
         ],
     );
     let text = archive["data.json"].clone();

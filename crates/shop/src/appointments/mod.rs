@@ -577,6 +577,18 @@ pub async fn record_outcome(shop: &Shop, id: Uuid, outcome: AppointmentStatus, a
             format!("This appointment is already {}.", row.status.as_str()),
         ));
     }
+    // A visit keeps the client's sizing profile from its two-year rule (by account when the
+    // address is an account's, else as a guest's).
+    if outcome == AppointmentStatus::Completed && !row.email.expose().is_empty() {
+        let holder = match Email::parse(row.email.expose()) {
+            Ok(email) => match luxevault_storage::Accounts::by_email(shop.db(), &email).await? {
+                Some(account) => luxevault_storage::Holder::Customer(account.id),
+                None => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
+            },
+            Err(_) => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
+        };
+        luxevault_storage::record_visit(shop.db(), &holder, now).await?;
+    }
     tracing::info!(appointment = %id, outcome = outcome.as_str(), by = %actor.as_string(), "appointment outcome recorded");
     Ok(())
 }

@@ -300,6 +300,31 @@ pub async fn compose(shop: &Shop, templates: &EmailTemplates, job: &EmailJob) ->
             let context = json!({"shop": house, "lift": {"date": date}});
             ("restriction_lifting", lang, to, context)
         }
+        EmailJob::AlterationReady { alteration_id } => {
+            let Some(alteration) =
+                luxevault_storage::Sizing::alteration(db, *alteration_id).await.map_err(|e| e.to_string())?
+            else {
+                return Ok(None);
+            };
+            let Some(order) = Orders::by_id(db, alteration.order_id).await.map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            if order.email.expose().is_empty() {
+                return Ok(None);
+            }
+            let lang = Lang::parse(&order.lang).unwrap_or_else(|| settings.default_lang().clone());
+            // The order number and the piece: order details, nothing of the measurements.
+            let piece = Orders::lines(db, order.id)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|l| l.position == alteration.line_position)
+                .map(|l| l.name)
+                .unwrap_or_default();
+            let context = json!({"shop": house, "order": {"number": order.number}, "piece": piece,
+                                 "links": {"order": orders::order_url(shop, &order)}});
+            ("alteration_ready", lang, order.email.into_inner(), context)
+        }
         EmailJob::OrderConfirmation { order_id }
         | EmailJob::PaymentReceived { order_id }
         | EmailJob::OrderCancelled { order_id }
@@ -377,6 +402,7 @@ mod tests {
             "recipient_notice",
             "marketing",
             "restriction_lifting",
+            "alteration_ready",
             "appointment_confirmation",
             "appointment_reminder",
             "appointment_cancelled",

@@ -1,6 +1,7 @@
 //! The archive of an access or portability request (GDPR Art. 15, 20): one ZIP file with
 //! - `data.json`, everything held on the person, machine-readable (the document of before);
-//! - CSV files of its tabular parts: orders, order lines, order events, consents, requests;
+//! - CSV files of its tabular parts: orders, order lines, order events, consents, requests,
+//!   the sizing profile and alterations;
 //! - `index.html`, a plain page a person can read: what is in the archive, and the Art. 15
 //!   information from the policy (purposes and legal bases, recipients, retention, the source of
 //!   each category, rights and where to complain). No script, no style, nothing fetched.
@@ -113,6 +114,21 @@ fn tables(data: &Value) -> Vec<Table> {
                 .collect()
         })
         .collect();
+    let profile = &data["sizing_profile"];
+    let mut sizing_header: Vec<&'static str> = luxevault_core::sizing::MEASURES.iter().map(|m| m.field).collect();
+    sizing_header.extend(["fit", "notes", "updated_at", "last_visit_at"]);
+    let sizing_rows: Vec<Vec<String>> = if profile.is_object() {
+        let mut row: Vec<String> =
+            luxevault_core::sizing::MEASURES.iter().map(|m| cell(&profile["measurements"][m.field])).collect();
+        row.extend(["fit", "notes", "updated_at", "last_visit_at"].iter().map(|k| cell(&profile[*k])));
+        vec![row]
+    } else {
+        Vec::new()
+    };
+    const ALTERATION_FIELDS: [&str; 8] =
+        ["order_number", "line", "kind", "note", "promised_on", "status", "opened_at", "updated_at"];
+    let alteration_rows =
+        array(data, "alterations").iter().map(|a| ALTERATION_FIELDS.iter().map(|k| cell(&a[*k])).collect()).collect();
     vec![
         (
             "orders.csv",
@@ -147,6 +163,8 @@ fn tables(data: &Value) -> Vec<Table> {
             vec!["id", "kind", "channel", "status", "received_at", "due_at", "completed_at", "outcome"],
             request_rows,
         ),
+        ("sizing_profile.csv", sizing_header, sizing_rows),
+        ("alterations.csv", ALTERATION_FIELDS.to_vec(), alteration_rows),
     ]
 }
 

@@ -12,7 +12,7 @@ use crate::outbox::{EmailJob, queue_email};
 
 /// Rule ids the engine enforces.
 pub const KNOWN_RULES: &[&str] =
-    &["orders", "accounts", "analytics", "marketing_consent", "request_archives", "appointments"];
+    &["orders", "accounts", "analytics", "marketing_consent", "request_archives", "appointments", "sizing_profiles"];
 
 /// Warning sent this long before an inactive account is deleted.
 pub const ACCOUNT_NOTICE_DAYS: i64 = 30;
@@ -138,6 +138,16 @@ pub async fn apply_observed(
             "request_archives" => {
                 // The copy is made when downloaded and never stored: what expires is its link.
                 let n = luxevault_storage::PrivacyRequests::expire_archives(db, as_of, dry_run).await?;
+                report.counts.push(("deleted", n));
+            }
+            "sizing_profiles" => {
+                // A guest's profile goes after the horizon without a visit; an account keeps its
+                // own (it goes with the account, by erasure or the accounts rule).
+                let n = if dry_run {
+                    luxevault_storage::Sizing::guests_due(db, cutoff).await?
+                } else {
+                    luxevault_storage::Sizing::delete_guests_due(db, cutoff).await?
+                };
                 report.counts.push(("deleted", n));
             }
             "analytics" => {

@@ -12,7 +12,7 @@
 use luxevault_core::order::{Actor, OrderStatus};
 use luxevault_core::requests::RequestKind;
 use luxevault_core::{Lang, Timestamp};
-use luxevault_storage::{Accounts, Consents, Orders, PrivacyRequests};
+use luxevault_storage::{Accounts, Consents, Holder, Orders, PrivacyRequests, Sizing};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -69,6 +69,8 @@ pub async fn export_document(shop: &Shop, customer: Uuid) -> Result<Value, ShopE
         })
         .collect();
     let requests: Vec<Value> = PrivacyRequests::of_customer(db, customer).await?.iter().map(request_row).collect();
+    let (sizing_profile, alterations) =
+        sizing_of(shop, &Holder::Customer(customer), &account_orders(shop, customer).await?).await?;
     let appointments = crate::appointments::of_email(shop, account.email.expose()).await?;
     let person = crate::privacy::limits::Person::of_account(shop, customer).await?;
     let limits = limits_of(shop, &person).await?;
@@ -95,6 +97,8 @@ pub async fn export_document(shop: &Shop, customer: Uuid) -> Result<Value, ShopE
             "sessions": sessions,
             "requests": requests,
             "restrictions_and_objections": limits,
+            "sizing_profile": sizing_profile,
+            "alterations": alterations,
         },
         // GDPR Art. 15(1): purposes, categories, recipients, retention, rights, sources.
         "about_this_data": about(shop),
@@ -145,6 +149,22 @@ pub async fn erase_account_data(
     luxevault_storage::Consents::withdraw_all(db, customer, &shop.policy().policy.version, "erasure", now).await?;
     Accounts::delete(db, customer).await?;
     Ok((anonymised, in_progress))
+}
+
+async fn account_orders(shop: &Shop, customer: Uuid) -> Result<Vec<luxevault_storage::OrderRow>, ShopError> {
+    Ok(Orders::for_customer(shop.db(), customer, i64::MAX).await?)
+}
+
+/// The person's sizing profile (fitting and sizing, M2) and the alterations of their orders,
+/// as their copy shows them.
+async fn sizing_of(
+    shop: &Shop,
+    holder: &Holder,
+    orders: &[luxevault_storage::OrderRow],
+) -> Result<(Value, Vec<Value>), ShopError> {
+    let profile =
+        Sizing::of(shop.db(), holder).await?.map(|row| crate::sizing::profile_json(&row)).unwrap_or(Value::Null);
+    Ok((profile, crate::sizing::alterations_of_orders(shop, orders).await?))
 }
 
 /// The person's restrictions and objections, lifted or not, as their copy shows them.
@@ -198,6 +218,11 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
     let request = notices::record_request(shop, RequestKind::Erasure, customer, "").await?;
     let received = notices::received(shop, &orders, true).await?;
     let notified = notices::notify(shop, request, &received).await?;
+    // The sizing profile goes with the account (and one kept under its address as a guest).
+    let mut had_sizing = Sizing::delete(db, &Holder::Customer(customer)).await?;
+    for address in &addresses {
+        had_sizing |= Sizing::delete(db, &Holder::Guest(luxevault_core::pii::email_key(address))).await?;
+    }
     let (anonymised, in_progress) = erase_account_data(shop, customer, &orders, now, actor.clone()).await?;
     let mut appointments = 0;
     for address in &addresses {
@@ -227,6 +252,9 @@ pub async fn erase_account(shop: &Shop, customer: Uuid, actor: Actor) -> Result<
             why: t.text(&lang, "rights.kept.consents.why", &[("days", &days)]),
         });
     }
+    if had_sizing {
+        erased_keys.push("rights.erased.sizing");
+    }
     Ok(Erasure { erased: erased_list(shop, &lang, &erased_keys), kept, notified, request_id: Some(request) })
 }
 
@@ -250,9 +278,12 @@ pub async fn document_for_email(
     request: &luxevault_storage::PrivacyRequestRow,
 ) -> Result<Value, ShopError> {
     let mut orders = Vec::new();
-    for order in Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await? {
-        orders.push(order_view(shop, &order, None).await?);
+    let placed = Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await?;
+    for order in &placed {
+        orders.push(order_view(shop, order, None).await?);
     }
+    let (sizing_profile, alterations) =
+        sizing_of(shop, &Holder::Guest(luxevault_core::pii::email_key(email)), &placed).await?;
     let limits = match luxevault_core::Email::parse(email) {
         Ok(address) => limits_of(shop, &crate::privacy::limits::Person::of_email(shop, &address).await?).await?,
         Err(_) => Vec::new(),
@@ -264,7 +295,8 @@ pub async fn document_for_email(
         "generated_at": shop.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": shop.policy().policy.version,
-        "data": {"email": email, "orders": orders, "appointments": appointments, "requests": [request_row(request)], "restrictions_and_objections": limits},
+        "data": {"email": email, "orders": orders, "appointments": appointments, "requests": [request_row(request)], "restrictions_and_objections": limits,
+                 "sizing_profile": sizing_profile, "alterations": alterations},
         "about_this_data": about(shop),
     }))
 }
@@ -277,16 +309,21 @@ pub async fn document_for_phone(
     request: &luxevault_storage::PrivacyRequestRow,
 ) -> Result<Value, ShopError> {
     let mut orders = Vec::new();
-    for order in Orders::for_phone(shop.db(), phone_key, i64::MAX).await? {
-        orders.push(order_view(shop, &order, None).await?);
+    let placed = Orders::for_phone(shop.db(), phone_key, i64::MAX).await?;
+    for order in &placed {
+        orders.push(order_view(shop, order, None).await?);
     }
+    // The alterations of those orders (fitting and sizing, M2); a sizing profile is kept by
+    // account or email, never by phone.
+    let alterations = crate::sizing::alterations_of_orders(shop, &placed).await?;
     let published = crate::privacy::policy::published_document(shop);
     Ok(json!({
         "format": "luxevault.subject-access.v1",
         "generated_at": shop.clock().now().to_rfc3339(),
         "controller": published["controller"],
         "policy_version": shop.policy().policy.version,
-        "data": {"phone": request.contact.expose(), "orders": orders, "requests": [request_row(request)]},
+        "data": {"phone": request.contact.expose(), "orders": orders, "requests": [request_row(request)],
+                 "alterations": alterations},
         "about_this_data": about(shop),
     }))
 }
@@ -324,8 +361,9 @@ pub async fn erase_by_email(
     now: Timestamp,
 ) -> Result<Erasure, ShopError> {
     let orders = Orders::for_email(shop.db(), &luxevault_core::pii::email_key(email), i64::MAX).await?;
+    let had_sizing = Sizing::delete(shop.db(), &Holder::Guest(luxevault_core::pii::email_key(email))).await?;
     let appointments = crate::appointments::erase_for_email(shop, email).await?;
-    let held_any = !orders.is_empty() || appointments > 0;
+    let held_any = !orders.is_empty() || appointments > 0 || had_sizing;
     let received = notices::received(shop, &orders, false).await?;
     let notified = notices::notify(shop, request, &received).await?;
     let in_progress = erase_orders_of_email(shop, email, now).await?;
@@ -336,16 +374,16 @@ pub async fn erase_by_email(
     if !held_any {
         return Ok(Erasure { erased: Vec::new(), kept: Vec::new(), notified, request_id: None });
     }
+    let mut erased_keys = vec!["rights.erased.orders"];
+    if appointments > 0 {
+        erased_keys.push("rights.erased.appointments");
+    }
+    erased_keys.push("rights.erased.mail");
+    if had_sizing {
+        erased_keys.push("rights.erased.sizing");
+    }
     Ok(Erasure {
-        erased: erased_list(
-            shop,
-            lang,
-            if appointments > 0 {
-                &["rights.erased.orders", "rights.erased.appointments", "rights.erased.mail"]
-            } else {
-                &["rights.erased.orders", "rights.erased.mail"]
-            },
-        ),
+        erased: erased_list(shop, lang, &erased_keys),
         kept: kept_explained(shop, lang, &in_progress),
         notified,
         request_id: None,

@@ -19,6 +19,7 @@ pub mod orders;
 pub mod privacy;
 pub mod requests;
 pub mod rights;
+pub mod sizing;
 
 use axum::Json;
 use utoipa::openapi::RefOr;
@@ -84,6 +85,8 @@ use crate::error::ErrorBody;
         admin_lists::create_product,
         admin_lists::set_publication,
         admin_lists::set_stock,
+        sizing::get_sizing,
+        sizing::put_sizing,
         limits::processing,
         limits::object,
         limits::lift_mine,

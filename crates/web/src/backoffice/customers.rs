@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use luxevault_core::Timestamp;
 use luxevault_core::order::Actor;
 use luxevault_core::staff::Permission;
-use luxevault_storage::{Accounts, Consents, Orders, PersonKind, PrivacyRequests, StaffPages};
+use luxevault_storage::{Accounts, Consents, Holder, Orders, PersonKind, PrivacyRequests, StaffPages};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -117,7 +117,10 @@ pub async fn guest(State(state): State<AppState>, staff: StaffContext, Path(id):
                    "total": amount(&state, o.total_minor, &o.currency)})
         })
         .collect();
+    let holder = Holder::Guest(luxevault_core::pii::email_key(order.email.expose()));
+    let sizing = super::sizing::section(&state, &staff, &holder, &format!("/admin/guests/{id}/sizing")).await?;
     let data = json!({
+        "sizing": sizing,
         "guest": {
             "id": latest.id,
             "name": contact.then(|| latest.name.expose().clone()),
@@ -219,6 +222,8 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         .map(|r| request_row(r, now, contact))
         .collect();
     let sessions = StaffPages::customer_sessions(db, id).await.map_err(|_| unavailable())?;
+    let sizing =
+        super::sizing::section(&state, &staff, &Holder::Customer(id), &format!("/admin/customers/{id}/sizing")).await?;
     let data = json!({
         "customer": {
             "id": id, "username": account.username.expose(),
@@ -229,6 +234,7 @@ pub async fn profile(State(state): State<AppState>, staff: StaffContext, Path(id
         "orders": orders,
         "consents": consents,
         "requests": requests,
+        "sizing": sizing,
         "can": {
             "messages": staff.allows(Permission::ViewCustomerMessages),
             "export": staff.allows(Permission::ExportCustomerData),
@@ -255,6 +261,7 @@ fn email_label(template: &EmailJob) -> &'static str {
         EmailJob::RecipientNotice { .. } => "Notice to a recipient of the data (Art. 19)",
         EmailJob::Marketing { .. } => "Marketing email (opted in)",
         EmailJob::RestrictionLifting { .. } => "Notice before a restriction is lifted",
+        EmailJob::AlterationReady { .. } => "Alteration ready to collect",
         EmailJob::AppointmentConfirmation { .. } => "Appointment confirmation (with invitation)",
         EmailJob::AppointmentReminder { .. } => "Appointment reminder",
         EmailJob::AppointmentCancelled { .. } => "Appointment cancelled",
@@ -276,6 +283,7 @@ fn template_name(template: &EmailJob) -> &'static str {
         EmailJob::RecipientNotice { .. } => "recipient_notice",
         EmailJob::Marketing { .. } => "marketing",
         EmailJob::RestrictionLifting { .. } => "restriction_lifting",
+        EmailJob::AlterationReady { .. } => "alteration_ready",
         EmailJob::AppointmentConfirmation { .. } => "appointment_confirmation",
         EmailJob::AppointmentReminder { .. } => "appointment_reminder",
         EmailJob::AppointmentCancelled { .. } => "appointment_cancelled",

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod privacy_pages;
 pub mod session;
 pub mod setup;
+pub mod sizing;
 pub mod staff_page;
 
 use axum::Router;
@@ -72,6 +73,10 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/customers/{id}/messages", get(customers::messages))
         .route("/admin/customers/{id}/export", post(customers::export))
         .route("/admin/customers/{id}/erase", post(customers::erase))
+        .route("/admin/customers/{id}/sizing", post(sizing::save))
+        .route("/admin/guests/{id}/sizing", post(sizing::save_guest))
+        .route("/admin/orders/{id}/alterations", post(sizing::open))
+        .route("/admin/alterations/{id}/move", post(sizing::advance))
         .route("/admin/customers/{id}/contact", post(customers::correct_email))
         .route("/admin/guests/{id}", get(customers::guest))
         .route("/admin/appointments", get(appointments::calendar))

@@ -219,9 +219,9 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
     let order =
         Orders::by_id(db, id).await.map_err(|_| unavailable())?.ok_or_else(|| not_found(&state, &staff, "order"))?;
     staff.audit(&state, "order.view", "order", &id.to_string(), None).await?;
-    let lines: Vec<Value> = Orders::lines(db, id)
-        .await
-        .map_err(|_| unavailable())?
+    let line_rows = Orders::lines(db, id).await.map_err(|_| unavailable())?;
+    let alterations = super::sizing::order_block(&state, &staff, id, &line_rows).await?;
+    let lines: Vec<Value> = line_rows
         .into_iter()
         .map(|l| {
             json!({
@@ -309,6 +309,7 @@ pub async fn detail(State(state): State<AppState>, staff: StaffContext, Path(id)
         "contact": contact,
         "shipping": shipping,
         "payment_ids": payment_ids,
+        "alterations": alterations,
         "can": can,
         "correction": correction,
         "shows_reasons": shows_reasons,
