@@ -5,6 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BACKENDS, startServer, launchBrowser, watchPrivacy, assertNoCookie, artifactPath, assertOk, waitForEmail } from "./helpers.js";
+import { cli, watch, signInFirstTime } from "./staff-helpers.js";
+
+const ASSOCIATE_PASSWORD = "ganse de soie 1947 atelier";
 
 function linkIn(text) {
   const decoded = text.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
@@ -67,5 +70,51 @@ for (const backend of BACKENDS) {
     await waitForEmail(server, (text) => text.includes("METHOD:CANCEL"));
     await assertNoCookie(assert, page);
     await watch.verify(assert);
+  });
+}
+
+for (const backend of BACKENDS) {
+  test(`an associate reads the boutique's calendar and records an absence [${backend}]`, { timeout: 60_000 }, async (t) => {
+    const server = await startServer(backend);
+    t.after(() => server.stop());
+    // A client books an alteration (Camille's alone) through the API.
+    const slots = await (await fetch(server.origin + "/api/v1/boutiques/paris/slots?service=alteration")).json();
+    const start = slots.slots[0].starts_at;
+    const day = slots.slots[0].boutique_time.slice(0, 10);
+    const booked = await fetch(server.origin + "/api/v1/appointments", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": "browser-calendar-booking-01" },
+      body: JSON.stringify({ boutique: "paris", service: "alteration", starts_at: start, name: "Margaux Laurent", email: "margaux@example.test", piece: "Veste Opéra" }),
+    });
+    assert.equal(booked.status, 201);
+
+    const made = cli(server, ["staff", "create", "--username", "camille", "--email", "camille@maison.example", "--name", "Camille", "--role", "associate", "--password-stdin"],
+      ASSOCIATE_PASSWORD + "\n");
+    assert.equal(made.status, 0, made.stderr);
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const problems = watch(context, page, server.origin);
+    await signInFirstTime(page, server.origin, "camille", ASSOCIATE_PASSWORD);
+
+    await page.goto(`${server.origin}/admin/appointments?boutique=paris&view=day&from=${day}`);
+    await page.getByTestId("calendar-appointment").first().waitFor();
+    assert.match(await page.getByTestId("calendar-client").first().innerText(), /Margaux Laurent/);
+    assert.match(await page.getByTestId("calendar").innerText(), /Veste Opéra/);
+    assert.match(await page.getByTestId("calendar-status").first().innerText(), /booked/i);
+    await page.screenshot({ path: artifactPath(`appointments-calendar-${backend}.png`), fullPage: true });
+
+    // Camille away the whole day: the booking page offers no alteration that day any more.
+    const form = page.getByTestId("absence-form");
+    await form.locator("select[name=associate]").selectOption({ label: "Camille" });
+    await form.locator("input[name=from]").fill(`${day}T00:00`);
+    await form.locator("input[name=until]").fill(`${day}T23:45`);
+    await Promise.all([page.waitForLoadState("load"), form.locator("button[type=submit]").click()]);
+    assert.equal(await page.getByTestId("error").count(), 0);
+    const after = await (await fetch(server.origin + "/api/v1/boutiques/paris/slots?service=alteration")).json();
+    assert.ok(!after.slots.some((s) => s.boutique_time.startsWith(day)), `no alteration offered on ${day}`);
+    assert.deepEqual(problems, []);
   });
 }

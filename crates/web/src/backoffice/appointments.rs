@@ -100,13 +100,36 @@ pub async fn calendar(
         } else {
             Vec::new()
         };
+        // The client's sizing profile, for the associate preparing the fitting (its read audited).
+        let sizing = if staff.allows(Permission::ViewSizing) && !row.email.expose().is_empty() {
+            let holder = match luxevault_core::Email::parse(row.email.expose()) {
+                Ok(email) => {
+                    match luxevault_storage::Accounts::by_email(db, &email).await.map_err(|_| unavailable())? {
+                        Some(account) => luxevault_storage::Holder::Customer(account.id),
+                        None => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
+                    }
+                }
+                Err(_) => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
+            };
+            let section = super::sizing::section(&state, &staff, &holder, "").await?;
+            let measures: Vec<Value> = section["measures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|m| !m["value"].is_null())
+                .map(|m| json!({"label": m["label"], "value": m["value"]}))
+                .collect();
+            (section["exists"] == true).then(|| json!({"fit": section["fit_label"], "measures": measures}))
+        } else {
+            None
+        };
         let begun = row.span.start <= now;
         let item = json!({
             "id": row.id, "time": zone.format_minute(row.span.start)[11..].to_string(),
             "until": zone.format_minute(row.span.end).get(11..).unwrap_or_default(), "service": service_name, "associate": associate,
             "status": row.status.as_str(), "status_label": staff.t(&state, &format!("admin.appointments.status.{}", row.status.as_str())),
             "name": row.name.expose(), "email": contact.then(|| row.email.expose().clone()), "phone": contact.then(|| row.phone.expose().clone()),
-            "piece": row.piece.expose(), "note": row.note.expose(), "past_orders": past,
+            "piece": row.piece.expose(), "note": row.note.expose(), "past_orders": past, "sizing": sizing,
             "can_record": begun && row.status == AppointmentStatus::Booked,
         });
         match by_day.last_mut() {
