@@ -381,7 +381,8 @@ export function readZip(buffer) {
 export function assertArchive(assert, buffer) {
   const entries = readZip(buffer);
   assert.deepEqual([...entries.keys()].sort(),
-    ["consents.csv", "data.json", "index.html", "order_events.csv", "order_lines.csv", "orders.csv", "requests.csv"],
+    ["alterations.csv", "consents.csv", "data.json", "index.html", "order_events.csv", "order_lines.csv", "orders.csv", "requests.csv",
+      "sizing_profile.csv"],
     "the archive's entries");
   const copy = JSON.parse(entries.get("data.json").toString("utf8"));
   const page = entries.get("index.html").toString("utf8");

@@ -3,6 +3,7 @@
 //! test suite can start the very same application on a random port.
 
 pub mod audit_key;
+pub mod boutique_cli;
 pub mod catalog_cli;
 pub mod config;
 pub mod demo;

@@ -72,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         action: ShippingCommand,
     },
+    /// Boutiques, their services and associates (appointments).
+    Boutiques {
+        #[command(subcommand)]
+        action: BoutiquesCommand,
+    },
     /// Bring the database schema up to date and exit.
     Migrate,
     /// The retention rules of the privacy policy.
@@ -106,6 +111,14 @@ enum ShippingCommand {
     /// Print the delivery table as a TOML file (the format `shipping set` reads).
     Show,
     /// Replace the whole delivery table with a TOML file, checked first.
+    Set { file: std::path::PathBuf },
+}
+
+#[derive(Subcommand)]
+enum BoutiquesCommand {
+    /// Print the boutiques, services and associates as a TOML file (the format `set` reads).
+    Show,
+    /// Add or update boutiques, services and associates from a TOML file, checked first.
     Set { file: std::path::PathBuf },
 }
 
@@ -204,6 +217,7 @@ fn main() -> ExitCode {
         Command::Migrate
         | Command::Init { .. }
         | Command::Shipping { .. }
+        | Command::Boutiques { .. }
         | Command::Retention { .. }
         | Command::Staff { .. }
         | Command::Audit { .. }
@@ -254,6 +268,14 @@ fn main() -> ExitCode {
             }
             Command::Shipping { action: ShippingCommand::Set { file } } => {
                 say(&luxevault::shop_cli::shipping_set(&config, &file).await?);
+                Ok(())
+            }
+            Command::Boutiques { action: BoutiquesCommand::Show } => {
+                say(luxevault::boutique_cli::boutiques_show(&config).await?.trim_end());
+                Ok(())
+            }
+            Command::Boutiques { action: BoutiquesCommand::Set { file } } => {
+                say(&luxevault::boutique_cli::boutiques_set(&config, &file).await?);
                 Ok(())
             }
             Command::Migrate => {

@@ -242,8 +242,159 @@ impl AppointmentStatus {
     }
 }
 
+/// A house's boutiques, services and associates, as `luxevault boutiques set` reads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setup {
+    #[serde(default, rename = "boutique")]
+    pub boutiques: Vec<BoutiqueSetup>,
+    #[serde(default, rename = "service")]
+    pub services: Vec<ServiceSetup>,
+    #[serde(default, rename = "associate")]
+    pub associates: Vec<AssociateSetup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoutiqueSetup {
+    pub slug: String,
+    pub name: String,
+    pub address: String,
+    /// IANA, e.g. `Europe/Paris`.
+    pub time_zone: String,
+    /// `tue-sat 10:00-19:00; sun 14:00-18:00`.
+    pub hours: String,
+    /// Local dates the boutique is closed.
+    #[serde(default)]
+    pub closed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSetup {
+    pub slug: String,
+    /// The service's name per language: `{ en = "Fitting", fr = "Essayage" }`.
+    pub names: std::collections::BTreeMap<String, String>,
+    pub duration_minutes: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssociateSetup {
+    /// The boutique's slug.
+    pub boutique: String,
+    /// The first name clients see.
+    pub name: String,
+    /// Their own week; the boutique's hours when absent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hours: String,
+    /// The services' slugs they give.
+    pub services: Vec<String>,
+}
+
+impl Setup {
+    /// Every mistake of the file, each in a sentence naming where it is; nothing is written
+    /// unless there is none.
+    pub fn check(&self) -> Result<(), Vec<String>> {
+        let mut errors = Vec::new();
+        let slug_ok = |s: &str| crate::catalog::is_valid_slug(s);
+        let mut seen = HashSet::new();
+        for b in &self.boutiques {
+            let at = format!("boutique '{}'", clip(&b.slug));
+            if !slug_ok(&b.slug) {
+                errors.push(format!("{at}: the slug must be lowercase letters, digits and hyphens"));
+            }
+            if !seen.insert(b.slug.clone()) {
+                errors.push(format!("{at} is given twice"));
+            }
+            if b.name.trim().is_empty() || b.address.trim().is_empty() {
+                errors.push(format!("{at}: give its name and address"));
+            }
+            if let Err(e) = ShopTimeZone::parse(&b.time_zone) {
+                errors.push(format!("{at}: {e}"));
+            }
+            if let Err(e) = WeekHours::parse(&b.hours) {
+                errors.push(format!("{at}: {e}"));
+            }
+            for day in &b.closed {
+                if Timestamp::from_date(day).is_none() {
+                    errors.push(format!("{at}: '{}' is not a date such as 2026-12-25", clip(day)));
+                }
+            }
+        }
+        let mut services = HashSet::new();
+        for s in &self.services {
+            let at = format!("service '{}'", clip(&s.slug));
+            if !slug_ok(&s.slug) {
+                errors.push(format!("{at}: the slug must be lowercase letters, digits and hyphens"));
+            }
+            if !services.insert(s.slug.clone()) {
+                errors.push(format!("{at} is given twice"));
+            }
+            if s.names.is_empty() || s.names.values().any(|n| n.trim().is_empty()) {
+                errors.push(format!("{at}: give its name in each language"));
+            }
+            if !(15..=480).contains(&s.duration_minutes) || i64::from(s.duration_minutes) % BLOCK_MINUTES != 0 {
+                errors.push(format!("{at}: the duration must be a number of quarter hours between 15 and 480 minutes"));
+            }
+        }
+        for a in &self.associates {
+            let at = format!("associate '{}'", clip(&a.name));
+            if a.name.trim().is_empty() {
+                errors.push("an associate needs a name".into());
+            }
+            if !seen.contains(&a.boutique) {
+                errors.push(format!("{at}: no boutique '{}' in the file", clip(&a.boutique)));
+            }
+            if !a.hours.trim().is_empty()
+                && let Err(e) = WeekHours::parse(&a.hours)
+            {
+                errors.push(format!("{at}: {e}"));
+            }
+            for s in &a.services {
+                if !services.contains(s) {
+                    errors.push(format!("{at}: no service '{}' in the file", clip(s)));
+                }
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_setup_names_every_mistake() {
+        use super::*;
+        let mut names = std::collections::BTreeMap::new();
+        names.insert("en".to_string(), "Fitting".to_string());
+        let good = Setup {
+            boutiques: vec![BoutiqueSetup {
+                slug: "tokyo".into(),
+                name: "Ginza".into(),
+                address: "Ginza 6".into(),
+                time_zone: "Asia/Tokyo".into(),
+                hours: "mon-sat 11:00-20:00".into(),
+                closed: vec!["2027-01-01".into()],
+            }],
+            services: vec![ServiceSetup { slug: "fitting".into(), names, duration_minutes: 60 }],
+            associates: vec![AssociateSetup {
+                boutique: "tokyo".into(),
+                name: "Aoi".into(),
+                hours: String::new(),
+                services: vec!["fitting".into()],
+            }],
+        };
+        assert_eq!(good.check(), Ok(()));
+        let mut bad = good.clone();
+        bad.boutiques[0].time_zone = "Mars/Olympus".into();
+        bad.services[0].duration_minutes = 50;
+        bad.associates[0].services.push("tea".into());
+        let errors = bad.check().err().unwrap_or_default();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("Mars/Olympus")) && errors.iter().any(|e| e.contains("'tea'")));
+    }
+
     use super::*;
 
     fn paris() -> ShopTimeZone {

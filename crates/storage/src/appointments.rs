@@ -70,7 +70,33 @@ const ANONYMISE_ENDED_BEFORE: &str = "UPDATE appointments SET name = '', email =
 const WEEKLY: &str = "SELECT starts_at, status FROM appointments WHERE boutique_id = $1 AND starts_at >= $2 \
      AND starts_at < $3";
 
+// The house's setup (`luxevault boutiques set`): added or updated by slug (an associate by
+// name within the boutique); nothing is removed, since appointments refer to them.
+const UPSERT_BOUTIQUE: &str = "INSERT INTO boutiques (id, slug, name, address, time_zone, hours, position, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO UPDATE SET name = excluded.name, \
+     address = excluded.address, time_zone = excluded.time_zone, hours = excluded.hours, position = excluded.position";
+const BOUTIQUE_ID: &str = "SELECT id FROM boutiques WHERE slug = $1";
+const UPSERT_SERVICE: &str = "INSERT INTO services (id, slug, names, duration_minutes, position, active) \
+     VALUES ($1, $2, $3, $4, $5, TRUE) ON CONFLICT (slug) DO UPDATE SET names = excluded.names, \
+     duration_minutes = excluded.duration_minutes, position = excluded.position, active = TRUE";
+const SERVICE_ID: &str = "SELECT id FROM services WHERE slug = $1";
+const ASSOCIATE_ID: &str = "SELECT id FROM associates WHERE boutique_id = $1 AND display_name = $2";
+const UPDATE_ASSOCIATE: &str = "UPDATE associates SET hours = $2, active = TRUE WHERE id = $1";
+const CLEAR_SERVICES: &str = "DELETE FROM associate_services WHERE associate_id = $1";
+const ALL_SERVICES: &str = "SELECT id, slug, names, duration_minutes, active FROM services ORDER BY position, slug";
+const SERVICES_OF: &str = "SELECT s.slug FROM associate_services x JOIN services s ON s.id = x.service_id \
+     WHERE x.associate_id = $1 ORDER BY s.position, s.slug";
+
 pub(crate) const STATEMENTS: &[(&str, &str)] = &[
+    ("appointments.upsert_boutique", UPSERT_BOUTIQUE),
+    ("appointments.boutique_id", BOUTIQUE_ID),
+    ("appointments.upsert_service", UPSERT_SERVICE),
+    ("appointments.service_id", SERVICE_ID),
+    ("appointments.associate_id", ASSOCIATE_ID),
+    ("appointments.update_associate", UPDATE_ASSOCIATE),
+    ("appointments.clear_services", CLEAR_SERVICES),
+    ("appointments.all_services", ALL_SERVICES),
+    ("appointments.services_of", SERVICES_OF),
     ("appointments.boutiques", BOUTIQUES),
     ("appointments.boutique_by_slug", BOUTIQUE_BY_SLUG),
     ("appointments.boutique_by_id", BOUTIQUE_BY_ID),
@@ -235,6 +261,94 @@ pub enum Booking {
 pub struct Appointments;
 
 impl Appointments {
+    /// Applies a checked setup in one transaction: boutiques and services added or updated by
+    /// slug, closures added, each associate's week and services set.
+    pub async fn apply_setup(
+        db: &Db,
+        setup: &luxevault_core::appointments::Setup,
+        now: Timestamp,
+    ) -> Result<(), DbError> {
+        on_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            for (position, b) in setup.boutiques.iter().enumerate() {
+                sqlx::query(UPSERT_BOUTIQUE).bind(new_id(now)).bind(&b.slug).bind(&b.name).bind(&b.address)
+                    .bind(&b.time_zone).bind(&b.hours).bind(i32::try_from(position).unwrap_or(0)).bind(now.as_micros())
+                    .execute(&mut *tx).await?;
+                let id: Uuid = sqlx::query_scalar(BOUTIQUE_ID).bind(&b.slug).fetch_one(&mut *tx).await?;
+                for day in &b.closed {
+                    sqlx::query(ADD_CLOSURE).bind(id).bind(day).execute(&mut *tx).await?;
+                }
+            }
+            for (position, s) in setup.services.iter().enumerate() {
+                let names = serde_json::to_string(&s.names).unwrap_or_else(|_| "{}".into());
+                sqlx::query(UPSERT_SERVICE).bind(new_id(now)).bind(&s.slug).bind(&names).bind(s.duration_minutes)
+                    .bind(i32::try_from(position).unwrap_or(0)).execute(&mut *tx).await?;
+            }
+            for a in &setup.associates {
+                let boutique: Uuid = sqlx::query_scalar(BOUTIQUE_ID).bind(&a.boutique).fetch_one(&mut *tx).await?;
+                let known: Option<Uuid> = sqlx::query_scalar(ASSOCIATE_ID).bind(boutique).bind(&a.name).fetch_optional(&mut *tx).await?;
+                let id = match known {
+                    Some(id) => {
+                        sqlx::query(UPDATE_ASSOCIATE).bind(id).bind(&a.hours).execute(&mut *tx).await?;
+                        sqlx::query(CLEAR_SERVICES).bind(id).execute(&mut *tx).await?;
+                        id
+                    }
+                    None => {
+                        let id = new_id(now);
+                        sqlx::query(INSERT_ASSOCIATE).bind(id).bind(boutique).bind(&a.name).bind(None::<Uuid>).bind(&a.hours)
+                            .execute(&mut *tx).await?;
+                        id
+                    }
+                };
+                for slug in &a.services {
+                    let service: Uuid = sqlx::query_scalar(SERVICE_ID).bind(slug).fetch_one(&mut *tx).await?;
+                    sqlx::query(LINK_SERVICE).bind(id).bind(service).execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok::<(), sqlx::Error>(())
+        })?;
+        Ok(())
+    }
+
+    /// The setup as stored, in the file's shape (`luxevault boutiques show`).
+    pub async fn setup(db: &Db) -> Result<luxevault_core::appointments::Setup, DbError> {
+        use luxevault_core::appointments::{AssociateSetup, BoutiqueSetup, ServiceSetup, Setup};
+        let mut setup = Setup::default();
+        let boutiques = Self::boutiques(db).await?;
+        for b in &boutiques {
+            setup.boutiques.push(BoutiqueSetup {
+                slug: b.slug.clone(),
+                name: b.name.clone(),
+                address: b.address.clone(),
+                time_zone: b.time_zone.clone(),
+                hours: b.hours.clone(),
+                closed: Self::closures(db, b.id).await?,
+            });
+        }
+        let services: Vec<ServiceRow> = on_db!(db, pool => sqlx::query_as(ALL_SERVICES).fetch_all(pool).await)?;
+        for s in services.iter().filter(|s| s.active) {
+            setup.services.push(ServiceSetup {
+                slug: s.slug.clone(),
+                names: serde_json::from_str(&s.names).unwrap_or_default(),
+                duration_minutes: s.duration_minutes,
+            });
+        }
+        for b in &boutiques {
+            for a in Self::associates_of(db, b.id).await? {
+                let services: Vec<String> =
+                    on_db!(db, pool => sqlx::query_scalar(SERVICES_OF).bind(a.id).fetch_all(pool).await)?;
+                setup.associates.push(AssociateSetup {
+                    boutique: b.slug.clone(),
+                    name: a.display_name,
+                    hours: a.hours,
+                    services,
+                });
+            }
+        }
+        Ok(setup)
+    }
+
     pub async fn boutiques(db: &Db) -> Result<Vec<BoutiqueRow>, DbError> {
         Ok(on_db!(db, pool => sqlx::query_as(BOUTIQUES).fetch_all(pool).await)?)
     }

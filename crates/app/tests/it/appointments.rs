@@ -361,7 +361,69 @@ async fn the_calendar_shows_the_day_records_outcomes_and_absences(backend: Backe
     app.stop().await;
 }
 
+/// A house sets up its own boutiques, services and associates from a file: every mistake is
+/// named and nothing written; then the booking page offers the new boutique at once, and the
+/// same file again changes nothing.
+async fn a_house_sets_up_its_boutiques_from_a_file(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let file = app.data_dir.join("boutiques.toml");
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_luxevault"));
+        command.args(args).arg("--data-dir").arg(&app.data_dir).env_remove("LUXEVAULT_DATABASE_URL");
+        if !app.database_url.is_empty() {
+            command.arg("--database-url").arg(&app.database_url);
+        }
+        command.output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let text = r#"
+[[boutique]]
+slug = "tokyo"
+name = "Maison Élégance Ginza"
+address = "6-10-1 Ginza, Chūō, Tokyo"
+time_zone = "Asia/Tokyo"
+hours = "mon-sat 11:00-20:00"
+closed = ["2027-01-01"]
+
+[[service]]
+slug = "kimono-fitting"
+names = { en = "Kimono fitting", fr = "Essayage de kimono" }
+duration_minutes = 90
+
+[[associate]]
+boutique = "tokyo"
+name = "Aoi"
+services = ["kimono-fitting"]
+"#;
+    std::fs::write(&file, text.replace("Asia/Tokyo", "Asia/Atlantis").replace("= 90", "= 50"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = run(&["boutiques", "set", &file.to_string_lossy()]);
+    let said = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert!(!refused.status.success());
+    assert!(said.contains("Asia/Atlantis") && said.contains("quarter hours"), "every mistake named: {said}");
+    assert_eq!(get(&app, "/api/v1/boutiques").await.1.as_array().map(Vec::len), Some(1), "nothing written");
+
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..2 {
+        let set = run(&["boutiques", "set", &file.to_string_lossy()]);
+        assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    }
+    let (_, boutiques) = get(&app, "/api/v1/boutiques?lang=fr").await;
+    let tokyo = boutiques.as_array().into_iter().flatten().find(|b| b["slug"] == "tokyo").cloned().unwrap_or_default();
+    assert_eq!(tokyo["services"][0]["name"], "Essayage de kimono", "{boutiques}");
+    app.clock.advance_days(7);
+    let (status, slots) = get(&app, "/api/v1/boutiques/tokyo/slots?service=kimono-fitting&tz=Europe/Paris").await;
+    assert_eq!(status, 200, "{slots}");
+    assert_eq!(slots["slots"][0]["boutique_time"].as_str().map(|t| &t[11..]), Some("11:00"), "{slots}");
+    let shown = run(&["boutiques", "show"]);
+    let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+    assert!(shown.contains("slug = \"tokyo\"") && shown.contains("name = \"Aoi\""), "{shown}");
+    let setup = luxevault_storage::Appointments::setup(&app.db).await.unwrap_or_default();
+    assert_eq!(setup.associates.iter().filter(|a| a.name == "Aoi").count(), 1, "the same file twice: one Aoi");
+    app.stop().await;
+}
+
 backend_tests!(
+    a_house_sets_up_its_boutiques_from_a_file,
     the_calendar_shows_the_day_records_outcomes_and_absences,
     slots_read_right_in_both_zones_across_a_change_of_clocks,
     twenty_clients_asking_for_one_slot_get_one_confirmation,
