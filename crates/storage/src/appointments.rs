@@ -432,6 +432,12 @@ impl Appointments {
         Ok(id)
     }
 
+    /// An associate's own week (empty: the boutique's hours).
+    pub async fn set_associate_hours(db: &Db, associate: Uuid, hours: &str) -> Result<bool, DbError> {
+        let n = on_db!(db, pool => sqlx::query(UPDATE_ASSOCIATE).bind(associate).bind(hours).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+
     pub async fn add_absence(db: &Db, associate: Uuid, span: Span, now: Timestamp) -> Result<(), DbError> {
         on_db!(db, pool => sqlx::query(ADD_ABSENCE).bind(new_id(now)).bind(associate).bind(span.start.as_micros())
             .bind(span.end.as_micros()).execute(pool).await.map(|r| r.rows_affected()))?;

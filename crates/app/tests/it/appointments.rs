@@ -349,7 +349,32 @@ async fn the_calendar_shows_the_day_records_outcomes_and_absences(backend: Backe
         )
         .await;
     assert_eq!(response.status(), 303);
+    // Camille's own week: afternoons only; a wrong week is refused and changes nothing.
+    let bad = associate
+        .submit(
+            "/admin/appointments?boutique=paris",
+            "/admin/appointments/hours",
+            &[("boutique", "paris"), ("associate", &camille), ("hours", "someday")],
+        )
+        .await;
+    assert!(bad.headers().get("location").and_then(|v| v.to_str().ok()).is_some_and(|l| l.contains("error=hours")));
+    let set = associate
+        .submit(
+            "/admin/appointments?boutique=paris",
+            "/admin/appointments/hours",
+            &[("boutique", "paris"), ("associate", &camille), ("hours", "tue-sat 14:00-19:00")],
+        )
+        .await;
+    assert_eq!(set.status(), 303);
     let (_, after) = get(&app, "/api/v1/boutiques/paris/slots?service=alteration").await;
+    assert!(
+        after["slots"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|s| s["boutique_time"].as_str().is_some_and(|t| &t[11..] >= "14:00")),
+        "only afternoons with Camille: {after}"
+    );
     assert!(
         !after["slots"]
             .as_array()

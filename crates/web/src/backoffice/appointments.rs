@@ -147,7 +147,7 @@ pub async fn calendar(
         "empty": false,
         "boutique": {"slug": boutique.slug, "name": boutique.name, "time_zone": zone.name(), "hours": boutique.hours},
         "boutiques": boutiques.iter().map(|b| json!({"slug": b.slug, "name": b.name})).collect::<Vec<_>>(),
-        "associates": associates.iter().map(|a| json!({"id": a.id, "name": a.display_name})).collect::<Vec<_>>(),
+        "associates": associates.iter().map(|a| json!({"id": a.id, "name": a.display_name, "hours": a.hours})).collect::<Vec<_>>(),
         "associate": chosen, "view": if week { "week" } else { "day" }, "from": from,
         "label": day_label(&from, &staff.lang), "previous": step(-days), "next": step(days), "today": today,
         "days": by_day, "chart": {"svg": chart.svg, "table": chart.table},
@@ -284,6 +284,42 @@ pub async fn absence(State(state): State<AppState>, StaffForm { staff, form }: S
     Appointments::add_absence(db, associate, Span { start, end }, state.clock().now())
         .await
         .map_err(|_| unavailable())?;
+    Ok(back(&boutique.slug, None))
+}
+
+#[derive(Deserialize)]
+pub struct HoursForm {
+    #[serde(default)]
+    boutique: String,
+    #[serde(default)]
+    associate: String,
+    /// `tue-sat 12:00-19:00`; empty: the boutique's hours.
+    #[serde(default)]
+    hours: String,
+}
+
+/// An associate's own week: the slots offered with them follow it from the next look.
+pub async fn hours(State(state): State<AppState>, StaffForm { staff, form }: StaffForm<HoursForm>) -> PageResult {
+    staff.require(Permission::ViewFittingNotes)?;
+    let db = state.db();
+    let Some(boutique) = Appointments::boutique(db, form.boutique.trim()).await.map_err(|_| unavailable())? else {
+        return Ok(back("", Some("not_found")));
+    };
+    let associates = Appointments::associates_of(db, boutique.id).await.map_err(|_| unavailable())?;
+    let Some(associate) =
+        Uuid::parse_str(form.associate.trim()).ok().filter(|id| associates.iter().any(|a| a.id == *id))
+    else {
+        return Ok(back(&boutique.slug, Some("not_found")));
+    };
+    let hours = match form.hours.trim() {
+        "" => String::new(),
+        text => match luxevault_core::appointments::WeekHours::parse(text) {
+            Ok(week) => week.to_text(),
+            Err(_) => return Ok(back(&boutique.slug, Some("hours"))),
+        },
+    };
+    staff.audit(&state, "associate.hours", "associate", &associate.to_string(), None).await?;
+    Appointments::set_associate_hours(db, associate, &hours).await.map_err(|_| unavailable())?;
     Ok(back(&boutique.slug, None))
 }
 

@@ -83,6 +83,7 @@ fn page_routes() -> Router<AppState> {
         .route("/admin/appointments/{id}/outcome", post(appointments::outcome))
         .route("/admin/appointments/absences", post(appointments::absence))
         .route("/admin/appointments/closures", post(appointments::closure))
+        .route("/admin/appointments/hours", post(appointments::hours))
         .route("/admin/privacy/requests", get(privacy_pages::requests).post(privacy_pages::log))
         .route("/admin/privacy/requests/{id}/extend", post(privacy_pages::extend))
         .route("/admin/privacy/requests/{id}/complete", post(privacy_pages::complete))
