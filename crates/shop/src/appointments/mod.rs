@@ -580,17 +580,21 @@ pub async fn record_outcome(shop: &Shop, id: Uuid, outcome: AppointmentStatus, a
     // A visit keeps the client's sizing profile from its two-year rule (by account when the
     // address is an account's, else as a guest's).
     if outcome == AppointmentStatus::Completed && !row.email.expose().is_empty() {
-        let holder = match Email::parse(row.email.expose()) {
-            Ok(email) => match luxevault_storage::Accounts::by_email(shop.db(), &email).await? {
-                Some(account) => luxevault_storage::Holder::Customer(account.id),
-                None => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
-            },
-            Err(_) => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
-        };
+        let holder = sizing_holder(shop, row.email.expose()).await?;
         luxevault_storage::record_visit(shop.db(), &holder, now).await?;
     }
     tracing::info!(appointment = %id, outcome = outcome.as_str(), by = %actor.as_string(), "appointment outcome recorded");
     Ok(())
+}
+
+/// Whose sizing profile an address is: the account's when it is an account's, else a guest's.
+pub async fn sizing_holder(shop: &Shop, address: &str) -> Result<luxevault_storage::Holder, ShopError> {
+    if let Ok(email) = Email::parse(address)
+        && let Some(account) = luxevault_storage::Accounts::by_email(shop.db(), &email).await?
+    {
+        return Ok(luxevault_storage::Holder::Customer(account.id));
+    }
+    Ok(luxevault_storage::Holder::Guest(email_key(address)))
 }
 
 /// The appointments a person booked with this address, for their access copy.

@@ -102,15 +102,9 @@ pub async fn calendar(
         };
         // The client's sizing profile, for the associate preparing the fitting (its read audited).
         let sizing = if staff.allows(Permission::ViewSizing) && !row.email.expose().is_empty() {
-            let holder = match luxevault_core::Email::parse(row.email.expose()) {
-                Ok(email) => {
-                    match luxevault_storage::Accounts::by_email(db, &email).await.map_err(|_| unavailable())? {
-                        Some(account) => luxevault_storage::Holder::Customer(account.id),
-                        None => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
-                    }
-                }
-                Err(_) => luxevault_storage::Holder::Guest(email_key(row.email.expose())),
-            };
+            let holder = luxevault_shop::appointments::sizing_holder(&state, row.email.expose())
+                .await
+                .map_err(|_| unavailable())?;
             let section = super::sizing::section(&state, &staff, &holder, "").await?;
             let measures: Vec<Value> = section["measures"]
                 .as_array()
