@@ -65,6 +65,7 @@ impl Fit {
 
 /// The measurements of a profile, each optional, in [`MEASURES`] order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Measurements {
     pub height_mm: Option<i32>,
     pub chest_mm: Option<i32>,

@@ -16,65 +16,14 @@ use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::extract::{ClientAddr, Operator};
 use crate::state::AppState;
 
-/// Measurements in whole millimetres; shoe sizes in tenths (EU 38.5 is 385); ring: EU size.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SizingMeasurements {
-    pub height_mm: Option<i32>,
-    pub chest_mm: Option<i32>,
-    pub waist_mm: Option<i32>,
-    pub hips_mm: Option<i32>,
-    pub inseam_mm: Option<i32>,
-    pub shoulder_mm: Option<i32>,
-    pub sleeve_mm: Option<i32>,
-    pub neck_mm: Option<i32>,
-    pub shoe_eu_tenths: Option<i32>,
-    pub shoe_uk_tenths: Option<i32>,
-    pub ring_eu: Option<i32>,
-}
-
-impl From<&SizingMeasurements> for Measurements {
-    fn from(m: &SizingMeasurements) -> Self {
-        Measurements {
-            height_mm: m.height_mm,
-            chest_mm: m.chest_mm,
-            waist_mm: m.waist_mm,
-            hips_mm: m.hips_mm,
-            inseam_mm: m.inseam_mm,
-            shoulder_mm: m.shoulder_mm,
-            sleeve_mm: m.sleeve_mm,
-            neck_mm: m.neck_mm,
-            shoe_eu_tenths: m.shoe_eu_tenths,
-            shoe_uk_tenths: m.shoe_uk_tenths,
-            ring_eu: m.ring_eu,
-        }
-    }
-}
-
-impl From<Measurements> for SizingMeasurements {
-    fn from(m: Measurements) -> Self {
-        SizingMeasurements {
-            height_mm: m.height_mm,
-            chest_mm: m.chest_mm,
-            waist_mm: m.waist_mm,
-            hips_mm: m.hips_mm,
-            inseam_mm: m.inseam_mm,
-            shoulder_mm: m.shoulder_mm,
-            sleeve_mm: m.sleeve_mm,
-            neck_mm: m.neck_mm,
-            shoe_eu_tenths: m.shoe_eu_tenths,
-            shoe_uk_tenths: m.shoe_uk_tenths,
-            ring_eu: m.ring_eu,
-        }
-    }
-}
-
 /// A profile as given.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SizingBody {
+    /// In whole millimetres; shoe sizes in tenths (EU 38.5 is 385); ring: EU size.
     #[serde(default)]
-    pub measurements: SizingMeasurements,
+    #[schema(value_type = Object)]
+    pub measurements: Measurements,
     /// `slim`, `regular` or `relaxed`; absent for none.
     pub fit: Option<String>,
     /// Free text (at most 1000 characters); card numbers are removed before it is kept.
@@ -86,7 +35,8 @@ pub struct SizingBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SizingProfile {
     pub customer_id: Uuid,
-    pub measurements: SizingMeasurements,
+    #[schema(value_type = Object)]
+    pub measurements: Measurements,
     pub fit: Option<String>,
     pub notes: String,
     /// RFC 3339, UTC.
@@ -98,7 +48,7 @@ pub struct SizingProfile {
 fn answer(customer: Uuid, row: &luxevault_storage::SizingRow) -> SizingProfile {
     SizingProfile {
         customer_id: customer,
-        measurements: row.measurements().into(),
+        measurements: row.measurements(),
         fit: row.fit.clone(),
         notes: row.notes.clone(),
         updated_at: luxevault_core::Timestamp(row.updated_at).to_rfc3339(),
@@ -151,8 +101,7 @@ pub async fn put_sizing(
     account(&state, id).await?;
     let client = client.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
     let who = Who { actor: API_AUDIT_ACTOR, client: &client };
-    let input =
-        SizingInput { measurements: (&body.measurements).into(), fit: body.fit.unwrap_or_default(), notes: body.notes };
+    let input = SizingInput { measurements: body.measurements, fit: body.fit.unwrap_or_default(), notes: body.notes };
     let row = sizing::save(&state, &Holder::Customer(id), &input, who).await?;
     Ok(Json(answer(id, &row)))
 }
